@@ -1,0 +1,46 @@
+// The access stage: authenticate a caller, then admit (or refuse) one request.
+// Implementations: open/master-key only (gateway core) and the key store with budgets and limits.
+import type { Endpoint } from '../protocol/canonical.js';
+import type { Principal } from './principal.js';
+
+export interface Credentials {
+  /** Value of the Authorization header, if any. */
+  readonly authorization?: string | undefined;
+  /** Value of the x-api-key header, if any. */
+  readonly apiKey?: string | undefined;
+}
+
+export interface AdmissionInput {
+  readonly requestId: string;
+  readonly model: string;
+  readonly endpoint: Endpoint;
+  /** Estimated prompt tokens (characters / 4). */
+  readonly promptTokens: number;
+  /** max_tokens asked for, or the gateway's default reservation when absent. */
+  readonly maxTokens: number;
+}
+
+/** What happened, as known at the end of a request; settles budget and limits. */
+export interface Settlement {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly cachedTokens: number;
+  readonly cost: number;
+}
+
+export interface Ticket {
+  /** Response headers to add (x-ratelimit-*), if any. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Called exactly once when the request ends, whatever its outcome. */
+  settle(settlement: Settlement): void;
+}
+
+export interface Access {
+  /** Throws GatewayError 401 for unknown, revoked or expired keys. Synchronous on the hot path: keys are cached. */
+  authenticate(credentials: Credentials): Principal;
+  /** Throws GatewayError 403 / 402 / 429 when the request may not run. */
+  admit(principal: Principal, input: AdmissionInput): Ticket | Promise<Ticket>;
+  close(): Promise<void>;
+}
+
+export const noopTicket: Ticket = Object.freeze({ headers: Object.freeze({}), settle: () => undefined });

@@ -1,0 +1,39 @@
+// Who is calling, and what their key lets them do. Produced by authentication, read by later stages.
+
+export type Priority = 'interactive' | 'batch';
+export type LoggingPolicy = 'none' | 'metadata' | 'full';
+
+export interface Principal {
+  /** 'anonymous' (open gateway), 'master' (config master key) or 'key'. */
+  readonly kind: 'anonymous' | 'master' | 'key';
+  readonly admin: boolean;
+  readonly keyId?: string | undefined;
+  readonly keyName?: string | undefined;
+  readonly userId?: string | undefined;
+  readonly teamId?: string | undefined;
+  /** Backend zones prompts may reach; 'any' means no restriction. */
+  readonly zones: readonly string[] | 'any';
+  readonly priority: Priority;
+  readonly logging: LoggingPolicy;
+}
+
+export const anonymousPrincipal: Principal = Object.freeze({
+  kind: 'anonymous',
+  admin: true,
+  zones: 'any',
+  priority: 'interactive',
+  logging: 'none',
+});
+
+export const masterPrincipal: Principal = Object.freeze({
+  kind: 'master',
+  admin: true,
+  keyId: 'master',
+  zones: 'any',
+  priority: 'interactive',
+  logging: 'none',
+});
+
+export function zoneAllowed(principal: Principal, zone: string): boolean {
+  return principal.zones === 'any' || principal.zones.includes(zone);
+}

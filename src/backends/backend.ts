@@ -1,0 +1,74 @@
+// The Backend interface: every engine, local or remote, answers in the OpenAI wire format
+// (JSON, or SSE when streaming). HTTP engines pass their bytes through; in-process engines
+// (embedded llama.cpp) encode to the same format, so codecs and accounting have one input.
+import type { Endpoint } from '../protocol/canonical.js';
+import type { JsonObject } from '../protocol/json.js';
+
+export type BackendKind = 'vllm' | 'sglang' | 'llamacpp' | 'tgi' | 'ollama' | 'openai' | 'embedded';
+
+export interface UpstreamCall {
+  readonly requestId: string;
+  readonly endpoint: Endpoint;
+  /** Upstream-ready OpenAI body: deployment model name set, stream_options added when streaming. */
+  readonly body: JsonObject;
+  readonly stream: boolean;
+  /** Ollama keep_alive for engines that manage model lifetimes (embedded). */
+  readonly keepAliveMs?: number | undefined;
+}
+
+export interface UpstreamReply {
+  readonly status: number;
+  /** Content type of the body as the engine sent it. */
+  readonly contentType: string;
+  /** Response headers worth keeping (retry-after, x-ratelimit-*). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body bytes; consume fully or abort the signal to release the connection. */
+  readonly body: AsyncIterable<Uint8Array>;
+}
+
+/** Why a call failed before any byte of the reply body was produced. */
+export type BackendFailure = 'connect' | 'timeout' | 'status' | 'aborted' | 'protocol';
+
+export class BackendError extends Error {
+  constructor(
+    readonly failure: BackendFailure,
+    message: string,
+    /** HTTP status from the upstream when failure is 'status'. */
+    readonly status?: number,
+    /** The upstream's error body (already an OpenAI error, usually) for 4xx pass-through. */
+    readonly body?: string,
+  ) {
+    super(message);
+    this.name = 'BackendError';
+  }
+  /** Connect errors, timeouts before the first byte and 5xx may be retried elsewhere. */
+  get retryable(): boolean {
+    return this.failure === 'connect' || this.failure === 'timeout' || (this.failure === 'status' && (this.status ?? 0) >= 500);
+  }
+}
+
+/** Engine load as scraped from /metrics (vLLM, SGLang, llama.cpp names). Undefined = unknown. */
+export interface EngineLoad {
+  running?: number | undefined;
+  waiting?: number | undefined;
+  /** 0..1 */
+  kvUsage?: number | undefined;
+  kvBlocks?: number | undefined;
+  blockSize?: number | undefined;
+  scrapedAt: number;
+}
+
+export interface Backend {
+  readonly id: string;
+  readonly kind: BackendKind;
+  /** Data-residency zone of the machine this backend runs on (local, eu, ...). */
+  readonly zone: string;
+  call(call: UpstreamCall, signal: AbortSignal): Promise<UpstreamReply>;
+  /** Active health probe; resolves true when the engine answers as healthy. */
+  health(signal: AbortSignal): Promise<boolean>;
+  /** Model ids the engine serves (for discovery), when it can tell. */
+  listModels?(signal: AbortSignal): Promise<string[]>;
+  /** Engine load from its metrics endpoint, when it has one. */
+  load?(signal: AbortSignal): Promise<EngineLoad | undefined>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,41 @@
+// relais CLI: one file per command; each exports run(argv) → exit code.
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  serve: { summary: 'run the gateway (relais serve --config relais.yaml | --demo)', load: () => import('./serve.js') },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return `relais — self-hosted LLM gateway and toolkit\n\nUsage: relais <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'relais <command> --help' for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    const { version } = await import('./version.js');
+    console.log(version);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`relais: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const mod = await command.load();
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`relais: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,152 @@
+// The relais.yaml schema. Validation errors name the field; the loader adds the line.
+import { z } from 'zod';
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:8080');
+
+const zone = z.string().regex(/^[a-z0-9_-]+$/, 'zone names are lower-case words such as local or eu');
+
+export const backendKinds = ['vllm', 'sglang', 'llamacpp', 'tgi', 'ollama', 'openai', 'embedded'] as const;
+
+const timeouts = z
+  .object({
+    connect_ms: z.number().int().positive().default(5_000),
+    first_byte_ms: z.number().int().positive().default(120_000),
+    total_ms: z.number().int().positive().default(600_000),
+  })
+  .strict();
+
+const httpBackend = z
+  .object({
+    kind: z.enum(['vllm', 'sglang', 'llamacpp', 'tgi', 'ollama', 'openai']),
+    url: z.string().url('expected an http(s) URL such as http://10.0.0.5:8000'),
+    api_key: z.string().optional(),
+    zone: zone.default('local'),
+    /** Cap on simultaneous requests sent to this backend (connection pool size). */
+    max_connections: z.number().int().positive().default(256),
+    timeouts: timeouts.partial().optional(),
+  })
+  .strict();
+
+const embeddedBackend = z
+  .object({
+    kind: z.literal('embedded'),
+    models_dir: z.string().optional(),
+    zone: zone.default('local'),
+    /** Parallel sequences per loaded model. */
+    parallel: z.number().int().positive().max(64).default(4),
+    /** Requests waiting beyond the parallel ones; a full queue answers 429. */
+    queue: z.number().int().nonnegative().default(32),
+    context: z.number().int().positive().default(4096),
+    threads: z.number().int().positive().optional(),
+    keep_alive: z.string().default('5m'),
+    max_loaded_models: z.number().int().positive().default(2),
+    gpu: z.boolean().default(false),
+  })
+  .strict();
+
+export const backendSchema = z.discriminatedUnion('kind', [httpBackend, embeddedBackend]);
+
+const price = z
+  .object({
+    input: z.number().nonnegative(),
+    output: z.number().nonnegative(),
+    cached_input: z.number().nonnegative().optional(),
+  })
+  .strict();
+
+const deployment = z
+  .object({
+    backend: z.string().min(1),
+    model: z.string().min(1),
+    /** Context window of this deployment, for the context-fits routing filter. */
+    context: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const routing = z
+  .object({
+    scorers: z.record(z.string(), z.number().nonnegative()).optional(),
+    filters: z.record(z.string(), z.union([z.boolean(), z.number()])).optional(),
+  })
+  .strict();
+
+const model = z
+  .object({
+    name: z.string().regex(/^[^\s]+$/, 'model names have no spaces'),
+    deployments: z.array(deployment).min(1, 'a model needs at least one deployment'),
+    fallbacks: z.array(z.string()).default([]),
+    price: price.optional(),
+    routing: routing.optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+const store = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sqlite'), path: z.string().optional() }).strict(),
+  z.object({ kind: z.literal('postgres'), url: z.string().min(1) }).strict(),
+]);
+
+export const configSchema = z
+  .object({
+    listen: hostPort.default('127.0.0.1:8080'),
+    data_dir: z.string().default('./.relais'),
+    master_key: z.string().optional(),
+    log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    backends: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'backend ids are letters, digits, _ . -'), backendSchema).default({}),
+    models: z.array(model).default([]),
+    timeouts: timeouts.default({}),
+    limits: z
+      .object({
+        max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024),
+        /** Reservation used for budget and tpm when a request has no max_tokens. */
+        default_max_tokens: z.number().int().positive().default(1024),
+      })
+      .strict()
+      .default({}),
+    health: z
+      .object({
+        interval_ms: z.number().int().positive().default(5_000),
+        timeout_ms: z.number().int().positive().default(2_000),
+        /** Consecutive failures that open a replica's circuit breaker. */
+        failure_threshold: z.number().int().positive().default(3),
+        cooldown_ms: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .default({}),
+    shutdown: z
+      .object({ grace_ms: z.number().int().nonnegative().default(30_000) })
+      .strict()
+      .default({}),
+    store: store.optional(),
+    redis: z.object({ url: z.string().min(1), fail_open: z.boolean().default(false) }).strict().optional(),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const names = new Set<string>();
+    cfg.models.forEach((m, i) => {
+      if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model name '${m.name}'` });
+      names.add(m.name);
+      m.deployments.forEach((d, j) => {
+        if (!(d.backend in cfg.backends)) {
+          ctx.addIssue({ code: 'custom', path: ['models', i, 'deployments', j, 'backend'], message: `unknown backend '${d.backend}' (defined: ${Object.keys(cfg.backends).join(', ') || 'none'})` });
+        }
+      });
+    });
+    cfg.models.forEach((m, i) => {
+      m.fallbacks.forEach((f, j) => {
+        if (!names.has(f)) ctx.addIssue({ code: 'custom', path: ['models', i, 'fallbacks', j], message: `unknown fallback model '${f}'` });
+        if (f === m.name) ctx.addIssue({ code: 'custom', path: ['models', i, 'fallbacks', j], message: 'a model cannot fall back to itself' });
+      });
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type BackendConfig = z.infer<typeof backendSchema>;
+export type HttpBackendConfig = z.infer<typeof httpBackend>;
+export type EmbeddedBackendConfig = z.infer<typeof embeddedBackend>;
+export type ModelConfig = z.infer<typeof model>;
+export type DeploymentConfig = z.infer<typeof deployment>;
+export type PriceConfig = z.infer<typeof price>;
+export type TimeoutsConfig = z.infer<typeof timeouts>;

@@ -1,0 +1,38 @@
+// The canonical request: what every API codec produces and every later stage consumes.
+// The body is always OpenAI-shaped (the Ollama codec translates into it), so backends
+// speak one wire format and the gateway can pass bytes through when the client speaks it too.
+import type { JsonObject } from './json.js';
+
+export type Endpoint = 'chat' | 'completions' | 'embeddings';
+export type ClientProtocol = 'openai' | 'ollama';
+
+export interface CanonicalRequest {
+  /** Request id (x-request-id), also sent upstream. */
+  readonly id: string;
+  readonly endpoint: Endpoint;
+  readonly protocol: ClientProtocol;
+  /** Public model name as the client asked for it. */
+  readonly model: string;
+  /** OpenAI-shaped body; the router's deployment replaces `model` before sending. */
+  readonly body: JsonObject;
+  readonly stream: boolean;
+  /** The client asked for a usage chunk (stream_options.include_usage); if not, we drop the one we ask for. */
+  readonly clientWantsUsage: boolean;
+  /** max_tokens / max_completion_tokens as given, undefined when absent. */
+  readonly maxTokens: number | undefined;
+  /** Characters of prompt text (messages, prompt, input): the basis of token estimates. */
+  readonly promptChars: number;
+  /** The prompt text's leading part, for prefix-affinity routing (no tokenizer on the hot path). */
+  readonly promptPrefix: string;
+  /** Ollama keep_alive in ms when the client gave one (embedded engine honours it). */
+  readonly keepAliveMs?: number | undefined;
+  /** Session affinity hint (x-session-id header), when present. */
+  readonly sessionId?: string | undefined;
+  /** performance.now() when the request arrived. */
+  readonly arrivedAt: number;
+}
+
+/** Rough token estimate from characters (about 4 characters per token for English text and code). */
+export function estimateTokens(chars: number): number {
+  return Math.ceil(chars / 4);
+}
