@@ -85,7 +85,15 @@ const model = z
 
 const store = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sqlite'), path: z.string().optional() }).strict(),
-  z.object({ kind: z.literal('postgres'), url: z.string().min(1) }).strict(),
+  z
+    .object({
+      kind: z.literal('postgres'),
+      url: z.string().min(1),
+      /** Schema holding relais tables (created when missing); default is the connection's search_path. */
+      schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lower-case SQL identifier').optional(),
+      pool_size: z.number().int().positive().default(10),
+    })
+    .strict(),
 ]);
 
 export const configSchema = z
@@ -120,7 +128,24 @@ export const configSchema = z
       .strict()
       .default({}),
     store: store.optional(),
-    redis: z.object({ url: z.string().min(1), fail_open: z.boolean().default(false) }).strict().optional(),
+    redis: z
+      .object({
+        url: z.string().min(1),
+        fail_open: z.boolean().default(false),
+        /** Prefix of every limiter key, so several gateways can share one Redis. */
+        prefix: z.string().min(1).default('relais'),
+      })
+      .strict()
+      .optional(),
+    access: z
+      .object({
+        /** How often each instance polls the store's revision to pick up key changes made elsewhere. */
+        refresh_ms: z.number().int().positive().default(2_000),
+        /** Days prompt logs are kept when a key does not say. */
+        log_retention_days: z.number().int().positive().default(30),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -1,0 +1,86 @@
+// Versioned schema migrations, applied in order at start; each runs once and is recorded.
+import type { SqlDb } from './sql-db.js';
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** Statements; `{{serial}}` becomes the dialect's auto-increment primary key. */
+  readonly statements: readonly string[];
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'identities, usage, prompt logs, audit',
+    statements: [
+      `CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)`,
+      `INSERT INTO meta (key, value) VALUES ('revision', 1)`,
+      `CREATE TABLE teams (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL, metadata TEXT NOT NULL DEFAULT '{}')`,
+      `CREATE TABLE users (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT, team_id TEXT REFERENCES teams(id),
+        created_at BIGINT NOT NULL, metadata TEXT NOT NULL DEFAULT '{}')`,
+      `CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, name TEXT NOT NULL,
+        user_id TEXT REFERENCES users(id), team_id TEXT REFERENCES teams(id),
+        models TEXT NOT NULL, expires_at BIGINT, rpm BIGINT, tpm BIGINT, concurrency BIGINT,
+        budget DOUBLE PRECISION, budget_period TEXT NOT NULL, priority TEXT NOT NULL, zones TEXT NOT NULL,
+        logging TEXT NOT NULL, log_retention_days BIGINT NOT NULL, admin INTEGER NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}', created_at BIGINT NOT NULL, revoked_at BIGINT)`,
+      `CREATE TABLE usage (
+        request_id TEXT NOT NULL, time BIGINT NOT NULL, key_id TEXT, user_id TEXT, team_id TEXT,
+        model TEXT NOT NULL, endpoint TEXT NOT NULL, backend TEXT, status INTEGER NOT NULL, outcome TEXT NOT NULL,
+        prompt_tokens BIGINT, completion_tokens BIGINT, cached_tokens BIGINT, tokens_estimated INTEGER NOT NULL,
+        cost DOUBLE PRECISION, queue_ms DOUBLE PRECISION NOT NULL, ttft_ms DOUBLE PRECISION,
+        total_ms DOUBLE PRECISION NOT NULL, stream INTEGER NOT NULL, finish_reason TEXT, error TEXT)`,
+      `CREATE INDEX usage_time ON usage (time)`,
+      `CREATE INDEX usage_key_time ON usage (key_id, time)`,
+      // One row per day × key × user × team × model × backend ('' for none): activity views read this.
+      `CREATE TABLE usage_daily (
+        day BIGINT NOT NULL, key_id TEXT NOT NULL, user_id TEXT NOT NULL, team_id TEXT NOT NULL,
+        model TEXT NOT NULL, backend TEXT NOT NULL, requests BIGINT NOT NULL, errors BIGINT NOT NULL,
+        prompt_tokens BIGINT NOT NULL, completion_tokens BIGINT NOT NULL, cached_tokens BIGINT NOT NULL,
+        cost DOUBLE PRECISION NOT NULL, total_ms DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (day, key_id, user_id, team_id, model, backend))`,
+      `CREATE INDEX usage_daily_key ON usage_daily (key_id, day)`,
+      `CREATE TABLE prompt_logs (
+        request_id TEXT NOT NULL, time BIGINT NOT NULL, key_id TEXT, model TEXT NOT NULL,
+        request TEXT NOT NULL, response TEXT NOT NULL, expires_at BIGINT NOT NULL)`,
+      `CREATE INDEX prompt_logs_expiry ON prompt_logs (expires_at)`,
+      `CREATE INDEX prompt_logs_key ON prompt_logs (key_id, time)`,
+      `CREATE TABLE audit (
+        id {{serial}}, time BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        target_type TEXT NOT NULL, target_id TEXT, detail TEXT NOT NULL)`,
+      `CREATE INDEX audit_time ON audit (time)`,
+    ],
+  },
+];
+
+function dialect(db: SqlDb, sql: string): string {
+  return sql.replace('{{serial}}', db.kind === 'postgres' ? 'BIGSERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY');
+}
+
+/** Applies pending migrations; `lock` (PostgreSQL advisory lock) serialises instances starting together. */
+export async function migrate(db: SqlDb, lock: readonly string[] = []): Promise<number[]> {
+  await db.query(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+  );
+  const done = new Set((await db.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (done.has(m.version)) continue;
+    try {
+      // The version row goes first: an instance that raced us fails on its primary key and rolls back.
+      await db.tx([
+        ...lock.map((sql) => ({ sql, params: [] })),
+        { sql: 'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', params: [m.version, m.name, Date.now()] },
+        ...m.statements.map((s) => ({ sql: dialect(db, s), params: [] })),
+      ]);
+      applied.push(m.version);
+    } catch (err) {
+      const rows = await db.query('SELECT version FROM schema_migrations WHERE version = ?', [m.version]);
+      if (rows.length === 0) throw err;
+    }
+  }
+  return applied;
+}

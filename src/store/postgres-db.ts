@@ -1,0 +1,75 @@
+// PostgreSQL through a pg pool; `?` placeholders become $n, statements are named (prepared once per connection).
+import pg from 'pg';
+import { createHash } from 'node:crypto';
+import type { SqlDb, SqlRow, SqlStatement, SqlValue } from './sql-db.js';
+
+export interface PostgresOptions {
+  readonly url: string;
+  /** Schema for every table (created when missing); tests use one per file. */
+  readonly schema?: string | undefined;
+  readonly poolSize?: number | undefined;
+}
+
+interface Rewritten {
+  readonly text: string;
+  readonly name: string;
+}
+
+const rewrites = new Map<string, Rewritten>();
+
+function rewrite(sql: string): Rewritten {
+  let r = rewrites.get(sql);
+  if (!r) {
+    let n = 0;
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    r = { text, name: `r_${createHash('sha1').update(text).digest('hex').slice(0, 16)}` };
+    rewrites.set(sql, r);
+  }
+  return r;
+}
+
+function isDdl(sql: string): boolean {
+  return /^\s*(CREATE|ALTER|DROP|SELECT pg_advisory)/i.test(sql);
+}
+
+function config(text: string, values: readonly SqlValue[]): pg.QueryConfig {
+  const r = rewrite(text);
+  // DDL is not worth preparing; everything else is prepared once per connection.
+  return isDdl(text) ? { text: r.text, values: [...values] } : { name: r.name, text: r.text, values: [...values] };
+}
+
+export async function openPostgresDb(options: PostgresOptions): Promise<SqlDb> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid PostgreSQL schema name '${schema}'`);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+
+  async function tx(statements: readonly SqlStatement[]): Promise<SqlRow[][]> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out: SqlRow[][] = [];
+      for (const s of statements) out.push((await client.query(config(s.sql, s.params))).rows as SqlRow[]);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    kind: 'postgres',
+    query: async (sql, params = []) => (await pool.query(config(sql, params))).rows as SqlRow[],
+    tx,
+    close: () => pool.end(),
+  };
+}

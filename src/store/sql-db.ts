@@ -1,0 +1,17 @@
+// The little a store needs from a SQL database: queries, and transactions of known statements.
+export type SqlValue = string | number | null;
+export type SqlRow = Record<string, unknown>;
+
+export interface SqlStatement {
+  /** `?` placeholders; the PostgreSQL driver rewrites them to $n. */
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
+export interface SqlDb {
+  readonly kind: 'sqlite' | 'postgres';
+  query(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
+  /** Runs the statements in one transaction; returns each statement's rows. */
+  tx(statements: readonly SqlStatement[]): Promise<SqlRow[][]>;
+  close(): Promise<void>;
+}

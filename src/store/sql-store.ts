@@ -1,0 +1,214 @@
+// The Store over any SqlDb: the same SQL serves SQLite and PostgreSQL.
+import type { UsageRecord } from '../usage/record.js';
+import type { SqlDb, SqlStatement, SqlValue } from './sql-db.js';
+import {
+  auditFromRow, keyFromRow, keySettingColumns, keySettingFields, num, promptLogFromRow, teamFromRow, userFromRow,
+} from './rows.js';
+import { dailyUpserts, rollupFromRow, usageInserts, usageQuery } from './usage-sql.js';
+import type {
+  AuditQuery, AuditRow, KeyRow, KeySettings, NewKey, PromptLogRow, Store, TeamRow, UsageQuery, UsageRollupRow, UserRow,
+} from './types.js';
+
+const bumpRevision: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'revision'", params: [] };
+
+function auditInsert(a: AuditRow): SqlStatement {
+  return {
+    sql: 'INSERT INTO audit (time, actor, action, target_type, target_id, detail) VALUES (?, ?, ?, ?, ?, ?)',
+    params: [a.time, a.actor, a.action, a.targetType, a.targetId, JSON.stringify(a.detail)],
+  };
+}
+
+/** A change to an identity: the statement, the revision bump and its audit record, atomically. */
+function change(statement: SqlStatement, audit: AuditRow): SqlStatement[] {
+  return [statement, bumpRevision, auditInsert(audit)];
+}
+
+/** `UPDATE table SET a = ?, b = ? WHERE id = ? RETURNING *` from the present fields of a patch. */
+function updateStatement(table: string, id: string, sets: [string, SqlValue][]): SqlStatement {
+  if (sets.length === 0) return { sql: `SELECT * FROM ${table} WHERE id = ?`, params: [id] };
+  return {
+    sql: `UPDATE ${table} SET ${sets.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ? RETURNING *`,
+    params: [...sets.map(([, v]) => v), id],
+  };
+}
+
+export class SqlStore implements Store {
+  constructor(private readonly db: SqlDb) {}
+
+  get kind(): 'sqlite' | 'postgres' {
+    return this.db.kind;
+  }
+
+  async createTeam(team: TeamRow, audit: AuditRow): Promise<void> {
+    await this.db.tx(change({
+      sql: 'INSERT INTO teams (id, name, created_at, metadata) VALUES (?, ?, ?, ?)',
+      params: [team.id, team.name, team.createdAt, JSON.stringify(team.metadata)],
+    }, audit));
+  }
+
+  async getTeam(id: string): Promise<TeamRow | undefined> {
+    const [row] = await this.db.query('SELECT * FROM teams WHERE id = ?', [id]);
+    return row ? teamFromRow(row) : undefined;
+  }
+
+  async listTeams(): Promise<TeamRow[]> {
+    return (await this.db.query('SELECT * FROM teams ORDER BY created_at, id')).map(teamFromRow);
+  }
+
+  async updateTeam(id: string, patch: Partial<Omit<TeamRow, 'id' | 'createdAt'>>, audit: AuditRow): Promise<TeamRow | undefined> {
+    const sets: [string, SqlValue][] = [];
+    if (patch.name !== undefined) sets.push(['name', patch.name]);
+    if (patch.metadata !== undefined) sets.push(['metadata', JSON.stringify(patch.metadata)]);
+    const [rows] = await this.db.tx(change(updateStatement('teams', id, sets), audit));
+    const row = rows?.[0];
+    return row ? teamFromRow(row) : undefined;
+  }
+
+  async deleteTeam(id: string, audit: AuditRow): Promise<boolean> {
+    // Members and keys keep existing without the team.
+    const [, , rows] = await this.db.tx([
+      { sql: 'UPDATE users SET team_id = NULL WHERE team_id = ?', params: [id] },
+      { sql: 'UPDATE api_keys SET team_id = NULL WHERE team_id = ?', params: [id] },
+      ...change({ sql: 'DELETE FROM teams WHERE id = ? RETURNING id', params: [id] }, audit),
+    ]);
+    return (rows ?? []).length > 0;
+  }
+
+  async createUser(user: UserRow, audit: AuditRow): Promise<void> {
+    await this.db.tx(change({
+      sql: 'INSERT INTO users (id, name, email, team_id, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+      params: [user.id, user.name, user.email, user.teamId, user.createdAt, JSON.stringify(user.metadata)],
+    }, audit));
+  }
+
+  async getUser(id: string): Promise<UserRow | undefined> {
+    const [row] = await this.db.query('SELECT * FROM users WHERE id = ?', [id]);
+    return row ? userFromRow(row) : undefined;
+  }
+
+  async listUsers(): Promise<UserRow[]> {
+    return (await this.db.query('SELECT * FROM users ORDER BY created_at, id')).map(userFromRow);
+  }
+
+  async updateUser(id: string, patch: Partial<Omit<UserRow, 'id' | 'createdAt'>>, audit: AuditRow): Promise<UserRow | undefined> {
+    const sets: [string, SqlValue][] = [];
+    if (patch.name !== undefined) sets.push(['name', patch.name]);
+    if (patch.email !== undefined) sets.push(['email', patch.email]);
+    if (patch.teamId !== undefined) sets.push(['team_id', patch.teamId]);
+    if (patch.metadata !== undefined) sets.push(['metadata', JSON.stringify(patch.metadata)]);
+    const [rows] = await this.db.tx(change(updateStatement('users', id, sets), audit));
+    const row = rows?.[0];
+    return row ? userFromRow(row) : undefined;
+  }
+
+  async deleteUser(id: string, audit: AuditRow): Promise<boolean> {
+    const [, rows] = await this.db.tx([
+      { sql: 'UPDATE api_keys SET user_id = NULL WHERE user_id = ?', params: [id] },
+      ...change({ sql: 'DELETE FROM users WHERE id = ? RETURNING id', params: [id] }, audit),
+    ]);
+    return (rows ?? []).length > 0;
+  }
+
+  async createKey(key: NewKey, audit: AuditRow): Promise<KeyRow> {
+    const cols = Object.keys(keySettingColumns);
+    const values = Object.values(keySettingColumns).map((f) => f(key));
+    const [rows] = await this.db.tx(change({
+      sql: `INSERT INTO api_keys (id, hash, prefix, created_at, ${cols.join(', ')}) VALUES (?, ?, ?, ?, ${cols.map(() => '?').join(', ')}) RETURNING *`,
+      params: [key.id, key.hash, key.prefix, key.createdAt, ...values],
+    }, audit));
+    const row = rows?.[0];
+    if (!row) throw new Error('key insert returned no row');
+    return keyFromRow(row);
+  }
+
+  async getKey(id: string): Promise<KeyRow | undefined> {
+    const [row] = await this.db.query('SELECT * FROM api_keys WHERE id = ?', [id]);
+    return row ? keyFromRow(row) : undefined;
+  }
+
+  async listKeys(): Promise<KeyRow[]> {
+    return (await this.db.query('SELECT * FROM api_keys ORDER BY created_at, id')).map(keyFromRow);
+  }
+
+  async updateKey(id: string, patch: Partial<KeySettings>, audit: AuditRow): Promise<KeyRow | undefined> {
+    const sets: [string, SqlValue][] = [];
+    for (const [col, toValue] of Object.entries(keySettingColumns)) {
+      const field = keySettingFields[col] as keyof KeySettings;
+      if (field in patch && patch[field] !== undefined) sets.push([col, toValue(patch)]);
+    }
+    const [rows] = await this.db.tx(change(updateStatement('api_keys', id, sets), audit));
+    const row = rows?.[0];
+    return row ? keyFromRow(row) : undefined;
+  }
+
+  async revokeKey(id: string, at: number, audit: AuditRow): Promise<KeyRow | undefined> {
+    const [rows] = await this.db.tx(change({
+      sql: 'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *',
+      params: [at, id],
+    }, audit));
+    const row = rows?.[0];
+    return row ? keyFromRow(row) : undefined;
+  }
+
+  async revision(): Promise<number> {
+    const [row] = await this.db.query("SELECT value FROM meta WHERE key = 'revision'");
+    return num(row?.value);
+  }
+
+  async insertUsage(records: readonly UsageRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.db.tx([...usageInserts(records), ...dailyUpserts(records)]);
+  }
+
+  async insertPromptLogs(rows: readonly PromptLogRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.tx(rows.map((r) => ({
+      sql: 'INSERT INTO prompt_logs (request_id, time, key_id, model, request, response, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      params: [r.requestId, r.time, r.keyId, r.model, r.request, r.response, r.expiresAt],
+    })));
+  }
+
+  async purgePromptLogs(now: number): Promise<number> {
+    const rows = await this.db.query('DELETE FROM prompt_logs WHERE expires_at < ? RETURNING 1 AS n', [now]);
+    return rows.length;
+  }
+
+  async listPromptLogs(keyId: string, limit: number): Promise<PromptLogRow[]> {
+    return (await this.db.query('SELECT * FROM prompt_logs WHERE key_id = ? ORDER BY time DESC LIMIT ?', [keyId, limit])).map(promptLogFromRow);
+  }
+
+  async countUsage(): Promise<number> {
+    const [row] = await this.db.query('SELECT COUNT(*) AS n FROM usage');
+    return num(row?.n);
+  }
+
+  async usage(query: UsageQuery): Promise<UsageRollupRow[]> {
+    const q = usageQuery(query);
+    return (await this.db.query(q.sql, q.params)).map((r) => rollupFromRow(query.groupBy, r));
+  }
+
+  async spendByKey(since: number): Promise<Map<string, number>> {
+    const rows = await this.db.query(
+      "SELECT key_id, SUM(cost) AS cost FROM usage_daily WHERE day >= ? AND key_id <> '' GROUP BY key_id",
+      [since],
+    );
+    return new Map(rows.map((r) => [String(r.key_id), num(r.cost)]));
+  }
+
+  async appendAudit(row: AuditRow): Promise<void> {
+    const s = auditInsert(row);
+    await this.db.query(s.sql, s.params);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditRow[]> {
+    const rows = await this.db.query(
+      'SELECT * FROM audit WHERE time >= ? AND time < ? ORDER BY id DESC LIMIT ?',
+      [query.from ?? 0, query.to ?? Number.MAX_SAFE_INTEGER, query.limit],
+    );
+    return rows.map(auditFromRow);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

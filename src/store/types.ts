@@ -1,0 +1,153 @@
+// Rows the store keeps: identities (teams, users, keys), usage, prompt logs, audit.
+import type { UsageRecord } from '../usage/record.js';
+import type { LoggingPolicy, Priority } from '../access/principal.js';
+
+export type BudgetPeriod = 'daily' | 'weekly' | 'monthly' | 'none';
+
+export interface TeamRow {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface UserRow {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string | null;
+  readonly teamId: string | null;
+  readonly createdAt: number;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** Everything about a key that can be set by an admin. */
+export interface KeySettings {
+  readonly name: string;
+  readonly userId: string | null;
+  readonly teamId: string | null;
+  /** Model names and globs (`llama-*`); empty means every model. */
+  readonly models: readonly string[];
+  /** Epoch ms; null never expires. */
+  readonly expiresAt: number | null;
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+  readonly concurrency: number | null;
+  /** Credits per period; null is unlimited. */
+  readonly budget: number | null;
+  readonly budgetPeriod: BudgetPeriod;
+  readonly priority: Priority;
+  /** Backend zones prompts may reach; ['any'] means no restriction. */
+  readonly zones: readonly string[];
+  readonly logging: LoggingPolicy;
+  /** Days prompt logs are kept when logging is 'full'. */
+  readonly logRetentionDays: number;
+  readonly admin: boolean;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface KeyRow extends KeySettings {
+  readonly id: string;
+  /** sha256 hex of the secret; the secret itself is never stored. */
+  readonly hash: string;
+  /** First characters of the secret, to recognise a key in listings. */
+  readonly prefix: string;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
+export type NewKey = Omit<KeyRow, 'revokedAt'>;
+
+export interface PromptLogRow {
+  readonly requestId: string;
+  readonly time: number;
+  readonly keyId: string | null;
+  readonly model: string;
+  readonly request: string;
+  readonly response: string;
+  /** Epoch ms after which the purge deletes the row. */
+  readonly expiresAt: number;
+}
+
+export interface AuditRow {
+  readonly id?: number;
+  readonly time: number;
+  /** Key id of the admin, 'master', 'anonymous' or 'cli'. */
+  readonly actor: string;
+  readonly action: string;
+  readonly targetType: string;
+  readonly targetId: string | null;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export const usageGroups = ['key', 'user', 'team', 'model', 'backend', 'day'] as const;
+export type UsageGroup = (typeof usageGroups)[number];
+
+export interface UsageQuery {
+  readonly groupBy: UsageGroup;
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, exclusive. */
+  readonly to: number;
+  readonly keyId?: string | undefined;
+}
+
+export interface UsageRollupRow {
+  /** Group value: key id, user id, team id, model, backend or YYYY-MM-DD; '' when unknown. */
+  readonly group: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly cachedTokens: number;
+  readonly cost: number;
+  readonly totalMs: number;
+}
+
+export interface AuditQuery {
+  readonly from?: number | undefined;
+  readonly to?: number | undefined;
+  readonly limit: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+
+  createTeam(team: TeamRow, audit: AuditRow): Promise<void>;
+  getTeam(id: string): Promise<TeamRow | undefined>;
+  listTeams(): Promise<TeamRow[]>;
+  updateTeam(id: string, patch: Partial<Omit<TeamRow, 'id' | 'createdAt'>>, audit: AuditRow): Promise<TeamRow | undefined>;
+  deleteTeam(id: string, audit: AuditRow): Promise<boolean>;
+
+  createUser(user: UserRow, audit: AuditRow): Promise<void>;
+  getUser(id: string): Promise<UserRow | undefined>;
+  listUsers(): Promise<UserRow[]>;
+  updateUser(id: string, patch: Partial<Omit<UserRow, 'id' | 'createdAt'>>, audit: AuditRow): Promise<UserRow | undefined>;
+  deleteUser(id: string, audit: AuditRow): Promise<boolean>;
+
+  createKey(key: NewKey, audit: AuditRow): Promise<KeyRow>;
+  getKey(id: string): Promise<KeyRow | undefined>;
+  listKeys(): Promise<KeyRow[]>;
+  updateKey(id: string, patch: Partial<KeySettings>, audit: AuditRow): Promise<KeyRow | undefined>;
+  /** Sets revokedAt (first revocation wins); undefined when the key does not exist. */
+  revokeKey(id: string, at: number, audit: AuditRow): Promise<KeyRow | undefined>;
+
+  /** Bumped by every change to teams, users or keys: other instances poll it to refresh their key cache. */
+  revision(): Promise<number>;
+
+  /** Writes records and their daily rollups in one transaction. */
+  insertUsage(records: readonly UsageRecord[]): Promise<void>;
+  insertPromptLogs(rows: readonly PromptLogRow[]): Promise<void>;
+  /** Deletes prompt logs whose retention ended before `now`; returns how many. */
+  purgePromptLogs(now: number): Promise<number>;
+  listPromptLogs(keyId: string, limit: number): Promise<PromptLogRow[]>;
+  countUsage(): Promise<number>;
+  /** Day-aligned ranges read the daily rollup table; others read raw records. */
+  usage(query: UsageQuery): Promise<UsageRollupRow[]>;
+  /** Cost per key since `since` (a UTC day start), from the daily rollups. */
+  spendByKey(since: number): Promise<Map<string, number>>;
+
+  appendAudit(row: AuditRow): Promise<void>;
+  listAudit(query: AuditQuery): Promise<AuditRow[]>;
+
+  close(): Promise<void>;
+}
