@@ -1,0 +1,17 @@
+// Routing policies by name (CLI flags, config files).
+import { leastLoaded } from './least-loaded.js';
+import type { RoutingPolicy } from './policy.js';
+import { roundRobin } from './round-robin.js';
+
+export type { ReplicaLoad, RouteRequest, RoutingPolicy } from './policy.js';
+
+export const policyFactories: Readonly<Record<string, () => RoutingPolicy>> = {
+  'round-robin': roundRobin,
+  'least-loaded': leastLoaded,
+};
+
+export function createPolicy(name: string): RoutingPolicy {
+  const make = policyFactories[name];
+  if (!make) throw new Error(`unknown routing policy '${name}' (${Object.keys(policyFactories).join(', ')})`);
+  return make();
+}
