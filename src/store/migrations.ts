@@ -62,9 +62,10 @@ function dialect(db: SqlDb, sql: string): string {
 
 /** Applies pending migrations; `lock` (PostgreSQL advisory lock) serialises instances starting together. */
 export async function migrate(db: SqlDb, lock: readonly string[] = []): Promise<number[]> {
-  await db.query(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
-  );
+  await db.tx([
+    ...lock.map((sql) => ({ sql, params: [] })),
+    { sql: 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)', params: [] },
+  ]);
   const done = new Set((await db.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
   const applied: number[] = [];
   for (const m of migrations) {

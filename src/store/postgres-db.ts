@@ -48,7 +48,13 @@ export async function openPostgresDb(options: PostgresOptions): Promise<SqlDb> {
   });
   // An idle client error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
-  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  if (schema) {
+    // IF NOT EXISTS still races between instances starting together: a duplicate means someone else made it.
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: unknown) => {
+      const code = (err as { code?: string }).code;
+      if (code !== '23505' && code !== '42P06') throw err;
+    });
+  }
 
   async function tx(statements: readonly SqlStatement[]): Promise<SqlRow[][]> {
     const client = await pool.connect();
