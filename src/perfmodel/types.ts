@@ -33,6 +33,8 @@ export interface StepWork {
   readonly decodeSeqs: number;
   /** Sum of the context lengths of the decoding sequences (KV read per step). */
   readonly decodeContextTokens: number;
+  /** Sequences being prefilled in this step (default 1); spreads prefill attention across them. */
+  readonly prefillSeqs?: number;
 }
 
 export interface ReplicaModel {

@@ -1,0 +1,63 @@
+// Quantization catalog: bits per weight actually stored (block scales included), from ../shared/reference.
+import type { Provenance } from './provenance.js';
+import type { EngineKind } from '../perfmodel/types.js';
+
+/** Which tensor-core rate a prefill runs at with these weights. */
+export type ComputeType = 'bf16' | 'fp8' | 'int8';
+
+export interface Quant extends Provenance {
+  readonly id: string;
+  readonly name: string;
+  readonly format: 'float' | 'gguf' | 'awq' | 'gptq' | 'fp8' | 'int8';
+  /** Average stored bits per weight (whole-file average for GGUF types, which already counts embeddings). */
+  readonly bitsPerWeight: number;
+  /** Bits of the embedding and output head when a format leaves them unquantized (AWQ, GPTQ, FP8, INT8). */
+  readonly embeddingBits?: number;
+  readonly compute: ComputeType;
+  readonly engines: readonly EngineKind[];
+  /** Needs hardware FP8 (Ada, Hopper). */
+  readonly needsFp8?: boolean;
+}
+
+const SERVERS: readonly EngineKind[] = ['vllm', 'sglang', 'tgi'];
+const ALL: readonly EngineKind[] = ['vllm', 'sglang', 'tgi', 'llamacpp'];
+const LLAMACPP: readonly EngineKind[] = ['llamacpp'];
+const GGUF_AVG = 'whole-file average for Llama-3.1-8B, llama.cpp quantize README (../shared/reference)';
+const GGUF_BLOCK = 'block type bits, gguf-parser-go ggml.go (../shared/reference)';
+
+function gguf(id: string, bits: number, source = GGUF_AVG): Quant {
+  return { id, name: id.toUpperCase(), format: 'gguf', bitsPerWeight: bits, compute: 'bf16', engines: LLAMACPP, source };
+}
+
+export const QUANTS: readonly Quant[] = [
+  { id: 'fp32', name: 'FP32', format: 'float', bitsPerWeight: 32, compute: 'bf16', engines: ALL, source: 'definition' },
+  { id: 'bf16', name: 'BF16', format: 'float', bitsPerWeight: 16, compute: 'bf16', engines: ALL, source: 'definition' },
+  { id: 'fp16', name: 'FP16', format: 'float', bitsPerWeight: 16, compute: 'bf16', engines: ALL, source: 'definition' },
+  {
+    id: 'fp8', name: 'FP8 (W8A8)', format: 'fp8', bitsPerWeight: 8.06, embeddingBits: 16, compute: 'fp8', engines: SERVERS, needsFp8: true,
+    source: '≈8 bits + per-channel scales (../shared/reference)',
+  },
+  {
+    id: 'int8', name: 'INT8 (W8A8)', format: 'int8', bitsPerWeight: 8.06, embeddingBits: 16, compute: 'int8', engines: SERVERS,
+    source: '≈8 bits + scales (../shared/reference)',
+  },
+  {
+    id: 'awq-int4', name: 'AWQ int4 (g128)', format: 'awq', bitsPerWeight: 4.25, embeddingBits: 16, compute: 'bf16', engines: SERVERS,
+    source: '4 bits + group scales at group size 128 (../shared/reference)',
+  },
+  {
+    id: 'gptq-int4', name: 'GPTQ int4 (g128)', format: 'gptq', bitsPerWeight: 4.25, embeddingBits: 16, compute: 'bf16', engines: SERVERS,
+    source: '4 bits + group scales at group size 128 (../shared/reference)',
+  },
+  gguf('f16', 16),
+  gguf('q8_0', 8.5),
+  gguf('q6_k', 6.56),
+  gguf('q5_k_m', 5.7),
+  gguf('q4_k_m', 4.89),
+  gguf('q4_k_s', 4.67),
+  gguf('iq4_xs', 4.46),
+  gguf('q4_0', 4.5, GGUF_BLOCK),
+  gguf('q3_k_l', 4.3),
+  gguf('q3_k_s', 3.64),
+  gguf('q2_k', 3.16),
+];
