@@ -1,0 +1,36 @@
+// API key secrets: a recognisable prefix plus 32 random bytes; only the sha256 is stored.
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+export const KEY_PREFIX = 'rl-';
+
+export interface NewSecret {
+  readonly id: string;
+  readonly secret: string;
+  readonly hash: string;
+  /** Shown in listings so people recognise their key without the secret. */
+  readonly prefix: string;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export function generateSecret(): NewSecret {
+  const secret = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+  return { id: `key_${randomUUID().replace(/-/g, '').slice(0, 20)}`, secret, hash: hashSecret(secret), prefix: secret.slice(0, 10) };
+}
+
+/** Constant-time comparison of two secrets (through their hashes, so lengths do not leak). */
+export function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+/** The token from `Authorization: Bearer X` or `x-api-key: X`. */
+export function tokenFrom(authorization: string | undefined, apiKey: string | undefined): string | undefined {
+  if (authorization !== undefined) {
+    const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (m?.[1]) return m[1];
+  }
+  const k = apiKey?.trim();
+  return k ? k : undefined;
+}

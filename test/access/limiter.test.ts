@@ -1,0 +1,140 @@
+// Both limiters, one suite: rpm/tpm windows, concurrency, budget reservations under concurrency.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MemoryLimiter } from '../../src/access/memory-limiter.js';
+import { RedisLimiter } from '../../src/access/redis-limiter.js';
+import { LimiterUnavailableError, type LimitSpec, type Limiter } from '../../src/access/limiter.js';
+import { REDIS_URL, uniqueName } from '../store/services.js';
+
+const WINDOW = 600;
+const none: LimitSpec = { rpm: null, tpm: null, concurrency: null, budget: null };
+const budget = (limit: number, seed = 0): LimitSpec['budget'] => ({ limit, periodStart: 0, periodEnd: null, seed });
+
+interface Kind {
+  name: string;
+  make(): Limiter[];
+}
+
+const opened: Limiter[] = [];
+const kinds: Kind[] = [
+  { name: 'memory', make: () => [new MemoryLimiter({ windowMs: WINDOW })] },
+  {
+    name: 'redis',
+    make: () => {
+      const prefix = uniqueName('relais_test');
+      // Three limiters on one Redis stand for three gateway instances.
+      const ls = [1, 2, 3].map(() => new RedisLimiter({ url: REDIS_URL, prefix, windowMs: WINDOW }));
+      opened.push(...ls);
+      return ls;
+    },
+  },
+];
+
+after(async () => {
+  await Promise.all(opened.map((l) => l.close()));
+});
+
+let n = 0;
+const rid = (): string => `req-${++n}`;
+
+for (const kind of kinds) {
+  describe(`limiter: ${kind.name}`, () => {
+    it('admits exactly rpm requests per sliding window, then again once the window has passed', async () => {
+      const ls = kind.make();
+      const spec: LimitSpec = { ...none, rpm: 5 };
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (ls[i % ls.length] as Limiter).acquire('k-rpm', spec, { requestId: rid(), tokens: 1, reserve: 0 })));
+      assert.equal(results.filter((r) => r.ok).length, 5);
+      const refused = results.find((r) => !r.ok);
+      assert.ok(refused && !refused.ok && refused.reason === 'rpm');
+      assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= WINDOW, `retry after ${refused.retryAfterMs}`);
+      assert.equal(refused.state.rpm?.remaining, 0);
+      await sleep(WINDOW + 50);
+      const again = await (ls[0] as Limiter).acquire('k-rpm', spec, { requestId: rid(), tokens: 1, reserve: 0 });
+      assert.ok(again.ok);
+      assert.equal(again.state.rpm?.remaining, 4);
+    });
+
+    it('counts tokens per window and corrects the estimate when the request ends', async () => {
+      const [l] = kind.make() as [Limiter];
+      const spec: LimitSpec = { ...none, tpm: 100 };
+      const a = { requestId: rid(), tokens: 40, reserve: 0 };
+      assert.ok((await l.acquire('k-tpm', spec, a)).ok);
+      assert.ok((await l.acquire('k-tpm', spec, { requestId: rid(), tokens: 40, reserve: 0 })).ok);
+      const third = await l.acquire('k-tpm', spec, { requestId: rid(), tokens: 40, reserve: 0 });
+      assert.ok(!third.ok && third.reason === 'tpm');
+      await l.release('k-tpm', spec, { requestId: a.requestId, tokens: 10, cost: 0 });
+      const fourth = await l.acquire('k-tpm', spec, { requestId: rid(), tokens: 40, reserve: 0 });
+      assert.ok(fourth.ok);
+      assert.equal(fourth.state.tpm?.used, 90);
+    });
+
+    it('caps concurrent requests and frees a slot on release', async () => {
+      const ls = kind.make();
+      const spec: LimitSpec = { ...none, concurrency: 3 };
+      const ids = Array.from({ length: 10 }, rid);
+      const results = await Promise.all(ids.map((id, i) => (ls[i % ls.length] as Limiter).acquire('k-conc', spec, { requestId: id, tokens: 1, reserve: 0 })));
+      assert.equal(results.filter((r) => r.ok).length, 3);
+      const admitted = ids.filter((_, i) => results[i]?.ok);
+      await (ls[0] as Limiter).release('k-conc', spec, { requestId: admitted[0] as string, tokens: 1, cost: 0 });
+      assert.ok((await (ls[ls.length - 1] as Limiter).acquire('k-conc', spec, { requestId: rid(), tokens: 1, reserve: 0 })).ok);
+      const refused = await (ls[0] as Limiter).acquire('k-conc', spec, { requestId: rid(), tokens: 1, reserve: 0 });
+      assert.ok(!refused.ok && refused.reason === 'concurrency');
+    });
+
+    it('200 concurrent requests against a budget for about 20 overspend by at most one reservation', async () => {
+      const ls = kind.make();
+      const spec: LimitSpec = { ...none, budget: budget(20) };
+      const reserve = 1;
+      let admitted = 0;
+      await Promise.all(Array.from({ length: 200 }, async (_, i) => {
+        const l = ls[i % ls.length] as Limiter;
+        const requestId = rid();
+        await sleep(Math.random() * 40);
+        const r = await l.acquire('k-budget', spec, { requestId, tokens: 100, reserve });
+        if (!r.ok) {
+          assert.equal(r.reason, 'budget');
+          return;
+        }
+        admitted++;
+        await sleep(Math.random() * 20);
+        // Real costs come in below the reservation, so settled requests free room for later ones.
+        await l.release('k-budget', spec, { requestId, tokens: 80, cost: 0.3 + Math.random() * 0.7 });
+      }));
+      const state = await (ls[0] as Limiter).peek('k-budget', spec);
+      const overspend = (state.budget?.spent ?? 0) - 20;
+      console.log(`# ${kind.name}: admitted ${admitted}, spent ${state.budget?.spent.toFixed(3)}, overspend ${overspend.toFixed(3)} (reservation ${reserve})`);
+      assert.ok(admitted >= 20, `admitted ${admitted}`);
+      assert.ok(overspend <= reserve, `overspend ${overspend}`);
+      assert.equal(state.budget?.reserved, 0);
+      assert.equal(state.inflight, 0);
+      const after = await (ls[0] as Limiter).acquire('k-budget', spec, { requestId: rid(), tokens: 1, reserve });
+      assert.equal(after.ok, (state.budget?.spent ?? 0) < 20);
+    });
+
+    it('starts a budget counter from the stored spend and keeps periods apart', async () => {
+      const [l] = kind.make() as [Limiter];
+      const spec: LimitSpec = { ...none, budget: budget(10, 9.5) };
+      assert.ok((await l.acquire('k-seed', spec, { requestId: rid(), tokens: 1, reserve: 2 })).ok, 'room left: admitted');
+      const r = await l.acquire('k-seed', spec, { requestId: rid(), tokens: 1, reserve: 2 });
+      assert.ok(!r.ok && r.reason === 'budget');
+      const next: LimitSpec = { ...none, budget: { limit: 10, periodStart: 1000, periodEnd: null, seed: 0 } };
+      assert.ok((await l.acquire('k-seed', next, { requestId: rid(), tokens: 1, reserve: 2 })).ok, 'a new period starts afresh');
+    });
+  });
+}
+
+it('redis limiter: 1,000 requests over three instances at 100 per window → exactly 100 admitted', async () => {
+  const prefix = uniqueName('relais_test');
+  const ls = [1, 2, 3].map(() => new RedisLimiter({ url: REDIS_URL, prefix, windowMs: 60_000 }));
+  opened.push(...ls);
+  const spec: LimitSpec = { ...none, rpm: 100 };
+  const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => (ls[i % 3] as Limiter).acquire('k-multi', spec, { requestId: rid(), tokens: 1, reserve: 0 })));
+  assert.equal(results.filter((r) => r.ok).length, 100);
+});
+
+it('redis limiter: an unreachable Redis makes acquire fail with LimiterUnavailableError', async () => {
+  const l = new RedisLimiter({ url: 'redis://127.0.0.1:1', prefix: 'x', commandTimeoutMs: 200 });
+  opened.push(l);
+  await assert.rejects(l.acquire('k', { ...none, rpm: 1 }, { requestId: rid(), tokens: 1, reserve: 0 }), LimiterUnavailableError);
+});
