@@ -1,0 +1,97 @@
+// The embedded backend: llama.cpp in-process (src/engine) behind the same Backend contract as
+// HTTP engines. It answers in the OpenAI wire format, so codecs and accounting see no difference.
+import type { EmbeddedBackendConfig } from '../config/schema.js';
+import { parseKeepAlive } from '../engine/keep-alive.js';
+import { ModelRegistry, type GgufEntry, type LoadedModelStatus } from '../engine/model-registry.js';
+import { runRequest } from '../engine/run-request.js';
+import { defaultModelsDir } from '../engine/models-dir.js';
+import type { Backend, EngineLoad, UpstreamCall, UpstreamReply } from './backend.js';
+
+export interface EmbeddedBackendOptions {
+  /** Free-memory probe for the load-time memory check (tests simulate small machines). */
+  readonly freeMemory?: () => number;
+}
+
+export interface EmbeddedBackend extends Backend {
+  readonly kind: 'embedded';
+  readonly modelsDir: string;
+  /** Loaded models for GET /api/ps. */
+  loaded(): LoadedModelStatus[];
+  /** The GGUF files this backend can serve (name = file name without .gguf). */
+  models(): Promise<GgufEntry[]>;
+  /** Unloads an idle model now (Ollama: a request with keep_alive 0 and no prompt). */
+  unload(name: string): Promise<boolean>;
+}
+
+class EmbeddedLlamaBackend implements EmbeddedBackend {
+  readonly kind = 'embedded' as const;
+  readonly zone: string;
+  readonly modelsDir: string;
+  private readonly registry: ModelRegistry;
+
+  constructor(
+    readonly id: string,
+    cfg: EmbeddedBackendConfig,
+    options: EmbeddedBackendOptions,
+  ) {
+    this.zone = cfg.zone;
+    this.modelsDir = cfg.models_dir ?? defaultModelsDir();
+    this.registry = new ModelRegistry({
+      modelsDir: this.modelsDir,
+      context: cfg.context,
+      parallel: cfg.parallel,
+      queue: cfg.queue,
+      threads: cfg.threads,
+      keepAliveMs: parseKeepAlive(cfg.keep_alive),
+      maxLoaded: cfg.max_loaded_models,
+      gpu: cfg.gpu,
+      ...(options.freeMemory ? { freeMemory: options.freeMemory } : {}),
+    });
+  }
+
+  call(call: UpstreamCall, signal: AbortSignal): Promise<UpstreamReply> {
+    return runRequest(this.registry, call, signal);
+  }
+
+  async health(): Promise<boolean> {
+    return true;
+  }
+
+  async listModels(): Promise<string[]> {
+    return (await this.registry.list()).map((m) => m.name);
+  }
+
+  async load(): Promise<EngineLoad | undefined> {
+    let running = 0;
+    let waiting = 0;
+    for (const m of this.registry.loadedModels()) {
+      running += m.queue.active;
+      waiting += m.queue.waiting;
+    }
+    return { running, waiting, scrapedAt: Date.now() };
+  }
+
+  loaded(): LoadedModelStatus[] {
+    return this.registry.status();
+  }
+
+  models(): Promise<GgufEntry[]> {
+    return this.registry.list();
+  }
+
+  unload(name: string): Promise<boolean> {
+    return this.registry.unload(name);
+  }
+
+  close(): Promise<void> {
+    return this.registry.close();
+  }
+}
+
+export function createEmbeddedBackend(id: string, cfg: EmbeddedBackendConfig, options: EmbeddedBackendOptions = {}): EmbeddedBackend {
+  return new EmbeddedLlamaBackend(id, cfg, options);
+}
+
+export { ensureDemoModel, DEMO_MODEL_NAME } from '../engine/tiny-model.js';
+export { listGgufFiles, type GgufEntry, type LoadedModelStatus } from '../engine/model-registry.js';
+export { defaultModelsDir } from '../engine/models-dir.js';

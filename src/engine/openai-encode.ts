@@ -1,0 +1,110 @@
+// Encodes engine results into the OpenAI wire format (JSON bodies and SSE chunks) that every
+// Backend speaks. llama.cpp-server style `timings` ride along for clients that read them.
+import type { JsonObject, JsonValue } from '../protocol/json.js';
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
+
+export interface Usage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+export interface Timings {
+  /** Prompt evaluation: tokens and ms until the first generated token. */
+  readonly promptN: number;
+  readonly promptMs: number;
+  readonly predictedN: number;
+  readonly predictedMs: number;
+}
+
+export interface ToolCall {
+  readonly id: string;
+  readonly name: string;
+  readonly arguments: string;
+}
+
+export function usageJson(u: Usage): JsonObject {
+  return { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens };
+}
+
+export function timingsJson(t: Timings): JsonObject {
+  return {
+    prompt_n: t.promptN,
+    prompt_ms: round(t.promptMs),
+    prompt_per_second: t.promptMs > 0 ? round((t.promptN * 1000) / t.promptMs) : null,
+    predicted_n: t.predictedN,
+    predicted_ms: round(t.predictedMs),
+    predicted_per_second: t.predictedMs > 0 ? round((t.predictedN * 1000) / t.predictedMs) : null,
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+export interface ReplyHead {
+  readonly id: string;
+  readonly model: string;
+  readonly created: number;
+}
+
+function toolCallsJson(calls: readonly ToolCall[], withIndex: boolean): JsonValue[] {
+  return calls.map((c, i) => ({
+    ...(withIndex ? { index: i } : {}),
+    id: c.id,
+    type: 'function',
+    function: { name: c.name, arguments: c.arguments },
+  }));
+}
+
+export function chatCompletionJson(h: ReplyHead, text: string, finish: FinishReason, usage: Usage, timings: Timings, toolCalls: readonly ToolCall[]): JsonObject {
+  const message: JsonObject = { role: 'assistant', content: toolCalls.length > 0 && text === '' ? null : text };
+  if (toolCalls.length > 0) message.tool_calls = toolCallsJson(toolCalls, false);
+  return {
+    id: h.id,
+    object: 'chat.completion',
+    created: h.created,
+    model: h.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
+    usage: usageJson(usage),
+    timings: timingsJson(timings),
+  };
+}
+
+export function chatChunkJson(h: ReplyHead, delta: JsonObject, finish: FinishReason | null): JsonObject {
+  return { id: h.id, object: 'chat.completion.chunk', created: h.created, model: h.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
+}
+
+export function chatToolCallsDelta(calls: readonly ToolCall[]): JsonObject {
+  return { tool_calls: toolCallsJson(calls, true) };
+}
+
+export function completionJson(h: ReplyHead, text: string, finish: FinishReason, usage: Usage, timings: Timings): JsonObject {
+  return {
+    id: h.id,
+    object: 'text_completion',
+    created: h.created,
+    model: h.model,
+    choices: [{ index: 0, text, logprobs: null, finish_reason: finish }],
+    usage: usageJson(usage),
+    timings: timingsJson(timings),
+  };
+}
+
+export function completionChunkJson(h: ReplyHead, text: string, finish: FinishReason | null): JsonObject {
+  return { id: h.id, object: 'text_completion', created: h.created, model: h.model, choices: [{ index: 0, text, logprobs: null, finish_reason: finish }] };
+}
+
+/** The final usage-only chunk that stream_options.include_usage asks for. */
+export function usageChunkJson(h: ReplyHead, object: string, usage: Usage, timings: Timings): JsonObject {
+  return { id: h.id, object, created: h.created, model: h.model, choices: [], usage: usageJson(usage), timings: timingsJson(timings) };
+}
+
+export function sse(obj: JsonObject): string {
+  return `data: ${JSON.stringify(obj)}\n\n`;
+}
+export const SSE_DONE = 'data: [DONE]\n\n';
+
+export function errorJson(message: string, type: string, code: string | null, param: string | null = null): JsonObject {
+  return { error: { message, type, param, code } };
+}

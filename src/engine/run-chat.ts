@@ -1,0 +1,80 @@
+// A chat completion on one sequence with LlamaChat: the GGUF's template renders the history,
+// stop strings, grammar (response_format) and functions (tools) are enforced by node-llama-cpp.
+import { randomBytes } from 'node:crypto';
+import type { ChatModelFunctions, GbnfJsonSchema, LlamaContextSequence } from 'node-llama-cpp';
+import { errors } from '../protocol/errors.js';
+import type { ChatPrompt } from './chat-messages.js';
+import { contextError, finishReason, GenerationMeter, type GenerationResult } from './generation.js';
+import type { LoadedModel } from './loaded-model.js';
+import type { ToolCall } from './openai-encode.js';
+import type { ResponseFormat, SamplingOptions, ToolDefinition } from './request-options.js';
+
+export interface ChatInput {
+  readonly prompt: ChatPrompt;
+  readonly sampling: SamplingOptions;
+  readonly format: ResponseFormat;
+  readonly tools: readonly ToolDefinition[];
+  readonly signal: AbortSignal;
+  readonly onText: ((text: string) => void) | undefined;
+}
+
+function functionsFor(tools: readonly ToolDefinition[]): ChatModelFunctions | undefined {
+  if (tools.length === 0) return undefined;
+  const out: Record<string, { description?: string; params?: GbnfJsonSchema }> = {};
+  for (const t of tools) {
+    out[t.name] = {
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      ...(t.parameters !== undefined ? { params: t.parameters as GbnfJsonSchema } : {}),
+    };
+  }
+  return out;
+}
+
+export async function runChat(m: LoadedModel, sequence: LlamaContextSequence, input: ChatInput): Promise<GenerationResult> {
+  const { LlamaChat } = await import('node-llama-cpp');
+  const grammar = await m.grammar(input.format);
+  const functions = functionsFor(input.tools);
+  if (grammar && functions) throw errors.unsupported('response_format', 'response_format and tools cannot be combined on the embedded engine.');
+  const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: m.chatWrapper, autoDisposeSequence: false });
+  const s = input.sampling;
+  // LlamaChat shifts the context when it fills up (forgetting the prompt); cap the reply to the room left instead.
+  const rendered = m.chatWrapper.generateContextState({ chatHistory: input.prompt.history, ...(functions ? { availableFunctions: functions } : {}) });
+  const promptLength = rendered.contextText.tokenize(m.model.tokenizer).length;
+  const room = sequence.contextSize - promptLength;
+  if (room < 1) {
+    chat.dispose({ disposeSequence: false });
+    throw contextError(new Error(`the prompt has ${promptLength} tokens`), sequence.contextSize);
+  }
+  const meter = new GenerationMeter(sequence);
+  try {
+    const common = {
+      maxTokens: Math.min(s.maxTokens ?? room, room),
+      temperature: s.temperature,
+      ...(s.topP !== undefined ? { topP: s.topP } : {}),
+      ...(s.seed !== undefined ? { seed: s.seed } : {}),
+      ...(s.stop.length > 0 ? { customStopTriggers: s.stop } : {}),
+      signal: input.signal,
+      stopOnAbortSignal: true,
+      onToken: meter.onToken,
+      ...(input.onText ? { onTextChunk: input.onText } : {}),
+    };
+    const res = functions
+      ? await chat.generateResponse(input.prompt.history, { ...common, functions })
+      : await chat.generateResponse(input.prompt.history, { ...common, ...(grammar ? { grammar } : {}) });
+    const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c) => ({
+      id: `call_${randomBytes(12).toString('hex')}`,
+      name: c.functionName,
+      arguments: JSON.stringify(c.params ?? {}),
+    }));
+    const { usage, timings } = meter.finish();
+    return { text: res.response, finish: finishReason(res.metadata.stopReason), usage, timings, toolCalls, aborted: res.metadata.stopReason === 'abort' || input.signal.aborted };
+  } catch (err) {
+    if (input.signal.aborted) {
+      const { usage, timings } = meter.finish();
+      return { text: '', finish: 'stop', usage, timings, toolCalls: [], aborted: true };
+    }
+    throw contextError(err, sequence.contextSize) ?? err;
+  } finally {
+    chat.dispose({ disposeSequence: false });
+  }
+}
