@@ -3,6 +3,7 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 
 const commands: Record<string, Command> = {
   serve: { summary: 'run the gateway (relais serve --config relais.yaml | --demo)', load: () => import('./serve.js') },
+  bench: { summary: 'load benchmark of an OpenAI-compatible endpoint (relais bench --url URL)', load: () => import('./bench.js') },
 };
 
 function usage(): string {

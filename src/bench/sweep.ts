@@ -1,0 +1,184 @@
+// A whole bench run: read /v1/models, calibrate prompt sizes, then run every cell of the grid
+// (or the rate probes of --find-max). A failed cell is recorded as n/a and the sweep goes on.
+import os from 'node:os';
+import { Pool } from 'undici';
+import type { BenchCell, BenchRun, BenchSettings, CellKey, FindMaxResult, PromptCalibration } from './run-types.js';
+import { benchRunFormat } from './run-types.js';
+import { apiLocation } from './endpoint-url.js';
+import { fetchModels } from './models-info.js';
+import { calibrate, sizerFrom, wordPerToken, type PromptSizer } from './calibration.js';
+import { sendRequest, type OutgoingRequest, type SendOptions } from './send-request.js';
+import { cellWorkload } from './workloads.js';
+import { loadJsonlPrompts, type FilePrompt } from './jsonl-prompts.js';
+import { runCell, type CellPlan } from './run-cell.js';
+import { loadgenCeiling, loadgenWarnings } from './loadgen-limits.js';
+import { seededRng } from './random.js';
+
+export interface SweepProgress {
+  cellsDone: number;
+  cellsTotal: number;
+  requestsDone: number;
+  requestsTotal: number;
+  inFlight: number;
+  cell?: CellKey;
+}
+
+export interface SweepOptions {
+  url: string;
+  /** Taken from /v1/models when absent. */
+  model?: string;
+  apiKey?: string;
+  endpoint: 'chat' | 'completions';
+  settings: BenchSettings;
+  /** Map prompt sizes to the server's tokenizer with two probe requests (default true). */
+  calibrate?: boolean;
+  toolVersion?: string;
+  onProgress?(p: SweepProgress): void;
+  onCell?(cell: BenchCell): void;
+}
+
+function plannedKeys(s: BenchSettings): CellKey[] {
+  const keys: CellKey[] = [];
+  if (s.mode === 'concurrency') for (const c of s.concurrency) for (const p of s.promptTokens) keys.push({ concurrency: c, rate: null, promptTokens: p });
+  if (s.mode === 'rate') for (const r of s.rates) for (const p of s.promptTokens) keys.push({ concurrency: null, rate: r, promptTokens: p });
+  return keys;
+}
+
+/** Probes per prompt size in --find-max. */
+export const findMaxProbes = 7;
+
+export async function runBench(o: SweepOptions): Promise<BenchRun> {
+  const s = o.settings;
+  const date = new Date().toISOString();
+  const loc = apiLocation(o.url);
+  const headers: Record<string, string> = o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {};
+  const connections = s.mode === 'concurrency' ? Math.max(...s.concurrency) + 1 : (s.maxConcurrency ?? undefined);
+  // One connection per request in flight: HTTP/1.1 streams cannot share a connection.
+  const pool = new Pool(loc.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: s.timeoutMs, bodyTimeout: s.timeoutMs });
+  const warnings: string[] = [];
+  try {
+    const models = await fetchModels(pool, loc.basePath, headers);
+    if (models.error) warnings.push(`/v1/models: ${models.error}`);
+    const model = o.model ?? models.ids[0];
+    if (model === undefined) throw new Error('no --model given and /v1/models lists none');
+    const send: Omit<SendOptions, 'signal' | 'keepText'> = {
+      basePath: loc.basePath,
+      endpoint: o.endpoint,
+      model,
+      stream: s.stream,
+      ignoreEos: s.ignoreEos,
+      temperature: s.temperature,
+      headers,
+    };
+    const probe = (req: OutgoingRequest, ignoreEos: boolean) =>
+      sendRequest(pool, req, { ...send, stream: false, ignoreEos, signal: AbortSignal.timeout(s.timeoutMs), keepText: false });
+
+    // ignore_eos is a vLLM/SGLang/llama.cpp extension; hosted APIs reject it, so fall back with a warning.
+    if (s.ignoreEos) {
+      const out = await probe({ messages: [{ role: 'user', content: 'hi' }], prompt: 'hi', maxTokens: 1 }, true);
+      if (!out.ok && out.httpStatus === 400) {
+        const plain = await probe({ messages: [{ role: 'user', content: 'hi' }], prompt: 'hi', maxTokens: 1 }, false);
+        if (plain.ok) {
+          send.ignoreEos = false;
+          warnings.push(`the server rejects ignore_eos (${out.error ?? ''}); running without it, outputs may end early`);
+        }
+      }
+    }
+
+    let calibration: PromptCalibration | undefined;
+    let sizer: PromptSizer = wordPerToken;
+    if (s.workload.kind !== 'jsonl' && o.calibrate !== false) {
+      const c = await calibrate((req) => probe(req, send.ignoreEos), o.endpoint);
+      if (c) {
+        calibration = c;
+        sizer = sizerFrom(c);
+      } else warnings.push('prompt sizes not calibrated (no usage from the server): one word is taken as one token');
+    }
+    const filePrompts: FilePrompt[] | undefined = s.workload.kind === 'jsonl' ? loadJsonlPrompts(s.workload.file) : undefined;
+
+    const cells: BenchCell[] = [];
+    const perCell = s.requestsPerCell + s.warmupPerCell;
+    const keys = plannedKeys(s);
+    const cellsTotal = s.mode === 'find-max' ? findMaxProbes * s.promptTokens.length : keys.length;
+    let requestsDone = 0;
+    let cellIndex = 0;
+    const run = async (key: CellKey): Promise<BenchCell> => {
+      const rng = seededRng(s.seed + cellIndex * 7919);
+      const plan: CellPlan = { key, requests: s.requestsPerCell, warmup: s.warmupPerCell };
+      const workload = cellWorkload({ spec: s.workload, promptTokens: key.promptTokens, endpoint: o.endpoint, sizer, output: s.output, rng, filePrompts });
+      const base = { cellsDone: cellIndex, cellsTotal, requestsTotal: cellsTotal * perCell, cell: key };
+      o.onProgress?.({ ...base, requestsDone, inFlight: 0 });
+      const cell = await runCell(plan, {
+        pool,
+        send,
+        workload,
+        timeoutMs: s.timeoutMs,
+        cellTimeoutMs: s.cellTimeoutMs,
+        maxErrorRate: s.maxErrorRate,
+        maxConcurrency: s.maxConcurrency,
+        slo: s.slo,
+        rng,
+        onActivity: (inFlight, finished) => o.onProgress?.({ ...base, requestsDone: requestsDone + finished, inFlight }),
+      });
+      const w = loadgenWarnings(cell);
+      if (w.length > 0) cell.warnings = w;
+      requestsDone += perCell; // a stopped cell counts as done for the ETA
+      cellIndex++;
+      cells.push(cell);
+      o.onCell?.(cell);
+      o.onProgress?.({ ...base, cellsDone: cellIndex, requestsDone, inFlight: 0 });
+      return cell;
+    };
+
+    let findMax: FindMaxResult[] | undefined;
+    if (s.mode === 'find-max') {
+      findMax = [];
+      for (const p of s.promptTokens) findMax.push(await searchMaxRate(p, s, run));
+    } else {
+      for (const key of keys) await run(key);
+    }
+    const nearCeiling = cells.filter((c) => c.warnings?.length);
+    if (nearCeiling.length > 0) warnings.push(`${nearCeiling.length} cell(s) ran near the load generator's limits; see their warnings`);
+
+    const result: BenchRun = {
+      format: benchRunFormat,
+      source: 'measured',
+      date,
+      tool: { name: 'relais', version: o.toolVersion ?? '0' },
+      target: { url: o.url, model, endpoint: o.endpoint, models: models.raw },
+      settings: s,
+      loadgen: { ceiling: { ...loadgenCeiling }, host: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` } },
+      cells,
+      warnings,
+    };
+    if (models.error) result.target.modelsError = models.error;
+    if (calibration) result.calibration = calibration;
+    if (findMax) result.findMax = findMax;
+    return result;
+  } finally {
+    await pool.close().catch(() => undefined);
+  }
+}
+
+/** Doubles the rate until a probe fails the SLO target, then bisects between the last pass and the first failure. */
+async function searchMaxRate(promptTokens: number | null, s: BenchSettings, run: (key: CellKey) => Promise<BenchCell>): Promise<FindMaxResult> {
+  const target = s.sloTarget ?? 0.9;
+  let rate = s.rates[0] ?? 1;
+  let lo: number | null = null;
+  let hi: number | null = null;
+  const probes: FindMaxResult['probes'] = [];
+  for (let i = 0; i < findMaxProbes; i++) {
+    const cell = await run({ concurrency: null, rate, promptTokens });
+    const share = cell.summary?.goodput?.share ?? 0;
+    const passed = cell.status === 'ok' && share >= target;
+    probes.push({ rate, passed, goodShare: share, achievedRate: cell.summary?.requestThroughput ?? 0 });
+    if (passed) lo = rate;
+    else hi = rate;
+    if (lo !== null && hi !== null) {
+      if ((hi - lo) / lo < 0.05) break;
+      rate = (lo + hi) / 2;
+    } else rate = lo !== null ? rate * 2 : rate / 2;
+    rate = Math.round(rate * 100) / 100;
+  }
+  return { promptTokens, maxRate: lo, probes };
+}
