@@ -41,9 +41,10 @@ export class BackendError extends Error {
     super(message);
     this.name = 'BackendError';
   }
-  /** Connect errors, timeouts before the first byte and 5xx may be retried elsewhere. */
+  /** Connect errors, timeouts before the first byte, 5xx and 429 may be retried elsewhere. */
   get retryable(): boolean {
-    return this.failure === 'connect' || this.failure === 'timeout' || (this.failure === 'status' && (this.status ?? 0) >= 500);
+    const s = this.status ?? 0;
+    return this.failure === 'connect' || this.failure === 'timeout' || (this.failure === 'status' && (s >= 500 || s === 429));
   }
 }
 

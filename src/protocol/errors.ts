@@ -74,6 +74,12 @@ export const errors = {
     }),
   timeout: (message: string) =>
     new GatewayError({ status: 504, type: 'timeout_error', code: 'upstream_timeout', message }),
+  modelNotAllowed: (model: string) =>
+    new GatewayError({ status: 403, type: 'permission_error', code: 'model_not_allowed', param: 'model', message: `This API key may not use the model '${model}'.` }),
+  budgetExceeded: (message: string) =>
+    new GatewayError({ status: 402, type: 'insufficient_quota', code: 'budget_exceeded', message }),
+  rateLimited: (message: string, headers: Record<string, string>) =>
+    new GatewayError({ status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message, headers }),
   internal: () =>
     new GatewayError({ status: 500, type: 'server_error', code: 'internal_error', message: 'Internal gateway error.' }),
 };

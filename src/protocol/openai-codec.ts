@@ -1,0 +1,108 @@
+// OpenAI API codec: validates a request body once and produces the canonical request;
+// formats errors in OpenAI's shape. Unknown fields pass through to the engine untouched.
+import type { CanonicalRequest, Endpoint } from './canonical.js';
+import { errors, type GatewayError } from './errors.js';
+import { isJsonObject, type JsonObject } from './json.js';
+import { inputText, messagesText, type PromptText } from './prompt-text.js';
+import { isArray, isBool, isObject, isString, isStringOrStrings, optional, optionalNumber, requireString } from './validate.js';
+
+export interface RequestMeta {
+  readonly id: string;
+  readonly arrivedAt: number;
+  readonly sessionId?: string | undefined;
+}
+
+function checkSampling(body: JsonObject): number | undefined {
+  optional(body, 'stream', isBool, 'a boolean');
+  optionalNumber(body, 'temperature', 0, 2);
+  optionalNumber(body, 'top_p', 0, 1);
+  optionalNumber(body, 'n', 1, 128, true);
+  optionalNumber(body, 'seed', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
+  optionalNumber(body, 'presence_penalty', -2, 2);
+  optionalNumber(body, 'frequency_penalty', -2, 2);
+  optional(body, 'stop', isStringOrStrings, 'a string or an array of strings');
+  optional(body, 'stream_options', isObject, 'an object');
+  const maxTokens = optionalNumber(body, 'max_tokens', 1, 10_000_000, true);
+  const maxCompletion = optionalNumber(body, 'max_completion_tokens', 1, 10_000_000, true);
+  return maxCompletion ?? maxTokens;
+}
+
+function chat(body: JsonObject): { text: PromptText; maxTokens: number | undefined } {
+  const messages = body.messages;
+  if (messages === undefined || messages === null) throw errors.missingParam('messages');
+  if (!Array.isArray(messages) || messages.length === 0) throw errors.invalidParam('messages', "'messages' must be a non-empty array.");
+  messages.forEach((m, i) => {
+    if (!isJsonObject(m)) throw errors.invalidParam(`messages[${i}]`, `Invalid type for 'messages[${i}]': expected an object.`);
+    if (typeof m.role !== 'string') throw errors.invalidParam(`messages[${i}].role`, `Invalid type for 'messages[${i}].role': expected a string.`);
+    const c = m.content;
+    if (c !== undefined && c !== null && typeof c !== 'string' && !Array.isArray(c)) {
+      throw errors.invalidParam(`messages[${i}].content`, `Invalid type for 'messages[${i}].content': expected a string or an array of content parts.`);
+    }
+  });
+  optional(body, 'tools', isArray, 'an array');
+  optional(body, 'response_format', isObject, 'an object');
+  optional(body, 'logprobs', isBool, 'a boolean');
+  optionalNumber(body, 'top_logprobs', 0, 20, true);
+  return { text: messagesText(messages), maxTokens: checkSampling(body) };
+}
+
+function completions(body: JsonObject): { text: PromptText; maxTokens: number | undefined } {
+  const prompt = body.prompt;
+  if (prompt === undefined || prompt === null) throw errors.missingParam('prompt');
+  if (typeof prompt !== 'string' && !Array.isArray(prompt)) {
+    throw errors.invalidParam('prompt', "Invalid type for 'prompt': expected a string, an array of strings or of token ids.");
+  }
+  optional(body, 'suffix', isString, 'a string');
+  optional(body, 'echo', isBool, 'a boolean');
+  optionalNumber(body, 'logprobs', 0, 20, true);
+  return { text: inputText(prompt), maxTokens: checkSampling(body) };
+}
+
+function embeddings(body: JsonObject): { text: PromptText; maxTokens: number | undefined } {
+  const input = body.input;
+  if (input === undefined || input === null) throw errors.missingParam('input');
+  if (typeof input !== 'string' && !Array.isArray(input)) {
+    throw errors.invalidParam('input', "Invalid type for 'input': expected a string or an array.");
+  }
+  if (Array.isArray(input) && input.length === 0) throw errors.invalidParam('input', "'input' must not be empty.");
+  optional(body, 'encoding_format', isString, 'a string');
+  optionalNumber(body, 'dimensions', 1, 1_000_000, true);
+  return { text: inputText(input), maxTokens: 0 };
+}
+
+const parsers: Record<Endpoint, (b: JsonObject) => { text: PromptText; maxTokens: number | undefined }> = { chat, completions, embeddings };
+
+export function parseOpenAIRequest(endpoint: Endpoint, json: unknown, meta: RequestMeta): CanonicalRequest {
+  if (!isJsonObject(json)) throw errors.invalidParam('body', 'The request body must be a JSON object.');
+  const model = requireString(json, 'model');
+  const { text, maxTokens } = parsers[endpoint](json);
+  const stream = endpoint !== 'embeddings' && json.stream === true;
+  const so = json.stream_options;
+  const clientWantsUsage = stream && isJsonObject(so) && so.include_usage === true;
+  return {
+    id: meta.id,
+    endpoint,
+    protocol: 'openai',
+    model,
+    body: json,
+    stream,
+    clientWantsUsage,
+    maxTokens,
+    promptChars: text.chars,
+    promptPrefix: text.prefix,
+    sessionId: meta.sessionId,
+    arrivedAt: meta.arrivedAt,
+  };
+}
+
+export function openAIErrorBody(err: GatewayError): string {
+  return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.code } });
+}
+
+/** The models list as OpenAI's GET /v1/models answers it. */
+export function openAIModelList(models: readonly { name: string; created: number; description?: string | undefined }[]): JsonObject {
+  return {
+    object: 'list',
+    data: models.map((m) => ({ id: m.name, object: 'model', created: m.created, owned_by: 'relais', ...(m.description ? { description: m.description } : {}) })),
+  };
+}

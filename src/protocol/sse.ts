@@ -1,0 +1,135 @@
+// Server-sent events over Buffers: split on event boundaries without decoding text we only forward,
+// and pull the few values accounting needs (usage, finish_reason) straight from the bytes.
+
+const BOUNDARY = Buffer.from('\n\n');
+const USAGE_KEY = Buffer.from('"usage":');
+const FINISH_KEY = Buffer.from('"finish_reason":"');
+const DONE = Buffer.from('data: [DONE]');
+
+/** Keeps the incomplete tail of a stream so that only whole events are handed on. */
+export class SseSplitter {
+  private carry: Buffer | undefined;
+
+  /** Returns the complete events in this chunk (with their trailing blank line), or undefined. */
+  push(chunk: Buffer): Buffer | undefined {
+    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    // Engines may use \r\n; normalise only when present (rare) to keep the fast path copy-free.
+    const normalized = data.includes(13) ? Buffer.from(data.toString('utf8').replace(/\r\n/g, '\n')) : data;
+    const end = normalized.lastIndexOf(BOUNDARY);
+    if (end < 0) {
+      this.carry = normalized;
+      return undefined;
+    }
+    const cut = end + 2;
+    this.carry = cut < normalized.length ? normalized.subarray(cut) : undefined;
+    return normalized.subarray(0, cut);
+  }
+
+  /** Whatever is left when the stream ends (an unterminated last event). */
+  rest(): Buffer | undefined {
+    const r = this.carry;
+    this.carry = undefined;
+    return r && r.length > 0 ? r : undefined;
+  }
+}
+
+/** Index just past the JSON object that follows `"usage":` at or after `from`, with the object's start. */
+function objectAfter(buf: Buffer, keyAt: number, keyLen: number): { start: number; end: number } | undefined {
+  let i = keyAt + keyLen;
+  while (i < buf.length && (buf[i] === 32 || buf[i] === 9)) i++;
+  if (buf[i] !== 123 /* { */) return undefined;
+  const start = i;
+  let depth = 0;
+  let inString = false;
+  for (; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123) depth++;
+    else if (c === 125 && --depth === 0) return { start, end: i + 1 };
+  }
+  return undefined;
+}
+
+export interface UsageCounts {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+}
+
+/** The last non-null usage object in the bytes, parsed; undefined when there is none. */
+export function findUsage(buf: Buffer): UsageCounts | undefined {
+  let at = buf.lastIndexOf(USAGE_KEY);
+  while (at >= 0) {
+    const span = objectAfter(buf, at, USAGE_KEY.length);
+    if (span) {
+      try {
+        return JSON.parse(buf.toString('utf8', span.start, span.end)) as UsageCounts;
+      } catch {
+        return undefined;
+      }
+    }
+    at = at > 0 ? buf.lastIndexOf(USAGE_KEY, at - 1) : -1;
+  }
+  return undefined;
+}
+
+/** The last non-null finish_reason in the bytes. */
+export function findFinishReason(buf: Buffer): string | undefined {
+  const at = buf.lastIndexOf(FINISH_KEY);
+  if (at < 0) return undefined;
+  const start = at + FINISH_KEY.length;
+  const end = buf.indexOf(34, start);
+  return end > start ? buf.toString('utf8', start, end) : undefined;
+}
+
+export function hasDone(buf: Buffer): boolean {
+  return buf.includes(DONE);
+}
+
+/** True for the usage-only event engines send when asked (choices empty, usage set). */
+export function isUsageOnlyEvent(event: Buffer): boolean {
+  return event.includes('"choices":[]') && findUsage(event) !== undefined;
+}
+
+/** Splits a buffer of whole events into single events (each with its trailing blank line). */
+export function* events(buf: Buffer): Generator<Buffer> {
+  let start = 0;
+  for (;;) {
+    const end = buf.indexOf(BOUNDARY, start);
+    if (end < 0) break;
+    yield buf.subarray(start, end + 2);
+    start = end + 2;
+  }
+  if (start < buf.length) yield buf.subarray(start);
+}
+
+/** The `data:` payload of one event, as text (joined when it spans several data lines). */
+export function eventData(event: Buffer): string | undefined {
+  let data: string | undefined;
+  for (const line of event.toString('utf8').split('\n')) {
+    if (line.startsWith('data:')) {
+      const v = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+      data = data === undefined ? v : `${data}\n${v}`;
+    }
+  }
+  return data;
+}
+
+/** Replaces every occurrence of `from` with `to` (the model name in engine chunks); no copy when absent. */
+export function replaceAll(buf: Buffer, from: Buffer, to: Buffer): Buffer {
+  let at = buf.indexOf(from);
+  if (at < 0) return buf;
+  const parts: Buffer[] = [];
+  let start = 0;
+  while (at >= 0) {
+    parts.push(buf.subarray(start, at), to);
+    start = at + from.length;
+    at = buf.indexOf(from, start);
+  }
+  parts.push(buf.subarray(start));
+  return Buffer.concat(parts);
+}

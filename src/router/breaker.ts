@@ -1,0 +1,51 @@
+// Passive circuit breaker: after `threshold` consecutive failures a backend is out for `cooldownMs`,
+// then one trial request (half-open) decides whether it comes back.
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export class CircuitBreaker {
+  private failures = 0;
+  private openUntil = 0;
+  private trialInFlight = false;
+  state: BreakerState = 'closed';
+
+  constructor(
+    private readonly threshold: number,
+    private readonly cooldownMs: number,
+  ) {}
+
+  /** May a request go to this backend now? Takes the half-open trial slot when it grants one. */
+  allow(now: number): boolean {
+    if (this.state === 'closed') return true;
+    if (this.state === 'open') {
+      if (now < this.openUntil) return false;
+      this.state = 'half-open';
+      this.trialInFlight = false;
+    }
+    if (this.trialInFlight) return false;
+    this.trialInFlight = true;
+    return true;
+  }
+
+  /** Would allow() grant a request now (without taking the trial slot)? */
+  available(now: number): boolean {
+    if (this.state === 'closed') return true;
+    if (this.state === 'open') return now >= this.openUntil;
+    return !this.trialInFlight;
+  }
+
+  success(): void {
+    this.failures = 0;
+    this.trialInFlight = false;
+    this.state = 'closed';
+  }
+
+  failure(now: number): void {
+    this.trialInFlight = false;
+    this.failures++;
+    if (this.state === 'half-open' || this.failures >= this.threshold) {
+      this.state = 'open';
+      this.openUntil = now + this.cooldownMs;
+    }
+  }
+}

@@ -1,0 +1,220 @@
+// HTTP wiring: routes → codecs → pipeline; health, metrics, model lists; graceful drain.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Access } from '../access/access.js';
+import type { Principal } from '../access/principal.js';
+import type { ClientProtocol, Endpoint } from '../protocol/canonical.js';
+import { errors, GatewayError } from '../protocol/errors.js';
+import { parseOllamaRequest, type OllamaRoute } from '../protocol/ollama-codec.js';
+import { openAIModelList, parseOpenAIRequest } from '../protocol/openai-codec.js';
+import type { Router } from '../router/router.js';
+import type { Logger } from '../telemetry/log.js';
+import type { GatewayMetrics } from '../telemetry/metrics.js';
+import { parseJson, readBody, sendJson } from './body.js';
+import { OLLAMA_COMPAT_VERSION, ollamaShow, ollamaTags } from './ollama-info.js';
+import type { Pipeline } from './pipeline.js';
+import { asGatewayError, respondError } from './respond-error.js';
+import type { ExtraRoute, RouteContext } from './routes.js';
+
+const openAIRoutes: Record<string, Endpoint> = {
+  '/v1/chat/completions': 'chat',
+  '/v1/completions': 'completions',
+  '/v1/embeddings': 'embeddings',
+};
+
+const ollamaRoutes: Record<string, OllamaRoute> = {
+  '/api/chat': 'chat',
+  '/api/generate': 'generate',
+  '/api/embed': 'embed',
+  '/api/embeddings': 'embeddings',
+};
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface AppDeps {
+  readonly router: Router;
+  readonly access: Access;
+  readonly pipeline: Pipeline;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  readonly maxBodyBytes: number;
+  readonly extraRoutes?: readonly ExtraRoute[];
+}
+
+export class GatewayApp {
+  readonly server: Server;
+  private active = 0;
+  private draining = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly deps: AppDeps) {
+    this.server = createServer({ keepAlive: true, requestTimeout: 0 }, (req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 30_000;
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes what is left. */
+  async drain(graceMs: number): Promise<boolean> {
+    this.draining = true;
+    this.server.close();
+    this.server.closeIdleConnections();
+    const idle = this.active === 0 ? Promise.resolve(true) : new Promise<boolean>((r) => this.idleWaiters.push(() => r(true)));
+    const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
+    const clean = await Promise.race([idle, timeout]);
+    this.server.closeAllConnections();
+    return clean;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = performance.now();
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const protocol: ClientProtocol = path.startsWith('/api/') ? 'ollama' : 'openai';
+    this.active++;
+    try {
+      await this.route(req, res, path, url, q, requestId, arrivedAt, protocol);
+    } catch (err) {
+      const ge = asGatewayError(err);
+      if (!(err instanceof GatewayError)) this.deps.log.error('unhandled error', { requestId, path, error: err instanceof Error ? err.stack : String(err) });
+      respondError(res, ge, protocol);
+    } finally {
+      if (--this.active === 0 && this.idleWaiters.length) {
+        for (const w of this.idleWaiters.splice(0)) w();
+      }
+    }
+  }
+
+  private authenticate(req: IncomingMessage): Principal {
+    const auth = req.headers.authorization;
+    const key = req.headers['x-api-key'];
+    return this.deps.access.authenticate({ authorization: auth, apiKey: typeof key === 'string' ? key : undefined });
+  }
+
+  private resolveModel = (name: string): string => {
+    if (this.deps.router.get(name)) return name;
+    if (name.endsWith(':latest') && this.deps.router.get(name.slice(0, -7))) return name.slice(0, -7);
+    return name;
+  };
+
+  private async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    url: string,
+    q: number,
+    requestId: string,
+    arrivedAt: number,
+    protocol: ClientProtocol,
+  ): Promise<void> {
+    const method = req.method ?? 'GET';
+    const { router, pipeline, maxBodyBytes } = this.deps;
+    const session = req.headers['x-session-id'];
+    const meta = { id: requestId, arrivedAt, sessionId: typeof session === 'string' ? session : undefined };
+
+    const endpoint = openAIRoutes[path];
+    if (endpoint) {
+      if (method !== 'POST') throw errors.methodNotAllowed(method, path);
+      const principal = this.authenticate(req);
+      const canonical = parseOpenAIRequest(endpoint, parseJson(await readBody(req, maxBodyBytes)), meta);
+      return pipeline.run(res, canonical, principal);
+    }
+    const ollamaRoute = ollamaRoutes[path];
+    if (ollamaRoute) {
+      if (method !== 'POST') throw errors.methodNotAllowed(method, path);
+      const principal = this.authenticate(req);
+      const json = parseJson(await readBody(req, maxBodyBytes));
+      // An empty generate/chat is Ollama's way to preload a model: answer done at once.
+      if ((ollamaRoute === 'generate' && isPreload(json, 'prompt')) || (ollamaRoute === 'chat' && isPreload(json, 'messages'))) {
+        const model = (json as { model?: unknown }).model;
+        if (typeof model !== 'string' || !router.get(this.resolveModel(model))) throw errors.unknownModel(String(model));
+        return sendJson(res, 200, { model, created_at: new Date().toISOString(), ...(ollamaRoute === 'chat' ? { message: { role: 'assistant', content: '' } } : { response: '' }), done: true, done_reason: 'load' });
+      }
+      const parsed = parseOllamaRequest(ollamaRoute, json, meta, this.resolveModel);
+      return pipeline.run(res, parsed.request, principal, parsed.shape);
+    }
+
+    switch (path) {
+      case '/health/live':
+      case '/health':
+        return sendJson(res, this.draining ? 503 : 200, { status: this.draining ? 'draining' : 'ok' });
+      case '/health/ready': {
+        const r = router.ready();
+        const ok = r.ready && !this.draining;
+        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : this.draining ? 'draining' : 'not ready', models: r.models });
+      }
+      case '/metrics': {
+        const body = this.deps.metrics.registry.render();
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+        return;
+      }
+      case '/v1/models':
+        this.authenticate(req);
+        return sendJson(res, 200, openAIModelList(router.list()));
+      case '/api/tags':
+        this.authenticate(req);
+        return sendJson(res, 200, ollamaTags(router.list()));
+      case '/api/version':
+        return sendJson(res, 200, { version: OLLAMA_COMPAT_VERSION });
+      case '/api/show': {
+        this.authenticate(req);
+        const json = parseJson(await readBody(req, maxBodyBytes)) as { model?: unknown; name?: unknown };
+        const name = typeof json.model === 'string' ? json.model : typeof json.name === 'string' ? json.name : '';
+        const entry = router.get(this.resolveModel(name));
+        if (!entry) throw errors.unknownModel(name);
+        return sendJson(res, 200, ollamaShow(entry));
+      }
+      case '/':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('Relais gateway: OpenAI API under /v1, Ollama API under /api.\n');
+        return;
+    }
+    if (path.startsWith('/v1/models/')) {
+      this.authenticate(req);
+      const id = decodeURIComponent(path.slice('/v1/models/'.length));
+      const entry = router.get(id);
+      if (!entry) throw errors.unknownModel(id);
+      return sendJson(res, 200, { id: entry.name, object: 'model', created: entry.created, owned_by: 'relais' });
+    }
+    for (const r of this.deps.extraRoutes ?? []) {
+      const matches = r.path.endsWith('/') ? path.startsWith(r.path) : path === r.path;
+      if (!matches) continue;
+      if (r.method !== method && r.method !== '*') continue;
+      const principal = r.auth === false ? this.anonymous() : this.authenticate(req);
+      if (r.admin && !principal.admin) throw errors.forbidden('This endpoint needs an admin key.', 'admin_required');
+      const ctx: RouteContext = { requestId, path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), principal };
+      try {
+        await r.handler(req, res, ctx);
+      } catch (err) {
+        respondError(res, asGatewayError(err), r.protocol ?? protocol);
+      }
+      return;
+    }
+    throw errors.notFound(`${method} ${path}`);
+  }
+
+  private anonymous(): Principal {
+    return { kind: 'anonymous', admin: false, zones: [], priority: 'batch', logging: 'none' };
+  }
+}
+
+function isPreload(json: unknown, field: 'prompt' | 'messages'): boolean {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
+  const v = (json as Record<string, unknown>)[field];
+  return v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+}

@@ -1,0 +1,75 @@
+// Assembles a gateway from a config: backends, router, access, usage, metrics, HTTP app.
+import type { AddressInfo } from 'node:net';
+import type { Access } from '../access/access.js';
+import { MasterKeyAccess } from '../access/master-key-access.js';
+import type { Backend } from '../backends/backend.js';
+import { createBackend } from '../backends/factory.js';
+import type { Config } from '../config/schema.js';
+import { BackendState } from '../router/backend-state.js';
+import { HealthChecker } from '../router/health-checker.js';
+import { buildModelTable } from '../router/model-table.js';
+import { Router } from '../router/router.js';
+import { createLogger, type Logger } from '../telemetry/log.js';
+import { createGatewayMetrics, type GatewayMetrics } from '../telemetry/metrics.js';
+import { LogUsageSink } from '../usage/log-sink.js';
+import type { UsageSink } from '../usage/record.js';
+import { GatewayApp } from './app.js';
+import { discoverModels } from './discover.js';
+import { Pipeline } from './pipeline.js';
+import type { ExtraRoute } from './routes.js';
+
+export interface GatewayParts {
+  access?: Access;
+  usage?: UsageSink;
+  extraRoutes?: ExtraRoute[];
+  log?: Logger;
+  /** Backends built elsewhere (embedded engine, tests); config backends are built otherwise. */
+  backends?: Backend[];
+}
+
+export class Gateway {
+  private constructor(
+    readonly config: Config,
+    readonly app: GatewayApp,
+    readonly router: Router,
+    readonly metrics: GatewayMetrics,
+    readonly log: Logger,
+    private readonly backends: Backend[],
+    private readonly health: HealthChecker,
+    private readonly access: Access,
+    private readonly usage: UsageSink,
+  ) {}
+
+  static async create(config: Config, parts: GatewayParts = {}): Promise<Gateway> {
+    const log = parts.log ?? createLogger(config.log_level);
+    const metrics = createGatewayMetrics();
+    const backends = parts.backends ?? [];
+    for (const [id, cfg] of Object.entries(config.backends)) {
+      if (!backends.some((b) => b.id === id)) backends.push(await createBackend(id, cfg, config.timeouts));
+    }
+    const states = new Map(backends.map((b) => [b.id, new BackendState(b, config.health.failure_threshold, config.health.cooldown_ms)]));
+    const models = config.models.length > 0 ? config.models : await discoverModels(backends, log);
+    const router = new Router(buildModelTable(models, states));
+    const access = parts.access ?? new MasterKeyAccess(config.master_key);
+    const usage = parts.usage ?? new LogUsageSink(log);
+    const pipeline = new Pipeline({ config, router, access, usage, metrics });
+    const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes: config.limits.max_body_bytes, extraRoutes: parts.extraRoutes ?? [] });
+    const health = new HealthChecker([...states.values()], { intervalMs: config.health.interval_ms, timeoutMs: config.health.timeout_ms }, metrics, log);
+    return new Gateway(config, app, router, metrics, log, backends, health, access, usage);
+  }
+
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    await this.health.start();
+    return this.app.listen(host, port);
+  }
+
+  /** Graceful stop: drain streams within the grace period, flush usage, close backends. */
+  async close(graceMs = this.config.shutdown.grace_ms): Promise<void> {
+    this.health.stop();
+    const clean = await this.app.drain(graceMs);
+    if (!clean) this.log.warn('shutdown grace period over: closed remaining connections');
+    await this.usage.close();
+    await this.access.close();
+    await Promise.all(this.backends.map((b) => b.close().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,106 @@
+// Relays an engine's OpenAI reply to an OpenAI client: bytes pass through, tapped for usage.
+import type { ServerResponse } from 'node:http';
+import type { UpstreamReply } from '../backends/backend.js';
+import type { CanonicalRequest } from '../protocol/canonical.js';
+import { events, findFinishReason, findUsage, hasDone, isUsageOnlyEvent, replaceAll, SseSplitter } from '../protocol/sse.js';
+import type { RelayContext, RelayResult } from './relay-result.js';
+import { write } from './write.js';
+
+const USAGE_KEY = Buffer.from('"usage":');
+
+function midStreamError(message: string): Buffer {
+  return Buffer.from(`data: ${JSON.stringify({ error: { message, type: 'upstream_error', param: null, code: 'upstream_stream_error' } })}\n\n`);
+}
+
+export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamReply, req: CanonicalRequest, ctx: RelayContext): Promise<RelayResult> {
+  res.writeHead(200, { ...ctx.headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  const rename = ctx.upstreamModel !== ctx.publicModel;
+  const fromModel = Buffer.from(`"model":"${ctx.upstreamModel}"`);
+  const toModel = Buffer.from(`"model":"${ctx.publicModel}"`);
+  const splitter = new SseSplitter();
+  const result: RelayResult = { outcome: 'completed', status: 200, events: 0 };
+  let sawDone = false;
+  try {
+    for await (const raw of reply.body) {
+      if (result.ttftMs === undefined) result.ttftMs = performance.now() - ctx.arrivedAt;
+      const whole = splitter.push(Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
+      if (!whole) continue;
+      let out = whole;
+      // Slow path only for the (usually last) chunk that carries a usage object.
+      if (whole.includes(USAGE_KEY) && findUsage(whole)) {
+        const kept: Buffer[] = [];
+        for (const ev of events(whole)) {
+          if (isUsageOnlyEvent(ev)) {
+            result.usage = findUsage(ev);
+            if (req.clientWantsUsage) kept.push(ev);
+          } else {
+            const u = findUsage(ev);
+            if (u) result.usage = u;
+            kept.push(ev);
+            result.events++;
+          }
+        }
+        out = Buffer.concat(kept);
+      } else {
+        result.events++;
+      }
+      const fr = findFinishReason(whole);
+      if (fr) result.finishReason = fr;
+      if (hasDone(whole)) sawDone = true;
+      if (rename) out = replaceAll(out, fromModel, toModel);
+      if (out.length > 0) {
+        const wait = write(res, out);
+        if (wait) await wait;
+      }
+      if (ctx.signal.aborted) break;
+    }
+    const rest = splitter.rest();
+    if (rest && !ctx.signal.aborted) res.write(rename ? replaceAll(rest, fromModel, toModel) : rest);
+    if (ctx.signal.aborted) {
+      result.outcome = 'client_aborted';
+    } else if (!sawDone) {
+      result.outcome = 'upstream_error';
+      result.error = 'upstream ended the stream early';
+      res.write(midStreamError('The model server closed the stream before it finished.'));
+    }
+  } catch (err) {
+    if (ctx.signal.aborted) {
+      result.outcome = 'client_aborted';
+    } else {
+      result.outcome = 'upstream_error';
+      result.error = err instanceof Error ? err.message : String(err);
+      if (!res.destroyed) res.write(midStreamError(`The model server failed mid-stream: ${result.error}`));
+    }
+  }
+  res.end();
+  return result;
+}
+
+export async function relayOpenAIJson(res: ServerResponse, reply: UpstreamReply, ctx: RelayContext): Promise<RelayResult> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const result: RelayResult = { outcome: 'completed', status: 200, events: 1 };
+  try {
+    for await (const raw of reply.body) {
+      if (result.ttftMs === undefined) result.ttftMs = performance.now() - ctx.arrivedAt;
+      const b = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
+      chunks.push(b);
+      size += b.length;
+    }
+  } catch (err) {
+    if (ctx.signal.aborted) return { ...result, outcome: 'client_aborted' };
+    throw err;
+  }
+  let body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+  result.usage = findUsage(body);
+  result.finishReason = findFinishReason(body);
+  if (ctx.upstreamModel !== ctx.publicModel) {
+    // Only the top-level field, which engines write first; content is left alone.
+    const from = Buffer.from(`"model":"${ctx.upstreamModel}"`);
+    const at = body.indexOf(from);
+    if (at >= 0 && at < 512) body = Buffer.concat([body.subarray(0, at), Buffer.from(`"model":"${ctx.publicModel}"`), body.subarray(at + from.length)]);
+  }
+  res.writeHead(200, { ...ctx.headers, 'content-type': 'application/json', 'content-length': body.length });
+  res.end(body);
+  return result;
+}

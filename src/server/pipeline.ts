@@ -1,0 +1,229 @@
+// The request pipeline after decoding: admit → route → call a backend (retry, fall back) → relay → settle.
+// Every admitted request ends in exactly one usage record.
+import type { ServerResponse } from 'node:http';
+import type { Access, Ticket } from '../access/access.js';
+import type { Principal } from '../access/principal.js';
+import { BackendError, type UpstreamReply } from '../backends/backend.js';
+import type { Config } from '../config/schema.js';
+import { estimateTokens, type CanonicalRequest } from '../protocol/canonical.js';
+import { errors, GatewayError } from '../protocol/errors.js';
+import type { JsonObject } from '../protocol/json.js';
+import type { OllamaShape } from '../protocol/ollama-codec.js';
+import type { Deployment } from '../router/backend-state.js';
+import type { Router } from '../router/router.js';
+import type { GatewayMetrics } from '../telemetry/metrics.js';
+import { costOf } from '../usage/cost.js';
+import type { Outcome, UsageSink } from '../usage/record.js';
+import { relayOllamaJson, relayOllamaStream } from './ollama-relay.js';
+import { relayOpenAIJson, relayOpenAIStream } from './openai-relay.js';
+import type { RelayContext, RelayResult } from './relay-result.js';
+import { asGatewayError, respondError } from './respond-error.js';
+
+export interface PipelineDeps {
+  readonly config: Config;
+  readonly router: Router;
+  readonly access: Access;
+  readonly usage: UsageSink;
+  readonly metrics: GatewayMetrics;
+}
+
+function upstreamBody(req: CanonicalRequest, d: Deployment): JsonObject {
+  if (!req.stream) return { ...req.body, model: d.upstreamModel };
+  const so = req.body.stream_options;
+  const streamOptions = so && typeof so === 'object' && !Array.isArray(so) ? { ...so, include_usage: true } : { include_usage: true };
+  return { ...req.body, model: d.upstreamModel, stream_options: streamOptions };
+}
+
+/** The client-visible error after every deployment failed. */
+function finalError(err: BackendError | undefined, model: string): GatewayError {
+  if (!err) return errors.unavailable(`No deployment of '${model}' could take the request.`, 5);
+  if (err.failure === 'timeout') return errors.timeout(`The model server for '${model}' timed out: ${err.message}.`);
+  if (err.failure === 'status' && err.status !== undefined && err.status < 500) {
+    // Engine-side client errors (bad parameter, context too long) pass through with their status.
+    let message = `The model server rejected the request (${err.status}).`;
+    let code: string | null = null;
+    let param: string | null = null;
+    try {
+      const parsed = JSON.parse(err.body ?? '') as { error?: { message?: unknown; code?: unknown; param?: unknown } | string; message?: unknown };
+      const e = parsed.error;
+      if (typeof e === 'string') message = e;
+      else if (e && typeof e.message === 'string') {
+        message = e.message;
+        code = typeof e.code === 'string' ? e.code : null;
+        param = typeof e.param === 'string' ? e.param : null;
+      } else if (typeof parsed.message === 'string') message = parsed.message;
+    } catch {
+      if (err.body) message = err.body.slice(0, 500);
+    }
+    const type = err.status === 429 ? 'rate_limit_error' : err.status === 404 ? 'not_found_error' : 'invalid_request_error';
+    return new GatewayError({ status: err.status, type, message, code, param });
+  }
+  return errors.badGateway(`The model server for '${model}' failed: ${err.message}.`);
+}
+
+export class Pipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  async run(res: ServerResponse, req: CanonicalRequest, principal: Principal, ollama?: OllamaShape): Promise<void> {
+    const { router, access, metrics, config } = this.deps;
+    const entry = router.get(req.model);
+    if (!entry) throw errors.unknownModel(req.model);
+
+    const promptEstimate = estimateTokens(req.promptChars);
+    const maxTokens = req.maxTokens ?? (req.endpoint === 'embeddings' ? 0 : config.limits.default_max_tokens);
+    let ticket: Ticket;
+    try {
+      ticket = await access.admit(principal, { requestId: req.id, model: req.model, endpoint: req.endpoint, promptTokens: promptEstimate, maxTokens });
+    } catch (err) {
+      const ge = asGatewayError(err);
+      this.record(req, principal, undefined, ge.status, 'rejected', { outcome: 'rejected', status: ge.status, events: 0, error: ge.message }, 0);
+      throw ge;
+    }
+
+    // The client leaving aborts the upstream call at once.
+    const controller = new AbortController();
+    const onClose = (): void => {
+      if (!res.writableFinished) controller.abort();
+    };
+    res.on('close', onClose);
+
+    let served: Deployment | undefined;
+    let result: RelayResult;
+    const queueMs = 0;
+    try {
+      const plan = router.plan(req, principal);
+      const attempt = await this.attempt(req, plan, controller.signal);
+      served = attempt.deployment;
+      const ctx: RelayContext = {
+        arrivedAt: req.arrivedAt,
+        publicModel: ollama ? ollama.clientModel : req.model,
+        upstreamModel: served.upstreamModel,
+        signal: controller.signal,
+        headers: {
+          ...ticket.headers,
+          'x-relais-backend': served.state.id,
+          'x-relais-overhead-ms': attempt.overheadMs.toFixed(3),
+        },
+      };
+      result = await this.relay(res, attempt.reply, req, ctx, ollama);
+      this.finishAttempt(served, result.outcome === 'upstream_error');
+    } catch (err) {
+      if (served) this.finishAttempt(served, false);
+      const aborted = controller.signal.aborted;
+      const ge = aborted ? errors.badGateway('client went away') : asGatewayError(err);
+      if (!aborted) respondError(res, ge, req.protocol, ticket.headers);
+      result = { outcome: aborted ? 'client_aborted' : ge.status < 500 ? 'rejected' : 'upstream_error', status: aborted ? 499 : ge.status, events: 0, error: ge.message };
+      if (ge.status >= 500) metrics.errors.inc([req.model, served?.state.id ?? '', String(ge.status)]);
+    } finally {
+      res.off('close', onClose);
+    }
+    this.settle(req, principal, ticket, served, result, promptEstimate, queueMs);
+  }
+
+  /** Tries deployments in order; connect errors, timeouts and 5xx before the first byte move on. */
+  private async attempt(req: CanonicalRequest, plan: Deployment[], signal: AbortSignal): Promise<{ deployment: Deployment; reply: UpstreamReply; overheadMs: number }> {
+    let last: BackendError | undefined;
+    for (const d of plan) {
+      const now = performance.now();
+      if (!d.state.breaker.allow(now)) continue;
+      d.state.inFlight++;
+      this.deps.metrics.inFlight.add([d.state.id], 1);
+      const callAt = performance.now();
+      try {
+        const reply = await d.state.backend.call(
+          { requestId: req.id, endpoint: req.endpoint, body: upstreamBody(req, d), stream: req.stream, keepAliveMs: req.keepAliveMs },
+          signal,
+        );
+        return { deployment: d, reply, overheadMs: callAt - req.arrivedAt };
+      } catch (err) {
+        d.state.inFlight--;
+        this.deps.metrics.inFlight.add([d.state.id], -1);
+        const be = err instanceof BackendError ? err : new BackendError('protocol', err instanceof Error ? err.message : String(err));
+        if (be.failure === 'aborted' || signal.aborted) throw be;
+        if (be.retryable && be.status !== 429) d.state.breaker.failure(performance.now());
+        else d.state.breaker.success();
+        last = be;
+        if (!be.retryable) break;
+        this.deps.metrics.retries.inc([req.model, d.state.id]);
+      }
+    }
+    throw finalError(last, req.model);
+  }
+
+  private finishAttempt(d: Deployment, failed: boolean): void {
+    d.state.inFlight--;
+    this.deps.metrics.inFlight.add([d.state.id], -1);
+    if (failed) d.state.breaker.failure(performance.now());
+    else d.state.breaker.success();
+  }
+
+  private relay(res: ServerResponse, reply: UpstreamReply, req: CanonicalRequest, ctx: RelayContext, ollama?: OllamaShape): Promise<RelayResult> {
+    if (ollama) return req.stream ? relayOllamaStream(res, reply, ollama, ctx) : relayOllamaJson(res, reply, ollama, ctx);
+    return req.stream ? relayOpenAIStream(res, reply, req, ctx) : relayOpenAIJson(res, reply, ctx);
+  }
+
+  private settle(req: CanonicalRequest, principal: Principal, ticket: Ticket, served: Deployment | undefined, result: RelayResult, promptEstimate: number, queueMs: number): void {
+    const usage = result.usage;
+    const reported = usage?.prompt_tokens !== undefined;
+    const promptTokens = usage?.prompt_tokens ?? (served ? promptEstimate : 0);
+    const completionTokens = usage?.completion_tokens ?? (req.endpoint === 'embeddings' ? 0 : result.events);
+    const cachedTokens = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    // The price is that of the model that actually served (a fallback has its own).
+    const price = served ? this.deps.router.get(served.model)?.price : undefined;
+    const cost = served ? costOf(price, promptTokens, completionTokens, cachedTokens) : 0;
+    ticket.settle({ promptTokens, completionTokens, cachedTokens, cost });
+    this.record(req, principal, served, result.status, result.outcome, result, queueMs, {
+      promptTokens: served ? promptTokens : undefined,
+      completionTokens: served ? completionTokens : undefined,
+      cachedTokens: served && usage ? cachedTokens : undefined,
+      estimated: !reported,
+      cost,
+    });
+  }
+
+  private record(
+    req: CanonicalRequest,
+    principal: Principal,
+    served: Deployment | undefined,
+    status: number,
+    outcome: Outcome,
+    result: RelayResult,
+    queueMs: number,
+    tokens?: { promptTokens?: number | undefined; completionTokens?: number | undefined; cachedTokens?: number | undefined; estimated: boolean; cost: number },
+  ): void {
+    const { metrics } = this.deps;
+    const totalMs = performance.now() - req.arrivedAt;
+    const backend = served?.state.id ?? '';
+    const model = served?.model ?? req.model;
+    metrics.requests.inc([model, backend, req.endpoint, String(status)]);
+    if (served) {
+      metrics.latency.observe([model, backend], totalMs / 1000);
+      if (result.ttftMs !== undefined) metrics.ttft.observe([model, backend], result.ttftMs / 1000);
+      if (tokens?.promptTokens) metrics.tokens.inc([model, backend, 'prompt'], tokens.promptTokens);
+      if (tokens?.completionTokens) metrics.tokens.inc([model, backend, 'completion'], tokens.completionTokens);
+    }
+    this.deps.usage.record({
+      requestId: req.id,
+      time: Date.now() - totalMs,
+      keyId: principal.keyId,
+      userId: principal.userId,
+      teamId: principal.teamId,
+      model,
+      endpoint: req.endpoint,
+      backend: served?.state.id,
+      status,
+      outcome,
+      promptTokens: tokens?.promptTokens,
+      completionTokens: tokens?.completionTokens,
+      cachedTokens: tokens?.cachedTokens,
+      tokensEstimated: tokens?.estimated ?? false,
+      cost: tokens?.cost,
+      queueMs,
+      ttftMs: result.ttftMs,
+      totalMs,
+      stream: req.stream,
+      finishReason: result.finishReason,
+      error: result.error,
+    });
+  }
+}

@@ -1,0 +1,25 @@
+// What a relay learned while writing an upstream reply to the client: the basis of usage and metrics.
+import type { UsageCounts } from '../protocol/sse.js';
+import type { Outcome } from '../usage/record.js';
+
+export interface RelayResult {
+  outcome: Outcome;
+  status: number;
+  usage?: UsageCounts | undefined;
+  finishReason?: string | undefined;
+  /** Milliseconds from arrival to the first body bytes from the engine. */
+  ttftMs?: number | undefined;
+  /** Content events seen (a completion-token estimate when the engine reports no usage). */
+  events: number;
+  error?: string | undefined;
+}
+
+export interface RelayContext {
+  readonly arrivedAt: number;
+  readonly publicModel: string;
+  readonly upstreamModel: string;
+  /** Headers every answer carries (x-request-id, x-relais-backend, rate-limit headers). */
+  readonly headers: Record<string, string>;
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal;
+}

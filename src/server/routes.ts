@@ -1,0 +1,26 @@
+// Extra HTTP routes mounted by optional parts (admin API, key info, embedded engine's /api/ps).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Principal } from '../access/principal.js';
+
+export interface RouteContext {
+  readonly requestId: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Authenticated caller (routes marked `auth: false` get the anonymous principal). */
+  readonly principal: Principal;
+}
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => Promise<void>;
+
+export interface ExtraRoute {
+  readonly method: string;
+  /** Exact path, or a prefix ending in '/' (e.g. '/admin/'). */
+  readonly path: string;
+  readonly handler: RouteHandler;
+  /** Errors in OpenAI shape (default) or Ollama shape. */
+  readonly protocol?: 'openai' | 'ollama';
+  /** Require admin rights (default false). */
+  readonly admin?: boolean;
+  /** Require authentication at all (default true). */
+  readonly auth?: boolean;
+}
