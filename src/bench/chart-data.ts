@@ -23,15 +23,13 @@ const round = (x: number): number => Math.round(x * 1000) / 1000;
 export function chartData(run: BenchRun): ChartData {
   const g = gridOf(run);
   const perPrompt = (pick: (load: number, p: number | null) => number | undefined, suffix = '', dashed = false): Series[] =>
-    g.prompts.map((p, i) => ({
-      name: `prompt ${promptLabel(p)}${suffix}`,
-      dashed,
-      color: palette[i % palette.length],
-      points: g.loads.flatMap((l): [number, number][] => {
+    g.prompts.map((p, i) => {
+      const points = g.loads.flatMap((l): [number, number][] => {
         const v = pick(l, p);
         return v === undefined || !Number.isFinite(v) ? [] : [[l, round(v)]];
-      }),
-    }));
+      });
+      return { name: `prompt ${promptLabel(p)}${suffix}${points.length === 0 ? ' (n/a)' : ''}`, dashed, color: palette[i % palette.length], points };
+    });
   const ok = (l: number, p: number | null) => {
     const c = g.at(l, p);
     return c && c.status === 'ok' ? c.summary : null;

@@ -23,7 +23,7 @@ export function summaryText(run: BenchRun): string {
     const s = c.summary;
     const base = [loadLabel(axis, loadOf(c)), promptLabel(c.key.promptTokens)];
     if (c.status !== 'ok' || !s) {
-      return [...base, s ? num(s.promptTokens?.mean, 0) : '-', s ? `${s.completed}/${s.errors}` : '-', 'n/a', c.reason ?? '', '', '', '', '', '', '', ...(withGoodput ? [''] : [])];
+      return [...base, s ? num(s.promptTokens?.mean, 0) : '-', s ? `${s.completed}/${s.errors}` : '-', 'n/a', '', '', '', '', '', '', '', ...(withGoodput ? [''] : [])];
     }
     return [
       ...base,
@@ -40,7 +40,8 @@ export function summaryText(run: BenchRun): string {
       ...(withGoodput ? [s.goodput ? `${(s.goodput.share * 100).toFixed(0)}% ${num(s.goodput.requestsPerSecond, 2)}/s` : '-'] : []),
     ];
   });
-  return textTable(header, rows);
+  const na = run.cells.filter((c) => c.status !== 'ok').map((c) => `  ${loadLabel(axis, loadOf(c))} × ${promptLabel(c.key.promptTokens)}: ${c.reason ?? 'failed'}`);
+  return textTable(header, rows) + (na.length > 0 ? `\n\nn/a cells:\n${na.join('\n')}` : '');
 }
 
 export function runHeader(run: BenchRun): string {

@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const bar = new ProgressBar('bench', process.stderr, v.progress === true);
   const showBar = v['no-progress'] !== true;
-  let lastCells = '';
+  let last = { done: 0, total: 0, detail: '' };
   const result = await runBench({
     url: v.url,
     model: v.model,
@@ -55,11 +55,11 @@ export async function run(argv: string[]): Promise<number> {
     toolVersion: version,
     onProgress: (p) => {
       if (!showBar) return;
-      lastCells = `cells ${p.cellsDone}/${p.cellsTotal}`;
-      bar.update({ done: p.requestsDone, total: p.requestsTotal, detail: `${lastCells} · in flight ${p.inFlight}` });
+      last = { done: p.requestsDone, total: p.requestsTotal, detail: `cells ${p.cellsDone}/${p.cellsTotal} · in flight ${p.inFlight}` };
+      bar.update(last);
     },
   });
-  if (showBar) bar.finish({ done: 1, total: 1, detail: lastCells });
+  if (showBar) bar.finish({ ...last, done: last.total });
   console.log(fullReport(result, metric, stat));
   const written: string[] = [];
   if (v.out) {
