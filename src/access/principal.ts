@@ -15,6 +15,8 @@ export interface Principal {
   readonly zones: readonly string[] | 'any';
   readonly priority: Priority;
   readonly logging: LoggingPolicy;
+  /** Days prompt logs are kept when logging is 'full'. */
+  readonly logRetentionDays?: number | undefined;
 }
 
 export const anonymousPrincipal: Principal = Object.freeze({

@@ -1,0 +1,40 @@
+// Builds the access stage from config: key store cache, Redis or in-memory limiter, prices.
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/types.js';
+import { KeyAccess } from './key-access.js';
+import type { Limiter, LimiterOptions } from './limiter.js';
+import { MemoryLimiter } from './memory-limiter.js';
+import { createPricing } from './pricing.js';
+import { RedisLimiter } from './redis-limiter.js';
+
+export interface CreateAccessOptions {
+  readonly config: Pick<Config, 'master_key' | 'models' | 'redis'> & { readonly access?: Partial<Config['access']> | undefined };
+  readonly store: Store;
+  /** Overrides config.redis (tests); null forces the in-memory limiter. */
+  readonly redis?: { readonly url: string; readonly prefix?: string | undefined; readonly fail_open?: boolean | undefined } | null | undefined;
+  readonly limiter?: LimiterOptions | undefined;
+  readonly warn?: ((message: string) => void) | undefined;
+}
+
+export async function createAccess(options: CreateAccessOptions): Promise<KeyAccess> {
+  const { config, store } = options;
+  const redis = options.redis === undefined ? config.redis : options.redis;
+  const limiter: Limiter = redis
+    ? new RedisLimiter({ url: redis.url, prefix: redis.prefix, ...options.limiter })
+    : new MemoryLimiter(options.limiter);
+  try {
+    return await KeyAccess.create({
+      store,
+      limiter,
+      pricing: createPricing(config.models),
+      masterKey: config.master_key,
+      refreshMs: config.access?.refresh_ms,
+      failOpen: redis?.fail_open ?? false,
+      defaultRetentionDays: config.access?.log_retention_days,
+      warn: options.warn,
+    });
+  } catch (err) {
+    await limiter.close();
+    throw err;
+  }
+}

@@ -1,0 +1,188 @@
+// The access stage with keys: cached authentication, model policy, limits and budgets through the limiter.
+import { errors } from '../protocol/errors.js';
+import type { Store } from '../store/types.js';
+import type { Access, AdmissionInput, Credentials, Settlement, Ticket } from './access.js';
+import { noopTicket } from './access.js';
+import { KeyCache, type CachedKey } from './key-cache.js';
+import { hashSecret, sameSecret, tokenFrom } from './key-secret.js';
+import { LimiterUnavailableError, type LimitSpec, type LimitState, type Limiter } from './limiter.js';
+import { periodBounds } from './periods.js';
+import { anonymousPrincipal, masterPrincipal, type Principal } from './principal.js';
+import type { Pricing } from './pricing.js';
+import { rateLimitHeaders, retryHeaders } from './ratelimit-headers.js';
+
+export interface KeyAccessOptions {
+  readonly store: Store;
+  readonly limiter: Limiter;
+  readonly pricing: Pricing;
+  readonly masterKey?: string | undefined;
+  /** Poll interval of the store revision: the bound on how late other instances see a revocation. */
+  readonly refreshMs?: number | undefined;
+  /** Admit without limits when the limiter is unreachable (default: refuse with 503). */
+  readonly failOpen?: boolean | undefined;
+  readonly defaultRetentionDays?: number | undefined;
+  readonly now?: (() => number) | undefined;
+  readonly warn?: ((message: string) => void) | undefined;
+}
+
+/** What GET /v1/key shows about the caller's own key. */
+export interface KeyStatus {
+  readonly key: CachedKey['row'] | undefined;
+  readonly principal: Principal;
+  readonly period: { readonly start: number; readonly end: number | null } | undefined;
+  readonly limits: LimitState | undefined;
+}
+
+const reasons = {
+  rpm: 'Rate limit reached: requests per minute.',
+  tpm: 'Rate limit reached: tokens per minute.',
+  concurrency: 'Too many concurrent requests for this key.',
+};
+
+export class KeyAccess implements Access {
+  readonly cache: KeyCache;
+  private readonly now: () => number;
+  private readonly warn: (message: string) => void;
+  private readonly pending = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastWarn = 0;
+
+  private constructor(private readonly options: KeyAccessOptions) {
+    this.now = options.now ?? Date.now;
+    this.warn = options.warn ?? ((m) => console.warn(m));
+    this.cache = new KeyCache(options.store, options.defaultRetentionDays ?? 30, this.now);
+  }
+
+  static async create(options: KeyAccessOptions): Promise<KeyAccess> {
+    const access = new KeyAccess(options);
+    await access.cache.refresh(true);
+    const every = options.refreshMs ?? 2_000;
+    access.timer = setInterval(() => {
+      access.cache.refresh().catch((err: unknown) => access.warnOnce(`key cache refresh failed: ${String(err)}`));
+    }, every);
+    access.timer.unref();
+    return access;
+  }
+
+  get pricing(): Pricing {
+    return this.options.pricing;
+  }
+
+  /** Neither a master key nor a usable key: the gateway is open for local use. */
+  get open(): boolean {
+    return this.options.masterKey === undefined && !this.cache.hasUsableKeys;
+  }
+
+  /** Reloads keys now; admin changes call it so they apply at once on this instance. */
+  refresh(): Promise<void> {
+    return this.cache.refresh(true);
+  }
+
+  authenticate(credentials: Credentials): Principal {
+    const token = tokenFrom(credentials.authorization, credentials.apiKey);
+    if (this.open) return anonymousPrincipal;
+    if (token === undefined) throw errors.unauthorized('Missing API key: send Authorization: Bearer <key> or x-api-key.');
+    const master = this.options.masterKey;
+    if (master !== undefined && token.length === master.length && sameSecret(token, master)) return masterPrincipal;
+    const cached = this.cache.get(hashSecret(token));
+    if (!cached) throw errors.unauthorized('Invalid API key.');
+    if (cached.row.revokedAt !== null) throw errors.unauthorized('This API key has been revoked.');
+    if (cached.row.expiresAt !== null && cached.row.expiresAt <= this.now()) {
+      throw errors.unauthorized(`This API key expired at ${new Date(cached.row.expiresAt).toISOString()}.`);
+    }
+    return cached.principal;
+  }
+
+  /** The limits of a key at this moment (period bounds move with time). */
+  spec(cached: CachedKey, now = this.now()): LimitSpec {
+    const r = cached.row;
+    let budget: LimitSpec['budget'] = null;
+    if (r.budget !== null) {
+      const bounds = periodBounds(r.budgetPeriod, now);
+      const seed = cached.seed?.periodStart === bounds.start ? cached.seed.spent : 0;
+      budget = { limit: r.budget, periodStart: bounds.start, periodEnd: bounds.end, seed };
+    }
+    return { rpm: r.rpm, tpm: r.tpm, concurrency: r.concurrency, budget };
+  }
+
+  async admit(principal: Principal, input: AdmissionInput): Promise<Ticket> {
+    if (principal.kind !== 'key' || principal.keyId === undefined) return noopTicket;
+    const cached = this.cache.getById(principal.keyId);
+    if (!cached || cached.row.revokedAt !== null) throw errors.unauthorized('This API key has been revoked.');
+    if (!cached.allows(input.model)) throw errors.modelNotAllowed(input.model);
+    const spec = this.spec(cached);
+    if (spec.rpm === null && spec.tpm === null && spec.concurrency === null && spec.budget === null) return noopTicket;
+
+    const tokens = input.promptTokens + input.maxTokens;
+    const reserve = this.options.pricing.reservation(input.model, input.promptTokens, input.maxTokens);
+    let result;
+    try {
+      result = await this.options.limiter.acquire(cached.row.id, spec, { requestId: input.requestId, tokens, reserve });
+    } catch (err) {
+      if (!(err instanceof LimiterUnavailableError)) throw err;
+      if (this.options.failOpen) {
+        this.warnOnce(`${err.message}; admitting without limits (redis.fail_open)`);
+        return noopTicket;
+      }
+      this.warnOnce(`${err.message}; refusing requests of keys with limits (fail closed)`);
+      throw errors.unavailable('Rate limiter unavailable; try again shortly.', 1);
+    }
+    const headers = rateLimitHeaders(result.state);
+    if (!result.ok) {
+      if (result.reason === 'budget') {
+        const b = result.state.budget;
+        const end = spec.budget?.periodEnd;
+        throw errors.budgetExceeded(
+          `Budget exhausted: ${b?.spent.toFixed(4)} of ${b?.limit} credits spent${b && b.reserved > 0 ? ` (${b.reserved.toFixed(4)} reserved by requests in flight)` : ''}` +
+            (end ? `; the budget resets at ${new Date(end).toISOString()}.` : '.'),
+        );
+      }
+      throw errors.rateLimited(reasons[result.reason], { ...headers, ...retryHeaders(result.retryAfterMs) });
+    }
+    return this.ticket(cached.row.id, spec, input.requestId, headers);
+  }
+
+  private ticket(keyId: string, spec: LimitSpec, requestId: string, headers: Record<string, string>): Ticket {
+    let settled = false;
+    return {
+      headers,
+      settle: (s: Settlement) => {
+        if (settled) return;
+        settled = true;
+        const p = this.options.limiter
+          .release(keyId, spec, { requestId, tokens: s.promptTokens + s.completionTokens, cost: s.cost })
+          .catch((err: unknown) => this.warnOnce(`settling ${requestId} failed (its reservation expires with the lease): ${String(err)}`))
+          .finally(() => this.pending.delete(p));
+        this.pending.add(p);
+      },
+    };
+  }
+
+  async status(principal: Principal): Promise<KeyStatus> {
+    const cached = principal.keyId === undefined ? undefined : this.cache.getById(principal.keyId);
+    if (!cached || principal.kind !== 'key') return { key: undefined, principal, period: undefined, limits: undefined };
+    const spec = this.spec(cached);
+    const bounds = periodBounds(cached.row.budgetPeriod, this.now());
+    let limits: LimitState | undefined;
+    try {
+      limits = await this.options.limiter.peek(cached.row.id, spec);
+    } catch (err) {
+      if (!(err instanceof LimiterUnavailableError)) throw err;
+    }
+    return { key: cached.row, principal, period: bounds, limits };
+  }
+
+  private warnOnce(message: string): void {
+    // At most one warning per 10 s: an outage must not flood the log.
+    const now = Date.now();
+    if (now - this.lastWarn < 10_000) return;
+    this.lastWarn = now;
+    this.warn(`relais access: ${message}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all([...this.pending]);
+    await this.options.limiter.close();
+  }
+}

@@ -1,0 +1,97 @@
+// Every key in memory, looked up by hash on the hot path; reloaded when the store's revision moves.
+import type { KeyRow, Store } from '../store/types.js';
+import type { Principal } from './principal.js';
+import { modelMatcher, type ModelMatcher } from './model-match.js';
+import { periodBounds } from './periods.js';
+
+export interface CachedKey {
+  readonly row: KeyRow;
+  readonly principal: Principal;
+  readonly allows: ModelMatcher;
+  /** Spend this key's current period according to the store when the cache loaded (budget seed). */
+  readonly seed: { readonly periodStart: number; readonly spent: number } | undefined;
+}
+
+function principalOf(row: KeyRow, defaultRetentionDays: number): Principal {
+  return {
+    kind: 'key',
+    admin: row.admin,
+    keyId: row.id,
+    keyName: row.name,
+    userId: row.userId ?? undefined,
+    teamId: row.teamId ?? undefined,
+    zones: row.zones.length === 0 || row.zones.includes('any') ? 'any' : Object.freeze([...row.zones]),
+    priority: row.priority,
+    logging: row.logging,
+    logRetentionDays: row.logRetentionDays > 0 ? row.logRetentionDays : defaultRetentionDays,
+  };
+}
+
+export class KeyCache {
+  private byHash = new Map<string, CachedKey>();
+  private byId = new Map<string, CachedKey>();
+  private loadedRevision = -1;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly defaultRetentionDays: number,
+    private readonly now: () => number,
+  ) {}
+
+  get(hash: string): CachedKey | undefined {
+    return this.byHash.get(hash);
+  }
+
+  getById(id: string): CachedKey | undefined {
+    return this.byId.get(id);
+  }
+
+  /** True while at least one key is neither revoked nor expired. */
+  get hasUsableKeys(): boolean {
+    const now = this.now();
+    for (const k of this.byId.values()) if (k.row.revokedAt === null && (k.row.expiresAt === null || k.row.expiresAt > now)) return true;
+    return false;
+  }
+
+  get revision(): number {
+    return this.loadedRevision;
+  }
+
+  /** Reloads when the store's revision differs from the loaded one (or always with force). */
+  async refresh(force = false): Promise<void> {
+    // One load at a time; a forced refresh after an admin change waits for the one in flight, then loads again.
+    while (this.loading) await this.loading;
+    if (!force && (await this.store.revision()) === this.loadedRevision) return;
+    this.loading = this.load().finally(() => {
+      this.loading = undefined;
+    });
+    await this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const revision = await this.store.revision();
+    const rows = await this.store.listKeys();
+    const now = this.now();
+    const starts = new Set(rows.filter((r) => r.budget !== null).map((r) => periodBounds(r.budgetPeriod, now).start));
+    const spends = new Map<number, Map<string, number>>();
+    for (const start of starts) spends.set(start, await this.store.spendByKey(start));
+    const byHash = new Map<string, CachedKey>();
+    const byId = new Map<string, CachedKey>();
+    for (const row of rows) {
+      const start = periodBounds(row.budgetPeriod, now).start;
+      const spent = spends.get(start)?.get(row.id);
+      const cached: CachedKey = {
+        row,
+        principal: Object.freeze(principalOf(row, this.defaultRetentionDays)),
+        allows: modelMatcher(row.models),
+        seed: row.budget === null ? undefined : { periodStart: start, spent: spent ?? 0 },
+      };
+      byHash.set(row.hash, cached);
+      byId.set(row.id, cached);
+    }
+    this.byHash = byHash;
+    this.byId = byId;
+    this.loadedRevision = revision;
+  }
+}
