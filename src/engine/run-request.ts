@@ -102,6 +102,19 @@ function prepare(call: UpstreamCall): { job: Job; object: string } {
   };
 }
 
+/**
+ * A slot guarantees a sequence, but node-llama-cpp reclaims a disposed sequence asynchronously
+ * (after the batch in flight), so the one we were promised may need a moment to come back.
+ */
+async function freeSequence(model: LoadedModel): Promise<LlamaContextSequence> {
+  const t0 = performance.now();
+  while (model.context.sequencesLeft === 0) {
+    if (performance.now() - t0 > 5000) throw new Error('no sequence was freed within 5 s');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return model.context.getSequence();
+}
+
 /** Waits for a sequence slot; returns the sequence and a function that frees everything. */
 async function takeSequence(lease: ModelLease, signal: AbortSignal): Promise<{ sequence: LlamaContextSequence; free: () => void }> {
   let releaseSlot: () => void;
@@ -113,7 +126,7 @@ async function takeSequence(lease: ModelLease, signal: AbortSignal): Promise<{ s
   }
   let sequence: LlamaContextSequence;
   try {
-    sequence = lease.model.context.getSequence();
+    sequence = await freeSequence(lease.model);
   } catch (err) {
     releaseSlot();
     lease.release();
