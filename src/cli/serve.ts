@@ -61,7 +61,11 @@ export async function run(argv: string[]): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
-      if (stopping) return;
+      if (stopping) {
+        // A second Ctrl-C forces the exit; a repeated SIGTERM waits for the drain.
+        if (signal === 'SIGINT') process.exit(130);
+        return;
+      }
       stopping = true;
       log.info('shutting down: draining in-flight requests', { signal, grace_ms: config.shutdown.grace_ms });
       gateway.close().then(
@@ -75,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
         },
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
 }

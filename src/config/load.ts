@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { ZodIssue } from 'zod';
-import { interpolateTree } from './env.js';
+import { extractEnvExpressions, resolveEnv } from './env.js';
 import { configSchema, type Config } from './schema.js';
 import { backendsFromEnv } from './from-env.js';
 
@@ -44,18 +44,19 @@ function describe(issue: ZodIssue): string {
 
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const envText = extractEnvExpressions(text);
+  const doc = parseDocument(envText.text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ field: '', line: e.linePos?.[0]?.line, reason: `YAML syntax: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => ({ field: '', line: counter.linePos(e.pos[0]).line, reason: `YAML syntax: ${e.message.split('\n')[0]}` })),
     );
   }
   const raw: unknown = doc.toJS() ?? {};
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || (!isMap(doc.contents) && doc.contents !== null)) {
     throw new ConfigError(file, [{ field: '', line: 1, reason: 'the file must be a YAML mapping (key: value)' }]);
   }
-  const result = configSchema.safeParse(interpolateTree(raw, env));
+  const result = configSchema.safeParse(resolveEnv(raw, envText.expressions, env));
   if (!result.success) {
     throw new ConfigError(
       file,

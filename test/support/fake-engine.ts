@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FakeMode = 'ok' | 'fail500' | 'fail400' | 'hang' | 'die-mid-stream' | 'truncate-stream' | 'slow-headers';
+export type FakeMode = 'ok' | 'fail500' | 'error500' | 'fail400' | 'hang' | 'die-mid-stream' | 'truncate-stream' | 'slow-headers';
 
 export interface FakeEngineOptions {
   /** Served model id (what /v1/models lists and responses echo). */
@@ -119,7 +119,7 @@ export async function startFakeEngine(opts: FakeEngineOptions = {}): Promise<Fak
     state.lastBody = body;
     if (options.headerDelayMs > 0) await new Promise((r) => setTimeout(r, options.headerDelayMs));
     if (options.mode === 'hang') return; // never answers
-    if (options.mode === 'fail500') return send(res, 500, { error: { message: 'engine exploded', type: 'server_error' } });
+    if (options.mode === 'fail500' || options.mode === 'error500') return send(res, 500, { error: { message: 'engine exploded', type: 'server_error' } });
     if (options.mode === 'fail400') return send(res, 400, { error: { message: "This model's maximum context length is 8 tokens", type: 'BadRequestError', param: 'messages', code: 'context_length_exceeded' } });
 
     const model = typeof body.model === 'string' ? body.model : options.model;

@@ -19,6 +19,8 @@ export interface GatewayProcess {
   readonly dir: string;
   /** Sends a signal and waits for exit; resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code once the process has exited by itself. */
+  exited: Promise<number | null>;
 }
 
 export interface StartOptions {
@@ -93,6 +95,7 @@ export async function startGateway(yaml: string, opts: StartOptions = {}): Promi
     proc,
     lines,
     dir,
+    exited,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (proc.exitCode !== null) return proc.exitCode;
       proc.kill(signal);
