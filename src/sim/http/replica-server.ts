@@ -1,0 +1,201 @@
+// One simulated vLLM replica over HTTP: the OpenAI routes, /health, /v1/models and /metrics, with
+// tokens written when the engine core produces them on the fleet's real-time clock.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { readBody } from '../../server/body.js';
+import { chainSeed } from '../block-hash.js';
+import type { Clock } from '../clock.js';
+import type { Distribution } from '../distribution.js';
+import { Engine } from '../engine.js';
+import type { Rng } from '../rng.js';
+import { SeqState, Sequence, type SeqListener } from '../sequence.js';
+import type { ReplicaModel } from '../../perfmodel/types.js';
+import type { FaultOptions } from './faults.js';
+import { fillerToken } from './filler.js';
+import { ReplicaMetrics } from './metrics.js';
+import { chatPrompt, completionPrompt } from './prompt.js';
+import { ChunkWriter, errorBody, fullResponse, usage, type Endpoint, type FinishReason } from './sse.js';
+
+export interface ReplicaServerOptions {
+  readonly index: number;
+  readonly model: ReplicaModel;
+  readonly servedModelName: string;
+  readonly clock: Clock;
+  readonly faults: FaultOptions;
+  readonly outputLen: Distribution;
+  readonly rng: Rng;
+  readonly maxBodyBytes?: number;
+}
+
+interface Pending {
+  readonly res: ServerResponse;
+  readonly endpoint: Endpoint;
+  readonly id: string;
+  readonly created: number;
+  readonly reason: FinishReason;
+  /** Set when streaming. */
+  readonly writer: ChunkWriter | undefined;
+  readonly includeUsage: boolean;
+}
+
+export class ReplicaServer {
+  readonly engine: Engine;
+  readonly metrics: ReplicaMetrics;
+  readonly server: Server;
+  /** Completion requests received. */
+  requests = 0;
+  dead = false;
+  private readonly sockets = new Set<Socket>();
+  private readonly seed: number;
+  private readonly created = Math.floor(Date.now() / 1000);
+  private nextId = 0;
+
+  constructor(private readonly o: ReplicaServerOptions) {
+    this.engine = new Engine(o.model, o.clock, { slowdown: o.faults.slowdown ?? 1 });
+    this.metrics = new ReplicaMetrics(this.engine, o.servedModelName, o.model.spec.gpuMemoryUtilization ?? 0.9);
+    this.seed = chainSeed(o.servedModelName);
+    this.server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => this.route(req, res));
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.setNoDelay(true);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const a = this.server.address();
+        resolve(typeof a === 'object' && a ? a.port : port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      for (const s of this.sockets) s.destroy();
+      if (!this.server.listening) return resolve();
+      this.server.close(() => resolve());
+    });
+  }
+
+  /** Crash: stop listening and cut every connection, mid-stream ones included. */
+  die(): void {
+    if (this.dead) return;
+    this.dead = true;
+    void this.close();
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    if (req.method === 'POST' && path === '/v1/chat/completions') return void this.completion(req, res, 'chat');
+    if (req.method === 'POST' && path === '/v1/completions') return void this.completion(req, res, 'completion');
+    if (req.method === 'GET' && path === '/health') {
+      res.writeHead(200, { 'content-length': 0 });
+      return void res.end();
+    }
+    if (req.method === 'GET' && path === '/v1/models') {
+      const m = this.o.servedModelName;
+      return send(res, 200, JSON.stringify({ object: 'list', data: [{ id: m, object: 'model', created: this.created, owned_by: 'vllm', root: m, parent: null, max_model_len: this.o.model.maxModelLen }] }));
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      const body = this.metrics.render();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      return void res.end(body);
+    }
+    req.resume();
+    send(res, 404, errorBody(404, `No route for ${req.method ?? ''} ${path}`));
+  }
+
+  private async completion(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse((await readBody(req, this.o.maxBodyBytes ?? 32 * 1024 * 1024)).toString('utf8'));
+    } catch (err) {
+      const status = err && typeof err === 'object' && 'status' in err && err.status === 413 ? 413 : 400;
+      return send(res, status, errorBody(status, err instanceof Error ? err.message : 'bad request body'));
+    }
+    if (this.dead) return void res.socket?.destroy();
+    const f = this.o.faults;
+    this.requests++;
+    if (f.dieAfter !== undefined && this.requests > f.dieAfter) return this.die();
+    if (f.hangRate && this.o.rng() < f.hangRate) return; // never answered; cut when the client or the fleet gives up
+    if (f.errorRate && this.o.rng() < f.errorRate) return send(res, 500, errorBody(500, 'simulated engine failure'));
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return send(res, 400, errorBody(400, 'the body must be a JSON object'));
+    const b = body as Record<string, unknown>;
+    if (b.model !== this.o.servedModelName) return send(res, 404, errorBody(404, `The model \`${String(b.model)}\` does not exist.`));
+    const prompt = endpoint === 'chat' ? chatPrompt(b.messages, this.seed) : completionPrompt(b.prompt, this.seed);
+    if ('error' in prompt) return send(res, 400, errorBody(400, prompt.error));
+    const maxTokens = b.max_completion_tokens ?? b.max_tokens;
+    if (maxTokens !== undefined && maxTokens !== null && !(Number.isInteger(maxTokens) && (maxTokens as number) >= 1)) {
+      return send(res, 400, errorBody(400, 'max_tokens must be an integer >= 1'));
+    }
+    const limited = typeof maxTokens === 'number';
+    const room = this.o.model.maxModelLen - prompt.tokens;
+    const output = limited ? maxTokens : Math.max(1, Math.min(room, Math.round(this.o.outputLen.sample(this.o.rng))));
+    const why = this.engine.rejects(prompt.tokens, output);
+    if (why !== undefined) return send(res, 400, errorBody(400, why));
+
+    const stream = b.stream === true;
+    const so = b.stream_options;
+    const includeUsage = stream && !!so && typeof so === 'object' && (so as Record<string, unknown>).include_usage === true;
+    const id = `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${this.o.index}-${this.nextId++}`;
+    const created = Math.floor(Date.now() / 1000);
+    const pending: Pending = {
+      res,
+      endpoint,
+      id,
+      created,
+      reason: limited ? 'length' : 'stop',
+      writer: stream ? new ChunkWriter(endpoint, id, created, this.o.servedModelName) : undefined,
+      includeUsage,
+    };
+    const seq = new Sequence(this.nextId, prompt.tokens, output, prompt.hashes, this.listener);
+    seq.tag = pending;
+    if (stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.on('close', () => {
+      if (seq.state === SeqState.Waiting || seq.state === SeqState.Running) {
+        this.engine.abort(seq);
+        this.metrics.finished.abort++;
+      }
+    });
+    this.engine.submit(seq);
+  }
+
+  private readonly listener: SeqListener = {
+    onToken: (seq, t) => {
+      const p = seq.tag as Pending;
+      const n = seq.output;
+      if (n === 1) this.metrics.ttft.observe(t - seq.arrival);
+      else this.metrics.itl.observe(t - seq.lastToken);
+      const w = p.writer;
+      if (w === undefined) return;
+      const text = fillerToken(n - 1);
+      const chunk = n >= seq.maxOutput ? w.lastToken(text, p.reason) : w.token(text);
+      p.res.write(n === 1 && p.endpoint === 'chat' ? w.roleChunk() + chunk : chunk);
+    },
+    onFinish: (seq, t) => {
+      const p = seq.tag as Pending;
+      const m = this.metrics;
+      m.e2e.observe(t - seq.arrival);
+      m.queue.observe(seq.firstScheduled - seq.arrival);
+      m.finished[p.reason]++;
+      const u = usage(seq.promptTokens, seq.output, seq.cachedTokens);
+      if (p.writer !== undefined) {
+        p.res.end(p.includeUsage ? `${p.writer.usageChunk(u)}data: [DONE]\n\n` : 'data: [DONE]\n\n');
+      } else {
+        send(p.res, 200, fullResponse(p.endpoint, p.id, p.created, this.o.servedModelName, seq.output, p.reason, u));
+      }
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, body: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
