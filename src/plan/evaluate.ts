@@ -1,0 +1,125 @@
+// Evaluates one configuration (model × GPU × count × engine × quantization) against a workload and user count.
+import type { Gpu } from '../catalog/gpus.js';
+import type { ModelArch } from '../catalog/models.js';
+import type { Quant } from '../catalog/quants.js';
+import { buildReplicaModel, kvBytesForContext, steadyState, type Calibration, type ReplicaDetail, type SteadyState } from '../perfmodel/index.js';
+import type { EngineKind } from '../perfmodel/types.js';
+import { eurPerMillionTokens, monthlyCost, type Cost, type CostOptions } from './costs.js';
+import type { Workload } from './use-case.js';
+
+export interface ConfigInput {
+  readonly gpu: Gpu;
+  readonly model: ModelArch;
+  readonly quant: Quant;
+  readonly engine: EngineKind;
+  /** GPUs in total; replicas = gpus / tp. */
+  readonly gpus: number;
+  /** GPUs per replica (tensor parallel for servers, layer split for llama.cpp). */
+  readonly tp: number;
+  readonly workload: Workload;
+  /** People generating at the same time. */
+  readonly users: number;
+  readonly costs: CostOptions;
+  readonly calibration?: Calibration;
+  readonly gpuMemoryUtilization?: number;
+}
+
+export interface Evaluation {
+  readonly input: ConfigInput;
+  readonly replicas: number;
+  readonly usersPerReplica: number;
+  /** The replica as configured for the evaluated user count (llama.cpp: one slot per user). */
+  readonly replica: ReplicaDetail;
+  readonly fits: boolean;
+  readonly notFitReason?: string;
+  readonly kvBytesPerToken: number;
+  /** KV bytes one request at full context takes (sliding windows capped). */
+  readonly kvBytesPerRequest: number;
+  /** Tokens the KV cache of one replica holds. */
+  readonly kvTokensPerReplica: number;
+  /** Requests at full context the whole configuration holds at once. */
+  readonly maxConcurrentAtContext: number;
+  /** One user alone: decode speed and time to first token for the workload's prompt. */
+  readonly single: SteadyState;
+  /** All users at once (per replica). */
+  readonly atUsers: SteadyState;
+  /** Most simultaneous users meeting both targets. */
+  readonly usersServed: number;
+  readonly meetsTargets: boolean;
+  readonly outputTokPerSec: number;
+  readonly cost?: Cost;
+  readonly eurPerMillionTokens?: number;
+  readonly tokPerSecPerWatt: number;
+  readonly tokPerSecPerEurMonth?: number;
+  readonly calibrated: boolean;
+}
+
+const MAX_USERS_SEARCH = 8192;
+const MAX_LLAMACPP_SLOTS = 256;
+
+function replicaFor(c: ConfigInput, slots: number): ReplicaDetail {
+  const base = { gpu: c.gpu.id, gpus: c.tp, model: c.model.id, quant: c.quant.id, engine: c.engine, gpuMemoryUtilization: c.gpuMemoryUtilization };
+  const parts = { gpu: c.gpu, model: c.model, quant: c.quant };
+  if (c.engine === 'llamacpp') {
+    const n = Math.max(1, Math.min(slots, MAX_LLAMACPP_SLOTS));
+    return buildReplicaModel({ ...base, maxNumSeqs: n, maxModelLen: c.workload.context * n }, c.calibration, parts);
+  }
+  return buildReplicaModel({ ...base, maxModelLen: c.workload.context }, c.calibration, parts);
+}
+
+function load(r: ReplicaDetail, c: ConfigInput, users: number): SteadyState {
+  return steadyState(r, { concurrency: users, promptTokens: c.workload.promptTokens, outputTokens: c.workload.outputTokens });
+}
+
+function meets(s: SteadyState, w: Workload): boolean {
+  return s.perUserTokPerSec >= w.minTps && s.ttftSec <= w.maxTtftSec;
+}
+
+/** Largest user count per replica meeting the targets (0 if even one user does not). */
+function usersServedPerReplica(c: ConfigInput): number {
+  const ok = (n: number): boolean => {
+    const r = replicaFor(c, n);
+    return r.fits && meets(load(r, c, n), c.workload);
+  };
+  if (!ok(1)) return 0;
+  let lo = 1;
+  let hi = 2;
+  while (hi <= MAX_USERS_SEARCH && ok(hi)) {
+    lo = hi;
+    hi *= 2;
+  }
+  if (hi > MAX_USERS_SEARCH) return lo;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (ok(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function evaluate(c: ConfigInput): Evaluation {
+  if (c.gpus % c.tp !== 0) throw new Error(`gpus (${c.gpus}) must be a multiple of GPUs per replica (${c.tp})`);
+  const replicas = c.gpus / c.tp;
+  const usersPerReplica = Math.max(1, Math.ceil(c.users / replicas));
+  const replica = replicaFor(c, usersPerReplica);
+  const kvBytesPerRequest = kvBytesForContext(c.model, c.workload.context);
+  const kvTokensPerReplica = replica.kvBlocks * replica.blockSize;
+  const perRequestTokens = (kvBytesPerRequest / replica.kvBytesPerToken);
+  const maxConcurrentAtContext = replica.fits ? Math.floor(kvTokensPerReplica / perRequestTokens) * replicas : 0;
+  const single = load(replicaFor(c, 1), c, 1);
+  const atUsers = load(replica, c, usersPerReplica);
+  const usersServed = replica.fits ? usersServedPerReplica(c) * replicas : 0;
+  const meetsTargets = replica.fits && meets(atUsers, c.workload);
+  const outputTokPerSec = replica.fits ? atUsers.outputTokPerSec * replicas : 0;
+  const cost = monthlyCost(c.gpu, c.gpus, c.costs);
+  const watts = c.gpu.tdpW * c.gpus;
+  return {
+    input: c, replicas, usersPerReplica, replica, fits: replica.fits, notFitReason: replica.notFitReason,
+    kvBytesPerToken: replica.kvBytesPerToken, kvBytesPerRequest, kvTokensPerReplica, maxConcurrentAtContext,
+    single, atUsers, usersServed, meetsTargets, outputTokPerSec, cost,
+    eurPerMillionTokens: cost ? eurPerMillionTokens(cost, outputTokPerSec) : undefined,
+    tokPerSecPerWatt: outputTokPerSec / watts,
+    tokPerSecPerEurMonth: cost ? outputTokPerSec / cost.totalEurMonth : undefined,
+    calibrated: replica.efficiency.source.startsWith('calibrated'),
+  };
+}

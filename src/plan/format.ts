@@ -1,0 +1,53 @@
+// Human-readable output for `relais plan`: one evaluation, or the ranked recommendations.
+import type { Evaluation } from './evaluate.js';
+import type { Recommendations } from './recommend.js';
+
+const GiB = 1024 ** 3;
+const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '∞');
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
+}
+
+export function formatEvaluation(e: Evaluation): string[] {
+  const c = e.input;
+  const out = [
+    `${c.model.id} on ${c.gpus} × ${c.gpu.id} (${e.replicas} replica(s) of ${c.tp}), ${c.engine}, ${c.quant.id}, context ${c.workload.context}`,
+    `  fits: ${e.fits ? 'yes' : `NO — ${e.notFitReason ?? ''}`}`,
+    `  weights ${f(e.replica.weightsBytes / GiB, 2)} GiB, KV ${e.kvBytesPerToken} bytes/token (${f(e.kvBytesPerRequest / GiB, 2)} GiB per ${c.workload.context}-token request)`,
+  ];
+  if (!e.fits) return out;
+  out.push(
+    `  KV cache: ${e.kvTokensPerReplica} tokens per replica → ${e.maxConcurrentAtContext} requests at full context`,
+    `  one user: ${f(e.single.perUserTokPerSec)} tok/s, TTFT ${f(e.single.idleTtftSec, 2)} s for ${c.workload.promptTokens} prompt tokens`,
+    `  ${c.users} users: ${f(e.atUsers.perUserTokPerSec)} tok/s each, TTFT ${f(e.atUsers.ttftSec, 2)} s, ${f(e.outputTokPerSec, 0)} tok/s total${e.atUsers.queued > 0 ? `, ${e.atUsers.queued * e.replicas} queued (${e.atUsers.limitedBy})` : ''}`,
+    `  users served at ≥ ${c.workload.minTps} tok/s and TTFT ≤ ${c.workload.maxTtftSec} s: ${e.usersServed} — targets ${e.meetsTargets ? 'met' : 'NOT met'} for ${c.users}`,
+  );
+  if (e.cost) {
+    out.push(`  cost: ${f(e.cost.totalEurMonth, 0)} €/month (${e.cost.pricing === 'buy' ? `purchase ${f(e.cost.purchaseEur ?? 0, 0)} € over 36 months + power` : 'rental'}), ${f(e.eurPerMillionTokens ?? Infinity, 3)} €/M tokens, ${f(e.tokPerSecPerWatt, 2)} tok/s/W`);
+  }
+  out.push(`  ${e.calibrated ? 'uses your calibration' : `efficiency: ${e.replica.efficiency.source}`}`);
+  const unverified = [...(c.gpu.unverified ?? []).map((x) => `gpu.${x}`), ...(c.model.unverified ?? []).map((x) => `model.${x}`)];
+  if (unverified.length > 0) out.push(`  unverified catalog values: ${unverified.join(', ')}`);
+  return out;
+}
+
+export function formatRecommendations(r: Recommendations, users: number): string[] {
+  if (r.ranked.length === 0) {
+    return [`no configuration of up to the allowed GPU count meets the targets for ${users} users (${r.considered} considered)`];
+  }
+  const rows = [['gpu × count', 'replicas', 'engine', 'quant', 'users', 'tok/s/user', 'TTFT s', '€/month', '€/M tok', 'tok/s/W', 'tok/s/€']];
+  for (const e of r.ranked) {
+    const c = e.input;
+    rows.push([
+      `${c.gpus} × ${c.gpu.id}`, `${e.replicas}×tp${c.tp}`, c.engine, c.quant.id, String(e.usersServed), f(e.atUsers.perUserTokPerSec),
+      f(e.atUsers.ttftSec, 2), f(e.cost?.totalEurMonth ?? Infinity, 0), f(e.eurPerMillionTokens ?? Infinity, 3), f(e.tokPerSecPerWatt, 2),
+      f(e.tokPerSecPerEurMonth ?? 0, 2),
+    ]);
+  }
+  const out = table(rows);
+  out.push('', `users = most simultaneous users meeting the targets; tok/s/user and TTFT at ${users} users; €/month = purchase / 36 + power, or rent.`);
+  if (r.unpriced.length > 0) out.push(`not ranked (no price in the catalog): ${r.unpriced.join(', ')}`);
+  return out;
+}

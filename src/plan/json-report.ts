@@ -1,0 +1,58 @@
+// Machine-readable form of an evaluation (snake_case, plain numbers; null where unknown or infinite).
+import type { Evaluation } from './evaluate.js';
+import type { SteadyState } from '../perfmodel/index.js';
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+const num = (x: number | undefined, digits = 4): number | null =>
+  x === undefined || !Number.isFinite(x) ? null : Number(x.toPrecision(digits + 2));
+
+function load(s: SteadyState): Json {
+  return {
+    running: s.running, queued: s.queued, limited_by: s.limitedBy,
+    per_user_tok_s: num(s.perUserTokPerSec), output_tok_s: num(s.outputTokPerSec),
+    itl_s: num(s.itlSec), ttft_s: num(s.ttftSec), e2e_s: num(s.e2eSec),
+  };
+}
+
+export function evaluationJson(e: Evaluation): Json {
+  const c = e.input;
+  const mem = e.replica.memory;
+  const memory: Json = mem.engine === 'vllm'
+    ? {
+      engine: 'vllm', per_gpu: true, total_bytes: num(mem.detail.totalBytes), budget_bytes: num(mem.detail.budgetBytes),
+      weights_bytes: num(mem.detail.weightsBytes), activation_bytes: num(mem.detail.activationBytes),
+      reserve_bytes: num(mem.detail.nonTorchBytes), kv_cache_bytes: num(mem.detail.kvCacheBytes), kv_blocks: mem.detail.blocks,
+    }
+    : {
+      engine: 'llamacpp', per_gpu: false, available_bytes: num(mem.detail.availableBytes), weights_bytes: num(mem.detail.weightsBytes),
+      kv_cache_bytes: num(mem.detail.kvCacheBytes), compute_buffer_bytes: num(mem.detail.computeBufferBytes),
+      reserve_bytes: num(mem.detail.reserveBytes), required_bytes: num(mem.detail.requiredBytes),
+    };
+  return {
+    model: c.model.id, gpu: c.gpu.id, gpus: c.gpus, gpus_per_replica: c.tp, replicas: e.replicas, engine: c.engine, quant: c.quant.id,
+    context: c.workload.context, prompt_tokens: c.workload.promptTokens, output_tokens: c.workload.outputTokens,
+    users: c.users, targets: { min_tok_s: c.workload.minTps, max_ttft_s: c.workload.maxTtftSec },
+    fits: e.fits, not_fit_reason: e.notFitReason ?? null,
+    kv_bytes_per_token: e.kvBytesPerToken, kv_bytes_per_request: e.kvBytesPerRequest,
+    weights_bytes: num(e.replica.weightsBytes), kv_tokens_per_replica: e.kvTokensPerReplica,
+    max_concurrent_at_context: e.maxConcurrentAtContext, memory,
+    single_user: load(e.single), at_users: e.fits ? load(e.atUsers) : null,
+    users_served: e.usersServed, meets_targets: e.meetsTargets, output_tok_s: num(e.outputTokPerSec),
+    cost: e.cost
+      ? {
+        pricing: e.cost.pricing, eur_month: num(e.cost.totalEurMonth), purchase_eur: num(e.cost.purchaseEur),
+        amortised_eur_month: num(e.cost.amortisedEurMonth), power_eur_month: num(e.cost.powerEurMonth), rent_eur_month: num(e.cost.rentEurMonth),
+        price_source: e.cost.priceSource ?? null,
+      }
+      : null,
+    eur_per_million_tokens: num(e.eurPerMillionTokens), tok_s_per_watt: num(e.tokPerSecPerWatt), tok_s_per_eur_month: num(e.tokPerSecPerEurMonth),
+    efficiency: {
+      bandwidth: num(e.replica.efficiency.bandwidth), compute: num(e.replica.efficiency.compute),
+      layer_overhead_s: num(e.replica.efficiency.layerOverheadSec), step_overhead_s: num(e.replica.efficiency.stepOverheadSec),
+      source: e.replica.efficiency.source,
+    },
+    calibrated: e.calibrated,
+    unverified: [...(c.gpu.unverified ?? []).map((f) => `gpu.${f}`), ...(c.model.unverified ?? []).map((f) => `model.${f}`)],
+  };
+}
