@@ -147,6 +147,7 @@ export class Engine {
     let budget = this.maxBatchedTokens;
     let prefill = 0;
     let prefillCtx = 0;
+    let prefillSeqs = 0;
     let decode = 0;
     let decodeCtx = 0;
     let preempted = false;
@@ -177,6 +178,7 @@ export class Engine {
       } else {
         prefill += n;
         prefillCtx += seq.numComputed;
+        prefillSeqs++;
       }
       i++;
     }
@@ -197,6 +199,7 @@ export class Engine {
         budget -= n;
         prefill += n;
         prefillCtx += seq.numComputed;
+        prefillSeqs++;
       }
       if (this.waitHead > 1024 && this.waitHead * 2 > waiting.length) {
         waiting.splice(0, this.waitHead);
@@ -205,7 +208,7 @@ export class Engine {
     }
 
     if (batch.length === 0) return undefined;
-    return { prefillTokens: prefill, prefillContextTokens: prefillCtx, decodeSeqs: decode, decodeContextTokens: decodeCtx };
+    return { prefillTokens: prefill, prefillContextTokens: prefillCtx, prefillSeqs, decodeSeqs: decode, decodeContextTokens: decodeCtx };
   }
 
   /**
