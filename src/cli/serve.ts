@@ -4,7 +4,11 @@ import { parseArgs } from 'node:util';
 import { parseListen } from '../config/listen.js';
 import { configFromEnv, ConfigError, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { createAccess } from '../access/create-access.js';
+import { adminRoutes } from '../server/admin/routes.js';
 import { Gateway } from '../server/gateway.js';
+import { openStore } from '../store/open-store.js';
+import { createUsageWriter } from '../usage/batched-writer.js';
 import { createLogger } from '../telemetry/log.js';
 
 const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT]
@@ -43,7 +47,13 @@ export async function run(argv: string[]): Promise<number> {
   const { config, source } = loaded;
   const log = createLogger(config.log_level);
   const { host, port } = parseListen(values.listen ?? config.listen);
-  const gateway = await Gateway.create(config, { log });
+  // Keys, limits and usage: the store (SQLite in data_dir unless configured), limiter (Redis when configured).
+  const store = await openStore(config);
+  const warn = (message: string): void => log.warn(message);
+  const access = await createAccess({ config, store, warn });
+  const usage = createUsageWriter(store, { warn });
+  const extraRoutes = adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes });
+  const gateway = await Gateway.create(config, { log, access, usage, extraRoutes });
   const address = await gateway.listen(host, port);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.info(`relais listening on http://${shownHost}:${address.port}`, {
@@ -53,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     config: source,
     models: gateway.router.list().map((m) => m.name),
   });
-  if (!config.master_key) log.warn('no master key and no API keys: the gateway is open to anyone who can reach it (fine for local use)');
+  if (access.open) log.warn('no master key and no API keys: the gateway is open to anyone who can reach it (fine for local use)');
   if (gateway.router.list().length === 0) {
     log.warn('no models configured: add backends and models to relais.yaml, or set RELAIS_BACKENDS (see README)');
   }
@@ -68,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
       }
       stopping = true;
       log.info('shutting down: draining in-flight requests', { signal, grace_ms: config.shutdown.grace_ms });
-      gateway.close().then(
+      gateway.close().then(() => store.close()).then(
         () => {
           log.info('stopped');
           resolve(0);

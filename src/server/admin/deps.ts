@@ -1,0 +1,18 @@
+// What the admin API needs: the store, the access stage (to apply changes at once) and the usage writer.
+import type { KeyAccess } from '../../access/key-access.js';
+import type { Principal } from '../../access/principal.js';
+import type { Store } from '../../store/types.js';
+import type { UsageSink } from '../../usage/record.js';
+
+export interface AdminDeps {
+  readonly store: Store;
+  readonly access: KeyAccess;
+  /** Flushed before usage queries so the answer includes requests just finished. */
+  readonly usage?: UsageSink | undefined;
+  readonly maxBodyBytes: number;
+}
+
+/** Who did it, for the audit log. */
+export function actorOf(principal: Principal): string {
+  return principal.keyId ?? principal.kind;
+}

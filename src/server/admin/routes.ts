@@ -1,0 +1,52 @@
+// The admin route table, mounted by the gateway under /admin/ (admin keys only), plus GET /v1/key (any key).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errors } from '../../protocol/errors.js';
+import type { ExtraRoute, RouteContext } from '../routes.js';
+import type { AdminDeps } from './deps.js';
+import { teams, users } from './identities.js';
+import { createKeyHandler, getKeyHandler, listKeysHandler, revokeKeyHandler, updateKeyHandler } from './keys.js';
+import { ownKeyHandler } from './own-key.js';
+import { auditHandler, usageHandler } from './usage.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext, deps: AdminDeps, id: string) => Promise<void>;
+
+interface AdminRoute {
+  readonly pattern: RegExp;
+  readonly methods: Readonly<Record<string, Handler>>;
+}
+
+const ID = '([A-Za-z0-9_.:-]{1,200})';
+
+export const adminRouteTable: readonly AdminRoute[] = [
+  { pattern: /^\/admin\/keys\/?$/, methods: { POST: createKeyHandler, GET: listKeysHandler } },
+  { pattern: new RegExp(`^/admin/keys/${ID}$`), methods: { GET: getKeyHandler, PATCH: updateKeyHandler, DELETE: revokeKeyHandler } },
+  { pattern: /^\/admin\/users\/?$/, methods: { POST: users.create, GET: users.list } },
+  { pattern: new RegExp(`^/admin/users/${ID}$`), methods: { GET: users.get, PATCH: users.update, DELETE: users.delete } },
+  { pattern: /^\/admin\/teams\/?$/, methods: { POST: teams.create, GET: teams.list } },
+  { pattern: new RegExp(`^/admin/teams/${ID}$`), methods: { GET: teams.get, PATCH: teams.update, DELETE: teams.delete } },
+  { pattern: /^\/admin\/usage\/?$/, methods: { GET: usageHandler } },
+  { pattern: /^\/admin\/audit\/?$/, methods: { GET: auditHandler } },
+];
+
+/** Dispatches one /admin/ request through the table: 404 for an unknown path, 405 for a wrong method. */
+export function adminHandler(deps: AdminDeps) {
+  return async function admin(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
+    const method = req.method ?? 'GET';
+    for (const route of adminRouteTable) {
+      const m = route.pattern.exec(ctx.path);
+      if (!m) continue;
+      const handler = route.methods[method];
+      if (!handler) throw errors.methodNotAllowed(method, ctx.path);
+      return handler(req, res, ctx, deps, decodeURIComponent(m[1] ?? ''));
+    }
+    throw errors.notFound(`${method} ${ctx.path}`);
+  };
+}
+
+/** Routes for GatewayParts.extraRoutes. */
+export function adminRoutes(deps: AdminDeps): ExtraRoute[] {
+  return [
+    { method: '*', path: '/admin/', admin: true, handler: adminHandler(deps) },
+    { method: 'GET', path: '/v1/key', handler: (req, res, ctx) => ownKeyHandler(req, res, ctx, deps) },
+  ];
+}
