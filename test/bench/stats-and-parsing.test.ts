@@ -72,3 +72,18 @@ test('option values: durations, SLOs, warm-up, lists, output lengths, URLs', () 
   assert.deepEqual(apiLocation('http://h:8000/v1/'), { origin: 'http://h:8000', basePath: '/v1' });
   assert.deepEqual(apiLocation('https://h/proxy'), { origin: 'https://h', basePath: '/proxy/v1' });
 });
+
+test('a cell near the load generator ceiling gets a warning', async () => {
+  const { loadgenWarnings } = await import('../../src/bench/loadgen-limits.js');
+  const sample: RequestSample = { index: 0, warmup: false, ok: true, startMs: 0, e2eMs: 1, maxTokens: 1, chunks: 100 };
+  const summary = summarize([sample], 1000);
+  assert.ok(summary);
+  const cell = { key: { concurrency: 1, rate: null, promptTokens: 1 }, status: 'ok' as const, durationMs: 1000, samples: [sample], summary };
+  const ceiling = { requestsPerSecond: 1.5, chunksPerSecond: 1000, measured: 'test' };
+  const w = loadgenWarnings(cell, ceiling);
+  assert.equal(w.length, 1);
+  assert.match(w[0] ?? '', /req\/s is over 50% of the load generator's ceiling/);
+  assert.deepEqual(loadgenWarnings(cell, { ...ceiling, requestsPerSecond: 100 }), []);
+  const busy = { ...cell, loadgen: { cpuFraction: 0.95, eventLoopDelayP99Ms: 30, wallMs: 5000 } };
+  assert.equal(loadgenWarnings(busy, { ...ceiling, requestsPerSecond: 100 }).length, 2, 'CPU and event-loop delay');
+});
