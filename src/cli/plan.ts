@@ -18,6 +18,7 @@ const ENGINES: readonly EngineKind[] = ['vllm', 'sglang', 'tgi', 'llamacpp'];
 const USAGE = `Usage:
   relais plan --model ID --users N [--use-case chat|completion] [targets] [costs]     recommend configurations
   relais plan --model ID --gpu G [--gpus N] [--replicas R] [--engine E] [--quant Q]   evaluate one configuration
+  relais plan grid --model ID --gpu G [--gpus N] [--quant Q] [--engine E] --concurrency 1,2,4 --prompt-tokens 32,512 --max-tokens N [--json] [--out FILE]
   relais plan calibrate run.json --gpu G --model ID [--engine E] [--quant Q] [--gpus N]
 
 Model:    --model ID (catalog) | --model-config config.json | --gguf model.gguf
@@ -31,6 +32,7 @@ GPUs: ${GPUS.map((g) => g.id).join(', ')}`;
 
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'calibrate') return (await import('../plan/calibrate-command.js')).runCalibrate(argv.slice(1));
+  if (argv[0] === 'grid') return (await import('../plan/grid-command.js')).runGrid(argv.slice(1));
   let values;
   try {
     ({ values } = parseArgs({

@@ -1,6 +1,6 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/plan.js';
@@ -70,6 +70,22 @@ test('plan calibrate fits a bench run and later plans use it', async () => {
     assert.match(c.out, /saved to/);
     const e = await plan('--model', 'llama-3.1-8b', '--gpu', 'rtx-4090', '--quant', 'awq-int4', '--calibration', calFile);
     assert.match(e.out, /uses your calibration/);
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('plan grid prints the predicted bench table and writes the run file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'relais-grid-'));
+  try {
+    const out = join(dir, 'predicted.json');
+    const r = await plan('grid', '--model', 'qwen2.5-0.5b', '--gpu', 'rtx-3060-12g', '--concurrency', '1,4', '--prompt-tokens', '32,256', '--max-tokens', '32', '--out', out);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /end-to-end latency, mean/);
+    const j = JSON.parse(await readFile(out, 'utf8')) as { source: string; cells: unknown[] };
+    assert.equal(j.source, 'predicted');
+    assert.equal(j.cells.length, 4);
+    assert.match((await plan('grid', '--model', 'qwen2.5-0.5b', '--gpu', 'nope')).err, /unknown GPU 'nope'/);
   } finally {
     await rm(dir, { recursive: true });
   }
