@@ -97,7 +97,7 @@ export async function run(argv: string[]): Promise<number> {
         console.log(JSON.stringify({ model: source.model.id, users, use_case: useCase, configurations: top.map(evaluationJson), unpriced: rec.unpriced }, null, 2));
       } else {
         console.log(`${source.model.id}, ${users} simultaneous users, ${useCase}: context ${context}, prompt ${workload.promptTokens}, output ${workload.outputTokens}, ≥ ${workload.minTps} tok/s, TTFT ≤ ${workload.maxTtftSec} s\n`);
-        console.log(formatRecommendations({ ...rec, ranked: top }, users).join('\n'));
+        console.log(formatRecommendations({ ...rec, ranked: top }, users, costs.pricing).join('\n'));
         if (values.explain && top[0]) console.log(`\nThe first configuration, step by step:\n${explain(top[0]).join('\n')}`);
       }
       return 0;

@@ -33,7 +33,7 @@ export function formatEvaluation(e: Evaluation): string[] {
   return out;
 }
 
-export function formatRecommendations(r: Recommendations, users: number): string[] {
+export function formatRecommendations(r: Recommendations, users: number, pricing: 'buy' | 'rent' = 'buy'): string[] {
   if (r.ranked.length === 0) {
     return [`no configuration of up to the allowed GPU count meets the targets for ${users} users (${r.considered} considered)`];
   }
@@ -48,6 +48,6 @@ export function formatRecommendations(r: Recommendations, users: number): string
   }
   const out = table(rows);
   out.push('', `users = most simultaneous users meeting the targets; tok/s/user and TTFT at ${users} users; €/month = purchase / 36 + power, or rent.`);
-  if (r.unpriced.length > 0) out.push(`not ranked (no price in the catalog): ${r.unpriced.join(', ')}`);
+  if (r.unpriced.length > 0) out.push(`meet the targets but not ranked (no ${pricing === 'rent' ? 'rental' : 'purchase'} price in the catalog): ${r.unpriced.join(', ')}`);
   return out;
 }
