@@ -24,6 +24,8 @@ export interface CellEnv {
   maxConcurrency: number | null;
   slo?: Slo;
   rng: Rng;
+  /** Stops the cell (Ctrl-C): in-flight requests are aborted and the cell is n/a. */
+  interrupt?: AbortSignal;
   /** Called when a request starts or ends (progress display). */
   onActivity?(inFlight: number, finished: number): void;
 }
@@ -57,6 +59,9 @@ export async function runCell(plan: CellPlan, env: CellEnv): Promise<BenchCell> 
     stopReason = reason;
     stop.abort(new Error(reason));
   };
+  const onInterrupt = (): void => halt('interrupted');
+  if (env.interrupt?.aborted) onInterrupt();
+  env.interrupt?.addEventListener('abort', onInterrupt, { once: true });
   const cellTimer = setTimeout(() => halt(`cell timed out after ${(env.cellTimeoutMs / 1000).toFixed(0)}s`), env.cellTimeoutMs);
   const samples: RequestSample[] = [];
   const allowedFailures = Math.floor(env.maxErrorRate * total);
@@ -108,6 +113,7 @@ export async function runCell(plan: CellPlan, env: CellEnv): Promise<BenchCell> 
     await Promise.all(running);
   }
   clearTimeout(cellTimer);
+  env.interrupt?.removeEventListener('abort', onInterrupt);
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   loop.disable();

@@ -33,6 +33,8 @@ export interface SweepOptions {
   /** Map prompt sizes to the server's tokenizer with two probe requests (default true). */
   calibrate?: boolean;
   toolVersion?: string;
+  /** Ends the sweep early (Ctrl-C): the current cell is n/a, later cells are not run, the rest is kept. */
+  signal?: AbortSignal;
   onProgress?(p: SweepProgress): void;
   onCell?(cell: BenchCell): void;
 }
@@ -118,6 +120,7 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
         maxConcurrency: s.maxConcurrency,
         slo: s.slo,
         rng,
+        interrupt: o.signal,
         onActivity: (inFlight, finished) => o.onProgress?.({ ...base, requestsDone: requestsDone + finished, inFlight }),
       });
       const w = loadgenWarnings(cell);
@@ -133,10 +136,17 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
     let findMax: FindMaxResult[] | undefined;
     if (s.mode === 'find-max') {
       findMax = [];
-      for (const p of s.promptTokens) findMax.push(await searchMaxRate(p, s, run));
+      for (const p of s.promptTokens) {
+        if (o.signal?.aborted) break;
+        findMax.push(await searchMaxRate(p, s, run, o.signal));
+      }
     } else {
-      for (const key of keys) await run(key);
+      for (const key of keys) {
+        if (o.signal?.aborted) break;
+        await run(key);
+      }
     }
+    if (o.signal?.aborted) warnings.push(`interrupted after ${cells.length} cell(s); the last one is n/a`);
     const nearCeiling = cells.filter((c) => c.warnings?.length);
     if (nearCeiling.length > 0) warnings.push(`${nearCeiling.length} cell(s) ran near the load generator's limits; see their warnings`);
 
@@ -161,13 +171,13 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
 }
 
 /** Doubles the rate until a probe fails the SLO target, then bisects between the last pass and the first failure. */
-async function searchMaxRate(promptTokens: number | null, s: BenchSettings, run: (key: CellKey) => Promise<BenchCell>): Promise<FindMaxResult> {
+async function searchMaxRate(promptTokens: number | null, s: BenchSettings, run: (key: CellKey) => Promise<BenchCell>, signal?: AbortSignal): Promise<FindMaxResult> {
   const target = s.sloTarget ?? 0.9;
   let rate = s.rates[0] ?? 1;
   let lo: number | null = null;
   let hi: number | null = null;
   const probes: FindMaxResult['probes'] = [];
-  for (let i = 0; i < findMaxProbes; i++) {
+  for (let i = 0; i < findMaxProbes && !signal?.aborted; i++) {
     const cell = await run({ concurrency: null, rate, promptTokens });
     const share = cell.summary?.goodput?.share ?? 0;
     const passed = cell.status === 'ok' && share >= target;

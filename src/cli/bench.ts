@@ -34,8 +34,10 @@ export async function run(argv: string[]): Promise<number> {
   let settings;
   let metric;
   let stat;
+  let endpoint;
   try {
     settings = settingsFrom(v);
+    endpoint = parseChoice('endpoint', v.endpoint, ['chat', 'completions'] as const);
     metric = parseChoice('metric', v.metric, metrics);
     stat = parseChoice('stat', v.stat, statNames);
   } catch (err) {
@@ -45,21 +47,35 @@ export async function run(argv: string[]): Promise<number> {
   const bar = new ProgressBar('bench', process.stderr, v.progress === true);
   const showBar = v['no-progress'] !== true;
   let last = { done: 0, total: 0, detail: '' };
-  const result = await runBench({
-    url: v.url,
-    model: v.model,
-    apiKey: v['api-key'] ?? process.env.OPENAI_API_KEY,
-    endpoint: parseChoice('endpoint', v.endpoint, ['chat', 'completions'] as const),
-    settings,
-    calibrate: v['no-calibrate'] !== true,
-    toolVersion: version,
-    onProgress: (p) => {
-      if (!showBar) return;
-      last = { done: p.requestsDone, total: p.requestsTotal, detail: `cells ${p.cellsDone}/${p.cellsTotal} · in flight ${p.inFlight}` };
-      bar.update(last);
-    },
-  });
-  if (showBar) bar.finish({ ...last, done: last.total });
+  // First Ctrl-C: stop after the current cell and still write the results; second: quit now.
+  const interrupt = new AbortController();
+  const onSigint = (): void => {
+    if (interrupt.signal.aborted) process.exit(130);
+    process.stderr.write('\nrelais bench: stopping (Ctrl-C again to quit without writing results)\n');
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let result;
+  try {
+    result = await runBench({
+      signal: interrupt.signal,
+      url: v.url,
+      model: v.model,
+      apiKey: v['api-key'] ?? process.env.OPENAI_API_KEY,
+      endpoint,
+      settings,
+      calibrate: v['no-calibrate'] !== true,
+      toolVersion: version,
+      onProgress: (p) => {
+        if (!showBar) return;
+        last = { done: p.requestsDone, total: p.requestsTotal, detail: `cells ${p.cellsDone}/${p.cellsTotal} · in flight ${p.inFlight}` };
+        bar.update(last);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (showBar) bar.finish({ ...last, done: interrupt.signal.aborted ? last.done : last.total });
   console.log(fullReport(result, metric, stat));
   const written: string[] = [];
   if (v.out) {

@@ -187,3 +187,19 @@ test('workloads: shared prefixes, growing multi-turn chats, JSONL prompts, non-s
     await srv.close();
   }
 });
+
+test('an interrupted sweep keeps the cells done so far', async () => {
+  const srv = await startFakeServer({ ttftMs: 5, itlMs: 5 });
+  try {
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 250);
+    const run = await runBench({ url: srv.url, endpoint: 'chat', signal: stop.signal, settings: settings({ concurrency: [1, 2, 4, 8], requestsPerCell: 10 }) });
+    assert.ok(run.cells.length >= 1 && run.cells.length < 8, `${run.cells.length} cells`);
+    const lastCell = run.cells.at(-1);
+    assert.equal(lastCell?.status, 'na');
+    assert.match(lastCell?.reason ?? '', /interrupted/);
+    assert.ok(run.warnings.some((w) => /interrupted after/.test(w)));
+  } finally {
+    await srv.close();
+  }
+});
