@@ -9,7 +9,6 @@ import { stepSeconds, type StepParts } from './step-time.js';
 import type { ReplicaModel, ReplicaSpec, StepWork } from './types.js';
 
 export const BLOCK_SIZE = 16;
-const VLLM_DEFAULT_MAX_NUM_SEQS = 256;
 const LLAMACPP_UBATCH = 512;
 
 /** Catalog entries to use instead of looking the ids up (a model from config.json or a GGUF header). */
@@ -33,9 +32,13 @@ export interface ReplicaDetail extends ReplicaModel {
   readonly memory: { readonly engine: 'vllm'; readonly detail: VllmMemory } | { readonly engine: 'llamacpp'; readonly detail: LlamacppMemory };
 }
 
-/** vLLM V1 defaults: 8192 batched tokens on Hopper-class GPUs, 2048 elsewhere. */
-function defaultBatchedTokens(gpu: Gpu): number {
-  return gpu.class === 'hopper' ? 8192 : 2048;
+/**
+ * vLLM V1 server defaults (engine/arg_utils.py get_batch_defaults): GPUs with ≥ 70 GiB other than the A100 get
+ * 8192 batched tokens and 1024 sequences; the rest 2048 and 256.
+ */
+function serverDefaults(gpu: Gpu): { batchedTokens: number; maxNumSeqs: number } {
+  const big = gpu.memoryGiB >= 70 && gpu.class !== 'ampere-hbm';
+  return big ? { batchedTokens: 8192, maxNumSeqs: 1024 } : { batchedTokens: 2048, maxNumSeqs: 256 };
 }
 
 function checkCompatible(spec: ReplicaSpec, gpu: Gpu, quant: Quant): void {
@@ -76,8 +79,9 @@ export function buildReplicaModel(spec: ReplicaSpec, calibration?: Calibration, 
   }
 
   const maxModelLen = spec.maxModelLen ?? model.contextLength;
-  const maxNumSeqs = spec.maxNumSeqs ?? VLLM_DEFAULT_MAX_NUM_SEQS;
-  const maxBatchedTokens = spec.maxBatchedTokens ?? defaultBatchedTokens(gpu);
+  const defaults = serverDefaults(gpu);
+  const maxNumSeqs = spec.maxNumSeqs ?? defaults.maxNumSeqs;
+  const maxBatchedTokens = spec.maxBatchedTokens ?? defaults.batchedTokens;
   const detail = vllmMemory({
     gpu, model, quant, tp: spec.gpus, gpuMemoryUtilization: spec.gpuMemoryUtilization ?? 0.9, maxBatchedTokens, maxNumSeqs, blockSize: BLOCK_SIZE,
   });
