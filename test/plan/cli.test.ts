@@ -90,3 +90,23 @@ test('plan grid prints the predicted bench table and writes the run file', async
     await rm(dir, { recursive: true });
   }
 });
+
+test('--model-config sizes a model that is not in the catalog', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'relais-cfg-'));
+  try {
+    const f = join(dir, 'config.json');
+    await writeFile(f, JSON.stringify({
+      _name_or_path: 'my-org/tiny-gqa', num_hidden_layers: 16, hidden_size: 2048, num_attention_heads: 32, num_key_value_heads: 8,
+      intermediate_size: 8192, vocab_size: 128256, max_position_embeddings: 131072, tie_word_embeddings: true,
+    }));
+    const r = await plan('--model-config', f, '--gpu', 'rtx-3060-12g', '--context', '8192', '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { model: string; fits: boolean; kv_bytes_per_token: number };
+    assert.equal(j.model, 'my-org/tiny-gqa');
+    assert.equal(j.fits, true);
+    assert.equal(j.kv_bytes_per_token, 2 * 16 * 8 * 64 * 2);
+    assert.match((await plan('--model-config', f, '--model', 'llama-3.1-8b', '--users', '2')).err, /exactly one of/);
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
