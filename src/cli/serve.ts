@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   const gateway = await Gateway.create(config, { log, access, usage, extraRoutes });
   const address = await gateway.listen(host, port);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  log.info(`relais listening on http://${shownHost}:${address.port}`, {
+  log.announce(`relais listening on http://${shownHost}:${address.port}`, {
     event: 'listening',
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
