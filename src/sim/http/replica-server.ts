@@ -170,7 +170,8 @@ export class ReplicaServer {
     onToken: (seq, t) => {
       const p = seq.tag as Pending;
       const n = seq.output;
-      if (n === 1) this.metrics.ttft.observe(t - seq.arrival);
+      // Arrival is stamped on the real clock; when the process runs late a step can start "before" it.
+      if (n === 1) this.metrics.ttft.observe(t > seq.arrival ? t - seq.arrival : 0);
       else this.metrics.itl.observe(t - seq.lastToken);
       const w = p.writer;
       if (w === undefined) return;
@@ -182,7 +183,7 @@ export class ReplicaServer {
       const p = seq.tag as Pending;
       const m = this.metrics;
       m.e2e.observe(t - seq.arrival);
-      m.queue.observe(seq.firstScheduled - seq.arrival);
+      m.queue.observe(seq.firstScheduled > seq.arrival ? seq.firstScheduled - seq.arrival : 0);
       m.finished[p.reason]++;
       const u = usage(seq.promptTokens, seq.output, seq.cachedTokens);
       if (p.writer !== undefined) {
