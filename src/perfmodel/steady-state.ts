@@ -53,17 +53,24 @@ export function steadyState(model: ReplicaModel, input: SteadyStateInput): Stead
     return { running: 0, queued: input.concurrency, limitedBy, itlSec: Infinity, perUserTokPerSec: 0, outputTokPerSec: 0, ttftSec: Infinity, e2eSec: Infinity, idleTtftSec };
   }
   // One "round": every running request emits `out` tokens and is replaced by a new one whose prompt is prefilled.
+  // Prompts arrive one by one, so a step carries one request's chunk (up to the budget left by the decodes) while
+  // the others decode; only when prompts outnumber the steps are chunks of several requests packed together.
   const budget = model.maxBatchedTokens;
   const roomPerStep = Math.max(1, budget - running);
+  const chunksPerPrompt = Math.max(1, Math.ceil(prompt / roomPerStep));
   const steps = Math.max(out, Math.ceil((running * prompt) / roomPerStep));
-  const stepSec = model.stepSeconds({
-    prefillTokens: (running * prompt) / steps,
-    prefillContextTokens: (running * cached) / steps,
-    prefillSeqs: Math.max(1, running / steps),
-    decodeSeqs: running,
-    decodeContextTokens: running * avgContext,
-  });
-  const roundSec = steps * stepSec;
+  const mixedSteps = prompt > 0 ? Math.min(steps, running * chunksPerPrompt) : 0;
+  const decodeWork = { decodeSeqs: running, decodeContextTokens: running * avgContext };
+  const mixedSec = mixedSteps > 0
+    ? model.stepSeconds({
+      prefillTokens: (running * prompt) / mixedSteps,
+      prefillContextTokens: (running * cached) / mixedSteps,
+      prefillSeqs: Math.max(1, (running * chunksPerPrompt) / mixedSteps),
+      ...decodeWork,
+    })
+    : 0;
+  const decodeSec = model.stepSeconds({ prefillTokens: 0, prefillContextTokens: 0, ...decodeWork });
+  const roundSec = mixedSteps * mixedSec + (steps - mixedSteps) * decodeSec;
   const itlSec = roundSec / out;
   const outputTokPerSec = (running * out) / roundSec;
   // A new request's prompt goes through in chunks beside the running decodes; queued ones wait for a finishing slot.
@@ -71,7 +78,8 @@ export function steadyState(model: ReplicaModel, input: SteadyStateInput): Stead
   const queued = input.concurrency - running;
   const completionsPerSec = running / roundSec;
   const queueSec = queued > 0 ? queued / completionsPerSec : 0;
-  const ttftSec = queueSec + ownPrefill;
+  // An arriving prompt also waits, on average, for half of the step in flight.
+  const ttftSec = queueSec + (running > 1 ? decodeSec / 2 : 0) + ownPrefill;
   return {
     running, queued, limitedBy, itlSec, perUserTokPerSec: 1 / itlSec, outputTokPerSec, ttftSec,
     e2eSec: ttftSec + out * itlSec, idleTtftSec,
