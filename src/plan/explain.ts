@@ -53,7 +53,7 @@ export function explain(e: Evaluation): string[] {
   const decode: StepWork = { prefillTokens: 0, prefillContextTokens: 0, decodeSeqs: 1, decodeContextTokens: ctx };
   const bytes = stepBytes(parts, decode);
   line(`  one decode step, 1 user at ${ctx} tokens of context: reads ${gib(bytes)} (weights + KV) / ${parallel} GPU(s) / (${c.gpu.bandwidthGBs} GB/s × ${eff.bandwidth.toFixed(3)}) = ${ms(bytes / parallel / (c.gpu.bandwidthGBs * 1e9 * eff.bandwidth))}`);
-  line(`  + overheads ${ms(m.layers * eff.layerOverheadSec + eff.stepOverheadSec)} → ${ms(e.single.itlSec)} per token = ${e.single.perUserTokPerSec.toFixed(1)} tok/s`);
+  line(`  + overheads ${ms(m.layers * eff.layerOverheadSec + eff.stepOverheadSec)} = ${ms(r.stepSeconds(decode))} per step; with the prompt's prefill spread over the ${c.workload.outputTokens} output tokens → ${ms(e.single.itlSec)} per token = ${e.single.perUserTokPerSec.toFixed(1)} tok/s`);
   const prefill: StepWork = { prefillTokens: c.workload.promptTokens, prefillContextTokens: 0, decodeSeqs: 0, decodeContextTokens: 0 };
   const flops = stepFlops(m, prefill);
   const tflops = peakTflops(c.gpu, q);
