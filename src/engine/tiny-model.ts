@@ -18,6 +18,8 @@ export interface TinyModelOptions {
   kvHeads?: number;
   feedForward?: number;
   contextLength?: number;
+  /** Logit bias of the end-of-turn token: lower = longer replies (tests use -8 for endless ones). */
+  endBias?: number;
 }
 
 /** ChatML, the template the generator stores in tokenizer.chat_template (no tool support). */
@@ -98,16 +100,28 @@ function f32Tensor(name: string, dims: number[], values: Float32Array): GgufWrit
   return { name, dims, type: GGML_TYPE_F32, data: new Uint8Array(values.buffer) };
 }
 
-/** Preference of the output layer for each byte: letters and spaces, so the babble looks like words. */
+/** English letter frequencies (%), so that the babble has the texture of words. */
+const LETTER_FREQ: Readonly<Record<string, number>> = {
+  e: 12.7, t: 9.1, a: 8.2, o: 7.5, i: 7.0, n: 6.7, s: 6.3, h: 6.1, r: 6.0, d: 4.3, l: 4.0, c: 2.8, u: 2.8,
+  m: 2.4, w: 2.4, f: 2.2, g: 2.0, y: 2.0, p: 1.9, b: 1.5, v: 1.0, k: 0.8, j: 0.15, x: 0.15, q: 0.1, z: 0.07,
+};
+
+/** Logit bias of the output layer per byte: log of a rough English character frequency. */
 function byteBias(b: number): number {
-  if (b === 0x20) return 6.5;
-  if (b >= 0x61 && b <= 0x7a) return 'etaoinshrdlu'.includes(String.fromCharCode(b)) ? 6.2 : 5.4;
-  if (b >= 0x41 && b <= 0x5a) return 2.5;
-  if (b === 0x2c || b === 0x2e) return 3.5;
-  if (b === 0x0a) return 1.5;
-  if (b > 0x20 && b < 0x7f) return 1;
-  return -8;
+  const ch = String.fromCharCode(b);
+  let freq: number;
+  if (b === 0x20) freq = 18;
+  else if (LETTER_FREQ[ch] !== undefined) freq = LETTER_FREQ[ch];
+  else if (b >= 0x41 && b <= 0x5a) freq = 0.3;
+  else if (b === 0x2c || b === 0x2e) freq = 1;
+  else if (b === 0x0a || (b >= 0x30 && b <= 0x39)) freq = 0.2;
+  else if (b > 0x20 && b < 0x7f) freq = 0.05;
+  else return -8;
+  return Math.log(freq) + 4;
 }
+
+/** <|im_end|> ends a reply after ~150 tokens on average at temperature 1. */
+const END_BIAS = 3.8;
 
 /** Builds the GGUF bytes of a tiny random llama model. Deterministic for the options given. */
 export function generateTinyModel(options: TinyModelOptions = {}): Buffer {
@@ -141,9 +155,9 @@ export function generateTinyModel(options: TinyModelOptions = {}): Buffer {
   const embd = random(nVocab * nEmbd, 1);
   for (let t = 0; t < nVocab; t++) embd[t * nEmbd] = K;
   const h0 = K / Math.sqrt((K * K + nEmbd - 1) / nEmbd);
-  const output = random(nVocab * nEmbd, 0.2);
+  const output = random(nVocab * nEmbd, 0.1);
   for (let t = 0; t < nVocab; t++) {
-    const bias = t < 256 ? byteBias(t) : t === id('<|im_end|>') ? 1.5 : -8;
+    const bias = t < 256 ? byteBias(t) : t === id('<|im_end|>') ? (options.endBias ?? END_BIAS) : -8;
     output[t * nEmbd] = bias / h0;
   }
 

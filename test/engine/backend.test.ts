@@ -10,10 +10,10 @@ import { at, call, parseSse, readJson, readText, tempModelsDir, testBackend, use
 
 const never = new AbortController().signal;
 
-/** Waits until no sequence of relais-demo is running (at most 2 s). */
-async function idle(backend: EmbeddedBackend): Promise<void> {
+/** Waits until no sequence of the model is running (at most 2 s). */
+async function idle(backend: EmbeddedBackend, model = 'endless'): Promise<void> {
   const t0 = performance.now();
-  while (backend.loaded().find((m) => m.name === 'relais-demo')?.running !== 0) {
+  while (backend.loaded().find((m) => m.name === model)?.running !== 0) {
     assert.ok(performance.now() - t0 < 2000, 'sequences still running after 2 s');
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -42,7 +42,7 @@ describe('embedded backend (real llama.cpp)', () => {
   const chat = (body: JsonObject, signal = never) => backend.call(call('chat', { model: 'relais-demo', ...body }), signal);
 
   it('lists the GGUF files of its directory', async () => {
-    assert.deepEqual(await backend.listModels?.(never), ['other', 'relais-demo', 'truncated', 'wrong-magic']);
+    assert.deepEqual(await backend.listModels?.(never), ['endless', 'other', 'relais-demo', 'truncated', 'wrong-magic']);
   });
 
   it('answers a chat completion with exact usage and timings', async () => {
@@ -95,11 +95,11 @@ describe('embedded backend (real llama.cpp)', () => {
   });
 
   it('answers text completions with exact prompt tokens, and fill-in-the-middle with a suffix', async () => {
-    const plain = await readJson(await backend.call(call('completions', { model: 'relais-demo', prompt: 'Once upon', max_tokens: 8, seed: 2 }), never));
+    const plain = await readJson(await backend.call(call('completions', { model: 'endless', prompt: 'Once upon', max_tokens: 8, seed: 2 }), never));
     assert.equal(plain.object, 'text_completion');
     assert.equal(typeof at(plain, 'choices', 0, 'text'), 'string');
     assert.deepEqual(plain.usage, { prompt_tokens: 9, completion_tokens: 8, total_tokens: 17 });
-    const fim = await readJson(await backend.call(call('completions', { model: 'relais-demo', prompt: 'def f(', suffix: 'return x', max_tokens: 8, seed: 2 }), never));
+    const fim = await readJson(await backend.call(call('completions', { model: 'endless', prompt: 'def f(', suffix: 'return x', max_tokens: 8, seed: 2 }), never));
     // 6 + 8 bytes of text and the three FIM tokens.
     assert.deepEqual(fim.usage, { prompt_tokens: 17, completion_tokens: 8, total_tokens: 25 });
   });
@@ -167,7 +167,7 @@ describe('embedded backend (real llama.cpp)', () => {
     // parallel 2 + queue 1: three long streams are admitted, the fourth is refused.
     const controllers = [0, 1, 2, 3].map(() => new AbortController());
     const replies = controllers.map((c, i) =>
-      backend.call(call('chat', { model: 'relais-demo', messages: user(`stream ${i}`), max_tokens: 1500, seed: i, stream: true }), c.signal),
+      backend.call(call('chat', { model: 'endless', messages: user(`stream ${i}`), max_tokens: 1500, seed: i, stream: true }), c.signal),
     );
     const refused = await replies[3];
     assert.equal(refused?.status, 429);
@@ -175,31 +175,31 @@ describe('embedded backend (real llama.cpp)', () => {
     assert.equal(at(await readJson(refused!), 'error', 'type'), 'rate_limit_error');
     const first = await replies[0];
     assert.equal(first?.status, 200);
-    const status = backend.loaded().find((m) => m.name === 'relais-demo');
+    const status = backend.loaded().find((m) => m.name === 'endless');
     assert.equal(status?.running, 2);
     assert.equal(status?.waiting, 1);
     for (const c of controllers) c.abort();
     await Promise.allSettled(replies);
     await idle(backend);
     // Several complete requests at once finish with exact usage each.
-    const bodies = await Promise.all([1, 2, 3].map((seed) => chat({ messages: user('Hello'), max_tokens: 10, seed }).then(readJson)));
+    const bodies = await Promise.all([1, 2, 3].map((seed) => chat({ model: 'endless', messages: user('Hello'), max_tokens: 10, seed }).then(readJson)));
     for (const b of bodies) assert.deepEqual(b.usage, { prompt_tokens: 25, completion_tokens: 10, total_tokens: 35 });
   });
 
   it('frees the sequence at once when the client aborts mid-stream', async () => {
     const controller = new AbortController();
-    const reply = await backend.call(call('chat', { model: 'relais-demo', messages: user('long'), max_tokens: 1800, stream: true }), controller.signal);
+    const reply = await backend.call(call('chat', { model: 'endless', messages: user('long'), max_tokens: 1800, stream: true }), controller.signal);
     const it = reply.body[Symbol.asyncIterator]();
     await it.next();
     await it.next();
-    assert.equal(backend.loaded().find((m) => m.name === 'relais-demo')?.running, 1);
+    assert.equal(backend.loaded().find((m) => m.name === 'endless')?.running, 1);
     const t0 = performance.now();
     controller.abort();
     await idle(backend);
     assert.ok(performance.now() - t0 < 500, 'sequence not freed within 500 ms');
     await it.return?.();
     // Stopping to read the body frees it too.
-    const reply2 = await backend.call(call('chat', { model: 'relais-demo', messages: user('long'), max_tokens: 1800, stream: true }), never);
+    const reply2 = await backend.call(call('chat', { model: 'endless', messages: user('long'), max_tokens: 1800, stream: true }), never);
     const it2 = reply2.body[Symbol.asyncIterator]();
     await it2.next();
     await it2.return?.();

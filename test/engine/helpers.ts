@@ -1,17 +1,19 @@
 // Shared by the engine tests: a temp models dir with the generated model, a backend on it,
 // and readers for JSON and SSE replies.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { UpstreamCall, UpstreamReply } from '../../src/backends/backend.js';
 import { createEmbeddedBackend, type EmbeddedBackend, type EmbeddedBackendOptions } from '../../src/backends/embedded.js';
 import type { EmbeddedBackendConfig } from '../../src/config/schema.js';
-import { ensureDemoModel } from '../../src/engine/tiny-model.js';
+import { ensureDemoModel, generateTinyModel } from '../../src/engine/tiny-model.js';
 import { isJsonObject, type JsonObject } from '../../src/protocol/json.js';
 
 export async function tempModelsDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'relais-engine-'));
   await ensureDemoModel(dir);
+  // The demo model ends its replies by itself; tests that need long streams use one that never does.
+  await writeFile(join(dir, 'endless.gguf'), generateTinyModel({ endBias: -8 }));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
