@@ -21,6 +21,8 @@ export interface SendOptions {
   model: string;
   stream: boolean;
   ignoreEos: boolean;
+  /** Ask for usage in the stream (stream_options.include_usage); off for servers that reject it. */
+  includeUsage?: boolean;
   temperature: number;
   headers: Record<string, string>;
   signal: AbortSignal;
@@ -70,7 +72,7 @@ export function requestBody(req: OutgoingRequest, o: SendOptions): string {
   const body: Record<string, unknown> = { model: o.model, max_tokens: req.maxTokens, temperature: o.temperature, stream: o.stream };
   if (o.endpoint === 'chat') body.messages = req.messages ?? [{ role: 'user', content: req.prompt ?? '' }];
   else body.prompt = req.prompt ?? (req.messages ?? []).map((m) => m.content).join('\n');
-  if (o.stream) body.stream_options = { include_usage: true };
+  if (o.stream && o.includeUsage !== false) body.stream_options = { include_usage: true };
   if (o.ignoreEos) body.ignore_eos = true;
   return JSON.stringify(body);
 }

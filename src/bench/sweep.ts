@@ -7,7 +7,8 @@ import { benchRunFormat } from './run-types.js';
 import { apiLocation } from './endpoint-url.js';
 import { fetchModels } from './models-info.js';
 import { calibrate, sizerFrom, wordPerToken, type PromptSizer } from './calibration.js';
-import { sendRequest, type OutgoingRequest, type SendOptions } from './send-request.js';
+import { sendRequest, type SendOptions } from './send-request.js';
+import { negotiateFeatures } from './negotiate-features.js';
 import { cellWorkload } from './workloads.js';
 import { loadJsonlPrompts, type FilePrompt } from './jsonl-prompts.js';
 import { runCell, type CellPlan } from './run-cell.js';
@@ -72,25 +73,13 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
       temperature: s.temperature,
       headers,
     };
-    const probe = (req: OutgoingRequest, ignoreEos: boolean) =>
-      sendRequest(pool, req, { ...send, stream: false, ignoreEos, signal: AbortSignal.timeout(s.timeoutMs), keepText: false });
-
-    // ignore_eos is a vLLM/SGLang/llama.cpp extension; hosted APIs reject it, so fall back with a warning.
-    if (s.ignoreEos) {
-      const out = await probe({ messages: [{ role: 'user', content: 'hi' }], prompt: 'hi', maxTokens: 1 }, true);
-      if (!out.ok && out.httpStatus === 400) {
-        const plain = await probe({ messages: [{ role: 'user', content: 'hi' }], prompt: 'hi', maxTokens: 1 }, false);
-        if (plain.ok) {
-          send.ignoreEos = false;
-          warnings.push(`the server rejects ignore_eos (${out.error ?? ''}); running without it, outputs may end early`);
-        }
-      }
-    }
+    const probeOptions = (): SendOptions => ({ ...send, stream: false, signal: AbortSignal.timeout(s.timeoutMs), keepText: false });
+    warnings.push(...(await negotiateFeatures(pool, send, probeOptions)));
 
     let calibration: PromptCalibration | undefined;
     let sizer: PromptSizer = wordPerToken;
     if (s.workload.kind !== 'jsonl' && o.calibrate !== false) {
-      const c = await calibrate((req) => probe(req, send.ignoreEos), o.endpoint);
+      const c = await calibrate((req) => sendRequest(pool, req, probeOptions()), o.endpoint);
       if (c) {
         calibration = c;
         sizer = sizerFrom(c);
@@ -156,7 +145,7 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
       date,
       tool: { name: 'relais', version: o.toolVersion ?? '0' },
       target: { url: o.url, model, endpoint: o.endpoint, models: models.raw },
-      settings: s,
+      settings: { ...s, ignoreEos: send.ignoreEos },
       loadgen: { ceiling: { ...loadgenCeiling }, host: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` } },
       cells,
       warnings,

@@ -15,6 +15,8 @@ export interface FakeServerOptions {
   eosAfter?: number;
   usage?: boolean;
   rejectIgnoreEos?: boolean;
+  /** Answer 422 to stream_options, as some older servers do. */
+  rejectStreamOptions?: boolean;
   fail?: (r: { promptTokens: number; maxTokens: number }) => Failure;
 }
 
@@ -88,6 +90,11 @@ export async function startFakeServer(options: FakeServerOptions = {}, port = 0)
     if (options.rejectIgnoreEos && body.ignore_eos !== undefined) {
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: 'Unrecognized request argument supplied: ignore_eos', type: 'invalid_request_error' } }));
+      return;
+    }
+    if (options.rejectStreamOptions && body.stream_options !== undefined) {
+      res.writeHead(422, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'stream_options: extra fields not permitted' }));
       return;
     }
     const promptTokens = countPromptTokens(body);

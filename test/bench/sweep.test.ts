@@ -118,6 +118,20 @@ test('ignore_eos rejected by the server: the run falls back and warns', async ()
   }
 });
 
+test('stream_options rejected by the server: the run drops it, warns, and counts chunks', async () => {
+  const srv = await startFakeServer({ rejectStreamOptions: true });
+  try {
+    const run = await runBench({ url: srv.url, endpoint: 'chat', settings: settings({ concurrency: [2], promptTokens: [16] }) });
+    const cell = run.cells[0];
+    assert.equal(cell?.status, 'ok');
+    assert.ok(run.warnings.some((w) => /stream_options/.test(w)));
+    assert.equal(cell?.summary?.completionTokens, null, 'no server counts without usage');
+    assert.equal(cell?.summary?.outputTokenThroughput, (8 * 8) / (cell?.summary?.durationS ?? 1), 'throughput from chunk counts');
+  } finally {
+    await srv.close();
+  }
+});
+
 test('rate mode with Poisson arrivals reports goodput against the SLO', async () => {
   const srv = await startFakeServer({ ttftMs: 5, itlMs: 1 });
   try {
