@@ -20,6 +20,8 @@ export interface TinyModelOptions {
   contextLength?: number;
   /** Logit bias of the end-of-turn token: lower = longer replies (tests use -8 for endless ones). */
   endBias?: number;
+  /** Jinja chat template to store (default: ChatML without tools). */
+  chatTemplate?: string;
 }
 
 /** ChatML, the template the generator stores in tokenizer.chat_template (no tool support). */
@@ -215,7 +217,7 @@ export function generateTinyModel(options: TinyModelOptions = {}): Buffer {
     ['tokenizer.ggml.fim_mid_token_id', { type: 'u32', value: id('<|fim_middle|>') }],
     ['tokenizer.ggml.fim_pad_token_id', { type: 'u32', value: id('<|fim_pad|>') }],
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: false }],
-    ['tokenizer.chat_template', { type: 'string', value: TINY_CHAT_TEMPLATE }],
+    ['tokenizer.chat_template', { type: 'string', value: options.chatTemplate ?? TINY_CHAT_TEMPLATE }],
   ];
   return writeGguf(metadata, tensors);
 }
