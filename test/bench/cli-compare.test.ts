@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { run } from '../../src/cli/bench.js';
 import { readRun } from '../../src/bench/read-run.js';
 import { compareRuns } from '../../src/bench/compare.js';
+import type { BenchRun } from '../../src/bench/run-types.js';
 import { startFakeServer } from './fake-openai-server.js';
 
 /** Runs the command with console output captured. */
@@ -86,4 +87,45 @@ test('bad options get a precise error', async () => {
   const c = await capture(['compare', '/nonexistent.json', '/x.json']);
   assert.equal(c.code, 2);
   assert.match(c.err, /nonexistent/);
+});
+
+test('compare accepts a predicted run (summaries, no samples) against a measured one', async () => {
+  const { runBench } = await import('../../src/bench/sweep.js');
+  const { compareHtml } = await import('../../src/bench/compare-html.js');
+  const { htmlReport } = await import('../../src/bench/report-html.js');
+  const { compareText } = await import('../../src/bench/compare.js');
+  const srv = await startFakeServer({ ttftMs: 2, itlMs: 1 });
+  try {
+    const measured = await runBench({
+      url: srv.url,
+      endpoint: 'chat',
+      settings: {
+        mode: 'concurrency', concurrency: [1, 2], rates: [], promptTokens: [16], output: { kind: 'fixed', tokens: 4 }, requestsPerCell: 4, warmupPerCell: 0,
+        workload: { kind: 'random' }, stream: true, ignoreEos: false, temperature: 0, seed: 1, timeoutMs: 5000, cellTimeoutMs: 5000, maxErrorRate: 0.1, maxConcurrency: null,
+      },
+    });
+    const stat = (v: number) => ({ n: 1, mean: v, median: v, p90: v, p99: v, min: v, max: v });
+    const predicted: BenchRun = {
+      ...measured,
+      source: 'predicted',
+      cells: measured.cells.map((c) => ({
+        key: c.key,
+        status: 'ok' as const,
+        durationMs: 0,
+        samples: [],
+        summary: {
+          requests: 0, completed: 0, errors: 0, warmup: 0, durationS: 0,
+          e2eMs: stat(2 * (c.summary?.e2eMs.mean ?? 1)), ttftMs: stat(1), tpotMs: null, itlMs: null, promptTokens: null, completionTokens: null,
+          requestThroughput: 1, outputTokenThroughput: 4, totalTokenThroughput: 20,
+        },
+      })),
+    };
+    const text = compareText(measured, predicted, 'e2e', 'mean');
+    assert.match(text, /b: predicted/);
+    assert.equal((text.match(/×2\.00/g) ?? []).length >= 2, true, 'predicted e2e twice the measured one');
+    assert.match(compareHtml(measured, predicted), /data-ratio="2\.0000"/);
+    assert.match(htmlReport(predicted), /<svg/, 'a predicted run renders its own report');
+  } finally {
+    await srv.close();
+  }
 });
