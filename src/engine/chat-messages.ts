@@ -37,10 +37,12 @@ export interface ChatPrompt {
 export function chatHistory(messages: JsonValue | undefined): ChatPrompt {
   if (!Array.isArray(messages) || messages.length === 0) throw errors.invalidParam('messages', "'messages' must be a non-empty array.");
   const history: ChatHistoryItem[] = [];
+  let lastRole: JsonValue | undefined;
   const pendingCalls = new Map<string, ChatModelFunctionCall>();
   messages.forEach((m, i) => {
     if (!isJsonObject(m)) throw errors.invalidParam(`messages[${i}]`, 'Each message must be an object.');
     const role = m.role;
+    lastRole = role;
     if (role === 'system' || role === 'developer') {
       history.push({ type: 'system', text: textContent(m.content, i) });
     } else if (role === 'user') {
@@ -70,8 +72,7 @@ export function chatHistory(messages: JsonValue | undefined): ChatPrompt {
       throw errors.invalidParam(`messages[${i}].role`, `Unknown role '${String(role)}' (system, developer, user, assistant, tool).`);
     }
   });
-  const last = history[history.length - 1];
-  const prefill = last?.type === 'model' && messages[messages.length - 1] !== undefined && isJsonObject(messages[messages.length - 1]) && (messages[messages.length - 1] as { role?: JsonValue }).role === 'assistant';
+  const prefill = lastRole === 'assistant';
   if (!prefill) history.push({ type: 'model', response: [] });
   return { history, prefill };
 }

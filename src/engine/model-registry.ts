@@ -76,6 +76,8 @@ export interface ModelLease {
 export class ModelRegistry {
   private readonly loaded = new Map<string, LoadedModel>();
   private readonly loading = new Map<string, Promise<LoadedModel>>();
+  /** Loads run one at a time, so two of them never pass the memory check on the same free bytes. */
+  private loadChain: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(readonly options: RegistryOptions) {}
@@ -91,7 +93,8 @@ export class ModelRegistry {
     if (!model) {
       let p = this.loading.get(name);
       if (!p) {
-        p = this.load(name, keepAliveMs);
+        p = this.loadChain.then(() => this.load(name, keepAliveMs));
+        this.loadChain = p.catch(() => undefined);
         this.loading.set(name, p);
         p.then(
           () => this.loading.delete(name),
@@ -167,7 +170,7 @@ export class ModelRegistry {
   private async makeRoom(name: string, needed: number): Promise<void> {
     const free = (): number => (this.options.freeMemory ?? availableMemory)();
     const idle = (): LoadedModel[] => [...this.loaded.values()].filter((m) => m.holders === 0).sort((a, b) => a.lastUsedAt - b.lastUsedAt);
-    while (this.loaded.size + this.loading.size > this.options.maxLoaded) {
+    while (this.loaded.size >= this.options.maxLoaded) {
       const victim = idle()[0];
       if (!victim) {
         throw errors.unavailable(`cannot load '${name}': ${this.loaded.size} models are loaded and busy (max_loaded_models ${this.options.maxLoaded})`, 5);
