@@ -102,6 +102,7 @@ async function httpScale(model: ReturnType<typeof buildReplicaModel>, replicas: 
   const pct = (a: number, b: number): string => `${(((a - b) / b) * 100).toFixed(1)}%`;
   console.log(`  virtual-time TTFT mean ${(virt.ttft.mean * 1000).toFixed(1)} ms; server-side TTFT buckets ${ttftBuckets(fleet.replicas.map((r) => r.metrics.ttft.render('x="y"')))}`);
   console.log(`  tokens/s streamed ${(tokens / wall).toFixed(0)} (over the whole run, ramp and drain included) vs virtual-time throughput ${virt.throughput.outputTokensPerSecond.toFixed(0)}`);
+  console.log(`  client time to response headers: p50 ${(report.headers.p50 * 1000).toFixed(1)} ms, p99 ${(report.headers.p99 * 1000).toFixed(1)} ms`);
   console.log(`  client medians vs virtual time: TTFT ${(report.ttft.p50 * 1000).toFixed(1)} ms vs ${(virt.ttft.p50 * 1000).toFixed(1)} ms (${pct(report.ttft.p50, virt.ttft.p50)}), e2e ${report.e2e.p50.toFixed(3)} s vs ${virt.e2e.p50.toFixed(3)} s (${pct(report.e2e.p50, virt.e2e.p50)})`);
 }
 

@@ -2,7 +2,7 @@
 // on one discrete-event clock. Runs as fast as the CPU allows; results are in simulated seconds.
 import type { ReplicaModel } from '../perfmodel/types.js';
 import type { ReplicaLoad, RoutingPolicy } from '../router/policies/policy.js';
-import { chainNext, chainSeed } from './block-hash.js';
+import { chainNext, chainSeed } from '../router/prefix-hash.js';
 import { Engine } from './engine.js';
 import { LogHistogram, summarize, type Summary } from './percentiles.js';
 import { Sequence, type SeqListener } from './sequence.js';

@@ -4,7 +4,7 @@ export type { Clock } from './clock.js';
 export { VirtualClock } from './virtual-clock.js';
 export { RealClock, type LagStats } from './real-clock.js';
 export { Sequence, SeqState, type SeqListener } from './sequence.js';
-export { approxTokens, chainSeed, chainNext, textBlockHashes, tokenBlockHashes, CHARS_PER_TOKEN } from './block-hash.js';
+export { approxTokens, chainSeed, chainNext, textBlockHashes, tokenBlockHashes, CHARS_PER_TOKEN } from '../router/prefix-hash.js';
 export { parseDistribution, type Distribution } from './distribution.js';
 export { parseWorkload, loadWorkload, WorkloadError, type Workload } from './workload.js';
 export { driveWorkload, type WorkloadRequest, type SendRequest } from './workload-driver.js';

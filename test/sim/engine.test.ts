@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Engine } from '../../src/sim/engine.js';
 import { Sequence, type SeqListener } from '../../src/sim/sequence.js';
 import { VirtualClock } from '../../src/sim/virtual-clock.js';
-import { chainNext, chainSeed } from '../../src/sim/block-hash.js';
+import { chainNext, chainSeed } from '../../src/router/prefix-hash.js';
 import { fixtureModel, type FixtureOptions } from './fixture-model.js';
 
 interface Trace {

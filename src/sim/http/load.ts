@@ -25,6 +25,8 @@ export interface HttpLoadReport {
   readonly completed: number;
   readonly failed: number;
   readonly ttft: Summary;
+  /** Time to response headers (request transit and server admission). */
+  readonly headers: Summary;
   readonly e2e: Summary;
   readonly outputTokens: number;
   readonly wallSeconds: number;
@@ -44,6 +46,7 @@ export async function runHttpWorkload(o: HttpLoadOptions): Promise<HttpLoadRepor
   const dispatcher = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
   const targets = o.urls.map((u) => new Target(u));
   const ttft: number[] = [];
+  const headers: number[] = [];
   const e2e: number[] = [];
   let completed = 0;
   let failed = 0;
@@ -57,6 +60,7 @@ export async function runHttpWorkload(o: HttpLoadOptions): Promise<HttpLoadRepor
   const one = async (url: string, body: string, maxTokens: number): Promise<void> => {
     const t0 = performance.now();
     const res = await request(`${url}/v1/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher });
+    const th = performance.now();
     if (res.statusCode !== 200) {
       await res.body.dump();
       throw new Error(`HTTP ${res.statusCode}`);
@@ -65,6 +69,7 @@ export async function runHttpWorkload(o: HttpLoadOptions): Promise<HttpLoadRepor
     for await (const _chunk of res.body) if (first < 0) first = performance.now();
     const t1 = performance.now();
     ttft.push(((first - t0) / 1000) * speed);
+    headers.push(((th - t0) / 1000) * speed);
     e2e.push(((t1 - t0) / 1000) * speed);
     outputTokens += maxTokens;
   };
@@ -103,5 +108,5 @@ export async function runHttpWorkload(o: HttpLoadOptions): Promise<HttpLoadRepor
   clearInterval(poll);
   clock.stop();
   await dispatcher.close();
-  return { sent: driver.sent, completed, failed, ttft: summarize(ttft), e2e: summarize(e2e), outputTokens, wallSeconds: (performance.now() - wall0) / 1000 };
+  return { sent: driver.sent, completed, failed, ttft: summarize(ttft), headers: summarize(headers), e2e: summarize(e2e), outputTokens, wallSeconds: (performance.now() - wall0) / 1000 };
 }

@@ -1,6 +1,6 @@
 // Prompt size and block hashes from an OpenAI request, without a tokenizer: chat messages are rendered
 // as a simple template and counted at ~4 characters per token; token-id prompts are counted exactly.
-import { approxTokens, textBlockHashes, tokenBlockHashes } from '../block-hash.js';
+import { approxTokens, textBlockHashes, tokenBlockHashes } from '../../router/prefix-hash.js';
 
 export interface SimPrompt {
   readonly tokens: number;

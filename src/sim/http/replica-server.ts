@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { readBody } from '../../server/body.js';
-import { chainSeed } from '../block-hash.js';
+import { chainSeed } from '../../router/prefix-hash.js';
 import type { Clock } from '../clock.js';
 import type { Distribution } from '../distribution.js';
 import { Engine } from '../engine.js';
@@ -156,7 +156,11 @@ export class ReplicaServer {
     };
     const seq = new Sequence(this.nextId, prompt.tokens, output, prompt.hashes, this.listener);
     seq.tag = pending;
-    if (stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    if (stream) {
+      // Like vLLM's StreamingResponse: headers leave before the first token.
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.flushHeaders();
+    }
     res.on('close', () => {
       if (seq.state === SeqState.Waiting || seq.state === SeqState.Running) {
         this.engine.abort(seq);
