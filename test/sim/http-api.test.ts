@@ -3,6 +3,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startSimFleet, type SimFleet } from '../../src/sim/http/fleet.js';
+import { parseEngineLoad } from '../../src/backends/engine-metrics.js';
+import { flavours } from '../../src/backends/flavours.js';
 import { fixtureModel } from './fixture-model.js';
 
 let fleet: SimFleet;
@@ -130,4 +132,18 @@ test('client disconnect frees the sequence and its KV blocks', async () => {
   assert.equal(replica.engine.numRunning, 0);
   assert.equal(replica.engine.kvUsage(), 0);
   assert.equal(replica.metrics.finished.abort, 1);
+});
+
+test("the gateway's vLLM scraper reads the replica's load while a stream runs", async () => {
+  const url = fleet.urls[1]!;
+  const res = await post(url, '/v1/completions', { model: 'sim-model', prompt: 'w'.repeat(2000), max_tokens: 3000, stream: true });
+  const reader = res.body!.getReader();
+  await reader.read();
+  const load = parseEngineLoad(await (await fetch(`${url}/metrics`)).text(), flavours.vllm.metrics!, Date.now());
+  await reader.cancel();
+  assert.equal(load.running, 1);
+  assert.equal(load.waiting, 0);
+  assert.equal(load.kvBlocks, 4000);
+  assert.equal(load.blockSize, 16);
+  assert.ok(load.kvUsage! > 0 && load.kvUsage! < 0.01, String(load.kvUsage));
 });
