@@ -119,6 +119,19 @@ test('KV cache full: running sequences are preempted and recomputed; all finish,
   assert.equal(engine.numRunning + engine.numWaiting, 0);
 });
 
+test('KV cache full: a new request waits for blocks instead of preempting', () => {
+  const { clock, engine, traces, submit } = setup({ kvBlocks: 40 });
+  submit(480, 50); // 31 blocks for the prompt, grows to 33
+  clock.run(0.06);
+  const late = submit(200, 5); // needs 13 blocks: only 7 or so free
+  clock.run(0.2);
+  assert.equal(engine.numWaiting, 1, 'waits');
+  assert.equal(engine.counters.preemptions, 0);
+  clock.run();
+  assert.equal(traces.get(late.id)!.tokens.length, 5);
+  assert.ok(traces.get(late.id)!.tokens[0]! > traces.get(0)!.finishedAt, 'starts once the first one frees its blocks');
+});
+
 test('abort frees the sequence and its blocks at once', () => {
   const { clock, engine, traces, submit } = setup();
   const a = submit(100, 1000);
