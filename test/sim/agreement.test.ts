@@ -21,7 +21,7 @@ test('HTTP mode and virtual mode agree on TTFT and e2e medians (within 10%)', { 
     output: 'uniform:40:120',
     prefix: { groups: 3, tokens: 1024, fraction: 0.5 },
   });
-  const speed = 1.5;
+  const speed = 1;
   const fleet = await startSimFleet({ replicas: 2, replicaModel: model, speed });
   try {
     const http = await runHttpWorkload({ urls: fleet.urls, model: fleet.servedModelName, workload, policy: createPolicy('round-robin'), speed });
