@@ -12,10 +12,13 @@ const usageColumns = [
   'total_ms', 'stream', 'finish_reason', 'error',
 ] as const;
 
+// Integer columns get integers: times may arrive with sub-millisecond fractions, which PostgreSQL's BIGINT refuses.
+const int = (n: number | undefined): number | null => (n === undefined ? null : Math.round(n));
+
 function usageValues(r: UsageRecord): SqlValue[] {
   return [
-    r.requestId, r.time, r.keyId ?? null, r.userId ?? null, r.teamId ?? null, r.model, r.endpoint, r.backend ?? null,
-    r.status, r.outcome, r.promptTokens ?? null, r.completionTokens ?? null, r.cachedTokens ?? null,
+    r.requestId, Math.round(r.time), r.keyId ?? null, r.userId ?? null, r.teamId ?? null, r.model, r.endpoint, r.backend ?? null,
+    Math.round(r.status), r.outcome, int(r.promptTokens), int(r.completionTokens), int(r.cachedTokens),
     r.tokensEstimated ? 1 : 0, r.cost ?? null, r.queueMs, r.ttftMs ?? null, r.totalMs, r.stream ? 1 : 0,
     r.finishReason ?? null, r.error ?? null,
   ];
@@ -79,9 +82,9 @@ export function dailyUpserts(records: readonly UsageRecord[]): SqlStatement[] {
     }
     c.requests += 1;
     if (r.outcome !== 'completed') c.errors += 1;
-    c.prompt += r.promptTokens ?? 0;
-    c.completion += r.completionTokens ?? 0;
-    c.cached += r.cachedTokens ?? 0;
+    c.prompt += int(r.promptTokens) ?? 0;
+    c.completion += int(r.completionTokens) ?? 0;
+    c.cached += int(r.cachedTokens) ?? 0;
     c.cost += r.cost ?? 0;
     c.totalMs += r.totalMs;
   }

@@ -18,7 +18,7 @@ function newKey(id: string, over: Partial<NewKey> = {}): NewKey {
 
 function record(i: number, over: Partial<UsageRecord> = {}): UsageRecord {
   return {
-    requestId: `r${i}`, time: 10 * DAY + i * 1000, keyId: i % 2 === 0 ? 'k1' : 'k2', userId: 'u1', model: i % 3 === 0 ? 'a' : 'b',
+    requestId: `r${i}`, time: 10 * DAY + i * 1000 + 0.25, keyId: i % 2 === 0 ? 'k1' : 'k2', userId: 'u1', model: i % 3 === 0 ? 'a' : 'b',
     endpoint: 'chat', backend: 'b1', status: 200, outcome: 'completed', promptTokens: 10, completionTokens: 5, cachedTokens: 0,
     tokensEstimated: false, cost: 0.5, queueMs: 1, ttftMs: 2, totalMs: 3, stream: true, finishReason: 'stop', ...over,
   };
