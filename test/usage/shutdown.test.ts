@@ -1,0 +1,60 @@
+// SIGTERM under load: the gateway drains, flushes, and the store holds one record per request answered.
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openStore } from '../../src/store/open-store.js';
+import { startFakeEngine } from '../support/fake-engine.js';
+import { startGateway } from '../support/gateway-process.js';
+
+it('SIGTERM under load: usage records = requests answered', async () => {
+  const engine = await startFakeEngine({ tokenDelayMs: 20, defaultTokens: 10 });
+  const gw = await startGateway(`
+log_level: warn
+shutdown: { grace_ms: 20000 }
+backends:
+  a: { kind: vllm, url: ${engine.url} }
+models:
+  - name: m
+    deployments: [ { backend: a, model: fake-model } ]
+`);
+  let answered = 0;
+  let refused = 0;
+  let stopping = false;
+  const one = async (i: number): Promise<void> => {
+    try {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ model: 'm', stream: i % 2 === 0, max_tokens: 10, messages: [{ role: 'user', content: `hello ${i}` }] }),
+      });
+      await res.text();
+      answered++;
+    } catch {
+      // Connection refused or reset once the gateway stopped listening: never answered.
+      refused++;
+    }
+  };
+  // 16 clients in a loop; SIGTERM lands while ~16 requests are in flight.
+  const clients = Array.from({ length: 16 }, async (_, c) => {
+    for (let i = 0; !stopping || i < 2; i++) {
+      await one(c * 1000 + i);
+      if (gw.proc.exitCode !== null) break;
+    }
+  });
+  await sleep(1_500);
+  stopping = true;
+  const code = await gw.stop('SIGTERM');
+  await Promise.all(clients);
+  await engine.close();
+  assert.equal(code, 0, gw.lines.join('\n'));
+  const store = await openStore({ data_dir: join(gw.dir, '.relais') });
+  try {
+    const recorded = await store.countUsage();
+    console.log(`# answered ${answered}, refused after stop ${refused}, recorded ${recorded}`);
+    assert.ok(answered > 50, `answered ${answered}`);
+    assert.equal(recorded, answered);
+  } finally {
+    await store.close();
+  }
+});
