@@ -17,6 +17,7 @@ import {
   errorJson,
   sse,
   SSE_DONE,
+  textEventEncoder,
   usageChunkJson,
   type ReplyHead,
 } from './openai-encode.js';
@@ -219,9 +220,10 @@ function stream(
       if (isChat) channel.push(sse(chatChunkJson(head, { role: 'assistant', content: '' }, null)));
       resolve(reply);
     };
+    const encode = textEventEncoder(head, isChat);
     const onText = (text: string): void => {
       start();
-      channel.push(sse(isChat ? chatChunkJson(head, { content: text }, null) : completionChunkJson(head, text, null)));
+      channel.push(encode(text));
     };
     // Through a then so a synchronous throw in the job is handled like any failure.
     Promise.resolve()
