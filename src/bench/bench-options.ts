@@ -18,6 +18,7 @@ export const benchOptions = {
   'find-max': { type: 'boolean', default: false },
   slo: { type: 'string' },
   'slo-target': { type: 'string', default: '0.9' },
+  'probe-seconds': { type: 'string', default: '10' },
   'max-concurrency': { type: 'string' },
   workload: { type: 'string' },
   'prefix-groups': { type: 'string', default: '4' },
@@ -99,7 +100,11 @@ export function settingsFrom(v: BenchValues): BenchSettings {
     maxConcurrency: v['max-concurrency'] ? positiveInt('max-concurrency', v['max-concurrency']) : null,
   };
   if (slo) settings.slo = slo;
-  if (findMax) settings.sloTarget = fraction('slo-target', v['slo-target'] ?? '0.9');
+  if (findMax) {
+    settings.sloTarget = fraction('slo-target', v['slo-target'] ?? '0.9');
+    settings.probeSeconds = Number(v['probe-seconds'] ?? '10');
+    if (!(settings.probeSeconds >= 0)) throw new Error(`--probe-seconds: expected a number of seconds, got '${v['probe-seconds'] ?? ''}'`);
+  }
   if (!Number.isFinite(settings.temperature) || !Number.isFinite(settings.seed)) throw new Error('--temperature and --seed take numbers');
   return settings;
 }
@@ -121,6 +126,7 @@ Load (closed loop by default: each cell keeps N requests in flight until --reque
   --find-max                  search the highest Poisson rate meeting --slo (needs --slo)
   --slo ttft=500ms,tpot=50ms,e2e=10s    goodput: share and rate of requests meeting all of it
   --slo-target 0.9            share of requests that must meet the SLO in --find-max
+  --probe-seconds 10          --find-max: each probe sends at least rate × this many requests
 
 Workload:
   --workload random|shared-prefix|multi-turn|jsonl   (default random; jsonl when --prompts is given)

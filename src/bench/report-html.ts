@@ -39,12 +39,12 @@ data.prompts.forEach(function(p){var td=document.createElement('td');var c=data.
 body.replaceChildren.apply(body,rows);}
 m.addEventListener('change',draw);s.addEventListener('change',draw);draw();})();`;
 
-function distributionCharts(title: string, ds: Distribution[]): string {
+function distributionCharts(title: string, ds: Distribution[], yLabel: string): string {
   return ds
     .filter((d) => d.series.length > 0)
     .map((d) => {
       const xs = d.series.flatMap((s) => s.points.map((p) => p[0]));
-      return lineChart({ title: `${title}, prompt ${promptLabel(d.prompt)}`, xLabel: 'ms', yLabel: 'share of requests ≤ x', series: d.series, xMax: Math.max(...xs, 1), yMax: 1, width: 420, height: 260 });
+      return lineChart({ title: `${title}, prompt ${promptLabel(d.prompt)}`, xLabel: 'ms', yLabel, series: d.series, xMax: Math.max(...xs, 1), yMax: 1, width: 420, height: 260 });
     })
     .join('\n');
 }
@@ -82,9 +82,9 @@ ${lineChart({ title: `Time to first token vs ${xLabel}`, xLabel, yLabel: 'ms', s
 ${lineChart({ title: `Output throughput vs ${xLabel}`, xLabel, yLabel: 'tokens/s', series: charts.throughput, logX })}
 </div>
 <h2>Time to first token, distribution</h2>
-<div class="charts">${distributionCharts('TTFT', charts.ttftCdf)}</div>
+<div class="charts">${distributionCharts('TTFT', charts.ttftCdf, 'share of requests ≤ x')}</div>
 <h2>Inter-token latency, distribution</h2>
-<div class="charts">${distributionCharts('ITL', charts.itlCdf)}</div>
+<div class="charts">${distributionCharts('ITL', charts.itlCdf, 'share of token gaps ≤ x')}</div>
 <h2>Cells</h2>
 <pre>${escapeXml(summaryText(run))}</pre>
 ${embedJson('grid-data', grid)}

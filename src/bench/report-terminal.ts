@@ -50,6 +50,10 @@ export function runHeader(run: BenchRun): string {
     `relais bench · ${run.target.url} · model ${run.target.model} · ${run.target.endpoint} · ${run.date}`,
     `${s.requestsPerCell} requests per cell (+${s.warmupPerCell} warm-up, excluded) · max tokens ${describeOutputLength(s.output)} · workload ${s.workload.kind}${s.ignoreEos ? ' · ignore_eos' : ''}${s.stream ? '' : ' · not streamed'}`,
   ];
+  if (s.slo) {
+    const parts = [s.slo.ttftMs !== undefined ? `ttft ≤ ${formatMs(s.slo.ttftMs)}` : '', s.slo.tpotMs !== undefined ? `tpot ≤ ${formatMs(s.slo.tpotMs)}` : '', s.slo.e2eMs !== undefined ? `e2e ≤ ${formatMs(s.slo.e2eMs)}` : ''];
+    lines.push(`goodput SLO: ${parts.filter((p) => p !== '').join(', ')}`);
+  }
   if (run.calibration) lines.push(`prompt sizes calibrated: server tokens ≈ ${run.calibration.slope.toFixed(2)} × words + ${run.calibration.intercept.toFixed(0)} (template); 'srv prompt' is what the server counted`);
   return lines.join('\n');
 }

@@ -73,6 +73,8 @@ export interface BenchSettings {
   slo?: Slo;
   /** --find-max: share of requests that must meet the SLO. */
   sloTarget?: number;
+  /** --find-max: each probe issues at least rate × probeSeconds requests (default 10). */
+  probeSeconds?: number;
 }
 
 export interface PromptCalibration {

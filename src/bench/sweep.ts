@@ -14,6 +14,7 @@ import { loadJsonlPrompts, type FilePrompt } from './jsonl-prompts.js';
 import { runCell, type CellPlan } from './run-cell.js';
 import { loadgenCeiling, loadgenWarnings } from './loadgen-limits.js';
 import { seededRng } from './random.js';
+import { expectedProbes, searchMaxRate } from './find-max.js';
 
 export interface SweepProgress {
   cellsDone: number;
@@ -46,9 +47,6 @@ function plannedKeys(s: BenchSettings): CellKey[] {
   if (s.mode === 'rate') for (const r of s.rates) for (const p of s.promptTokens) keys.push({ concurrency: null, rate: r, promptTokens: p });
   return keys;
 }
-
-/** Probes per prompt size in --find-max. */
-export const findMaxProbes = 7;
 
 export async function runBench(o: SweepOptions): Promise<BenchRun> {
   const s = o.settings;
@@ -90,12 +88,12 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
     const cells: BenchCell[] = [];
     const perCell = s.requestsPerCell + s.warmupPerCell;
     const keys = plannedKeys(s);
-    const cellsTotal = s.mode === 'find-max' ? findMaxProbes * s.promptTokens.length : keys.length;
+    const cellsTotal = s.mode === 'find-max' ? expectedProbes * s.promptTokens.length : keys.length;
     let requestsDone = 0;
     let cellIndex = 0;
-    const run = async (key: CellKey): Promise<BenchCell> => {
+    const run = async (key: CellKey, requests = s.requestsPerCell): Promise<BenchCell> => {
       const rng = seededRng(s.seed + cellIndex * 7919);
-      const plan: CellPlan = { key, requests: s.requestsPerCell, warmup: s.warmupPerCell };
+      const plan: CellPlan = { key, requests, warmup: s.warmupPerCell };
       const workload = cellWorkload({ spec: s.workload, promptTokens: key.promptTokens, endpoint: o.endpoint, sizer, output: s.output, rng, filePrompts });
       const base = { cellsDone: cellIndex, cellsTotal, requestsTotal: cellsTotal * perCell, cell: key };
       o.onProgress?.({ ...base, requestsDone, inFlight: 0 });
@@ -114,7 +112,7 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
       });
       const w = loadgenWarnings(cell);
       if (w.length > 0) cell.warnings = w;
-      requestsDone += perCell; // a stopped cell counts as done for the ETA
+      requestsDone += perCell; // a stopped cell counts as done for the ETA (find-max probes count as one cell)
       cellIndex++;
       cells.push(cell);
       o.onCell?.(cell);
@@ -157,27 +155,4 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
   } finally {
     await pool.close().catch(() => undefined);
   }
-}
-
-/** Doubles the rate until a probe fails the SLO target, then bisects between the last pass and the first failure. */
-async function searchMaxRate(promptTokens: number | null, s: BenchSettings, run: (key: CellKey) => Promise<BenchCell>, signal?: AbortSignal): Promise<FindMaxResult> {
-  const target = s.sloTarget ?? 0.9;
-  let rate = s.rates[0] ?? 1;
-  let lo: number | null = null;
-  let hi: number | null = null;
-  const probes: FindMaxResult['probes'] = [];
-  for (let i = 0; i < findMaxProbes && !signal?.aborted; i++) {
-    const cell = await run({ concurrency: null, rate, promptTokens });
-    const share = cell.summary?.goodput?.share ?? 0;
-    const passed = cell.status === 'ok' && share >= target;
-    probes.push({ rate, passed, goodShare: share, achievedRate: cell.summary?.requestThroughput ?? 0 });
-    if (passed) lo = rate;
-    else hi = rate;
-    if (lo !== null && hi !== null) {
-      if ((hi - lo) / lo < 0.05) break;
-      rate = (lo + hi) / 2;
-    } else rate = lo !== null ? rate * 2 : rate / 2;
-    rate = Math.round(rate * 100) / 100;
-  }
-  return { promptTokens, maxRate: lo, probes };
 }

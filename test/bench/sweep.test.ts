@@ -160,7 +160,7 @@ test('find-max searches the highest rate meeting the SLO on a saturating server'
     const run = await runBench({
       url: srv.url,
       endpoint: 'chat',
-      settings: settings({ mode: 'find-max', concurrency: [], rates: [20], promptTokens: [16], requestsPerCell: 16, warmupPerCell: 0, slo: { e2eMs: 30 }, sloTarget: 0.9 }),
+      settings: settings({ mode: 'find-max', concurrency: [], rates: [20], promptTokens: [16], requestsPerCell: 16, warmupPerCell: 0, slo: { e2eMs: 30 }, sloTarget: 0.9, probeSeconds: 0.2 }),
     });
     const fm = run.findMax?.[0];
     assert.ok(fm, 'a find-max result per prompt size');
