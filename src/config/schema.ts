@@ -25,6 +25,10 @@ const httpBackend = z
     zone: zone.default('local'),
     /** Cap on simultaneous requests sent to this backend (connection pool size). */
     max_connections: z.number().int().positive().default(256),
+    /** Requests in flight at which the router treats this backend as saturated (queue or overflow). */
+    max_concurrency: z.number().int().positive().optional(),
+    /** A hosted API billed per token (default: kind openai). Routing prefers own hardware. */
+    hosted: z.boolean().optional(),
     timeouts: timeouts.partial().optional(),
   })
   .strict();
@@ -67,8 +71,23 @@ const deployment = z
 
 const routing = z
   .object({
-    scorers: z.record(z.string(), z.number().nonnegative()).optional(),
-    filters: z.record(z.string(), z.union([z.boolean(), z.number()])).optional(),
+    /** Scorer weights; when given, replaces the default set (prefix 3, queue 2, kv 2, cost 1). */
+    scorers: z
+      .object({
+        prefix: z.number().nonnegative(),
+        queue: z.number().nonnegative(),
+        kv: z.number().nonnegative(),
+        latency: z.number().nonnegative(),
+        session: z.number().nonnegative(),
+        cost: z.number().nonnegative(),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    /** Saturation thresholds: engine waiting requests and KV-cache use (0..1). */
+    saturation: z.object({ queue: z.number().positive(), kv: z.number().gt(0).max(1) }).partial().strict().optional(),
+    /** The admission queue used while every allowed replica is saturated. */
+    queue: z.object({ max_length: z.number().int().nonnegative(), max_wait_ms: z.number().int().positive() }).partial().strict().optional(),
   })
   .strict();
 
@@ -123,6 +142,17 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Engine metrics scraping for load-aware routing. */
+    scrape: z
+      .object({
+        interval_ms: z.number().int().positive().default(100),
+        /** Load older than this is ignored (the router falls back to its own in-flight counts). */
+        stale_ms: z.number().int().positive().default(1_000),
+      })
+      .strict()
+      .default({}),
+    /** Routing defaults for every model (a model's own `routing` overrides field by field). */
+    routing: routing.optional(),
     shutdown: z
       .object({ grace_ms: z.number().int().nonnegative().default(30_000) })
       .strict()
@@ -174,4 +204,5 @@ export type EmbeddedBackendConfig = z.infer<typeof embeddedBackend>;
 export type ModelConfig = z.infer<typeof model>;
 export type DeploymentConfig = z.infer<typeof deployment>;
 export type PriceConfig = z.infer<typeof price>;
+export type RoutingConfig = z.infer<typeof routing>;
 export type TimeoutsConfig = z.infer<typeof timeouts>;

@@ -1,30 +1,25 @@
-// Orders the deployments a request may try: the model's own replicas (fewest in flight first),
-// then its fallbacks'. The key's data policy filters every candidate, fallbacks included.
+// Orders the deployments a request may try: the model's replicas as its scheduler ranks them, then its
+// fallbacks' the same way. The key's data policy filters every candidate, fallbacks included.
 import type { Principal } from '../access/principal.js';
 import { zoneAllowed } from '../access/principal.js';
 import type { CanonicalRequest } from '../protocol/canonical.js';
+import { estimateTokens } from '../protocol/canonical.js';
 import { errors, GatewayError } from '../protocol/errors.js';
 import type { Deployment } from './backend-state.js';
+import type { DeploymentCandidate } from './candidate.js';
 import type { ModelEntry } from './model-table.js';
+import { textBlockHashes, chainSeed } from './prefix-hash.js';
+import type { SchedulingRequest } from './scheduler/types.js';
 
-/** Orders one model's usable deployments, best first. The routing plugins replace this. */
-export type Ranker = (req: CanonicalRequest, deployments: Deployment[]) => Deployment[];
-
-let tieBreak = 0;
-/** Default: fewest requests in flight; ties rotate so equal replicas share the load. */
-export const leastInFlight: Ranker = (_req, deployments) => {
-  const n = deployments.length;
-  if (n <= 1) return deployments;
-  const offset = tieBreak++ % n;
-  const rotated = deployments.map((_, i) => deployments[(i + offset) % n] as Deployment);
-  return rotated.sort((a, b) => a.state.inFlight - b.state.inFlight);
-};
+export interface RouteStep {
+  readonly deployment: Deployment;
+  readonly candidate: DeploymentCandidate;
+  readonly entry: ModelEntry;
+  readonly request: SchedulingRequest;
+}
 
 export class Router {
-  constructor(
-    private readonly models: ReadonlyMap<string, ModelEntry>,
-    private readonly rank: Ranker = leastInFlight,
-  ) {}
+  constructor(private readonly models: ReadonlyMap<string, ModelEntry>) {}
 
   get(model: string): ModelEntry | undefined {
     return this.models.get(model);
@@ -34,20 +29,29 @@ export class Router {
     return [...this.models.values()];
   }
 
-  /** Deployments to try in order; throws 404 (unknown model), 403 (data policy) or 503 (none usable). */
-  plan(req: CanonicalRequest, principal: Principal, now = performance.now()): Deployment[] {
+  private schedulingRequest(req: CanonicalRequest, principal: Principal, model: string): SchedulingRequest {
+    return {
+      promptTokens: estimateTokens(req.promptChars),
+      prefixHashes: textBlockHashes(req.promptPrefix, chainSeed(model)),
+      maxTokens: req.maxTokens,
+      sessionKey: req.sessionId ?? principal.userId,
+      zones: principal.zones,
+    };
+  }
+
+  /** Steps to try in order; throws 404 (unknown model), 403 (data policy) or 503 (none usable). */
+  plan(req: CanonicalRequest, principal: Principal): RouteStep[] {
     const entry = this.models.get(req.model);
     if (!entry) throw errors.unknownModel(req.model);
-    const out: Deployment[] = [];
+    const steps: RouteStep[] = [];
     let allowedAny = false;
     const visit = (m: ModelEntry): void => {
-      const usable: Deployment[] = [];
-      for (const d of m.deployments) {
-        if (!zoneAllowed(principal, d.state.backend.zone)) continue;
-        allowedAny = true;
-        if (d.state.usable(now)) usable.push(d);
+      if (m.deployments.some((d) => zoneAllowed(principal, d.state.backend.zone))) allowedAny = true;
+      const sreq = this.schedulingRequest(req, principal, m.name);
+      for (const i of m.scheduler.rank(sreq, m.candidates)) {
+        const candidate = m.candidates[i] as DeploymentCandidate;
+        steps.push({ deployment: candidate.deployment, candidate, entry: m, request: sreq });
       }
-      if (usable.length > 0) out.push(...this.rank(req, usable));
     };
     visit(entry);
     for (const name of entry.fallbacks) {
@@ -62,8 +66,13 @@ export class Router {
         message: `Your key's data policy (zones: ${principal.zones === 'any' ? 'any' : principal.zones.join(', ')}) allows no deployment of '${req.model}'.`,
       });
     }
-    if (out.length === 0) throw errors.unavailable(`No healthy deployment of '${req.model}' is available right now.`, 5);
-    return out;
+    if (steps.length === 0) throw errors.unavailable(`No healthy deployment of '${req.model}' is available right now.`, 5);
+    return steps;
+  }
+
+  /** The step's replica took the request: stateful scorers (prefix, session) learn from it. */
+  commit(step: RouteStep): void {
+    step.entry.scheduler.commit(step.request, step.candidate);
   }
 
   /** Ready when every model has at least one usable deployment. */

@@ -7,6 +7,7 @@ import { createBackend } from '../backends/factory.js';
 import type { Config } from '../config/schema.js';
 import { BackendState } from '../router/backend-state.js';
 import { HealthChecker } from '../router/health-checker.js';
+import { LoadScraper } from '../router/load-scraper.js';
 import { buildModelTable } from '../router/model-table.js';
 import { Router } from '../router/router.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
@@ -36,6 +37,7 @@ export class Gateway {
     readonly log: Logger,
     private readonly backends: Backend[],
     private readonly health: HealthChecker,
+    private readonly scraper: LoadScraper,
     private readonly access: Access,
     private readonly usage: UsageSink,
   ) {}
@@ -47,25 +49,37 @@ export class Gateway {
     for (const [id, cfg] of Object.entries(config.backends)) {
       if (!backends.some((b) => b.id === id)) backends.push(await createBackend(id, cfg, config.timeouts));
     }
-    const states = new Map(backends.map((b) => [b.id, new BackendState(b, config.health.failure_threshold, config.health.cooldown_ms)]));
+    const states = new Map(
+      backends.map((b) => {
+        const cfg = config.backends[b.id];
+        const traits = { hosted: cfg?.kind !== 'embedded' ? (cfg?.hosted ?? cfg?.kind === 'openai') : false, maxConcurrency: cfg?.kind !== 'embedded' ? cfg?.max_concurrency : undefined };
+        return [b.id, new BackendState(b, config.health.failure_threshold, config.health.cooldown_ms, traits)];
+      }),
+    );
     const models = config.models.length > 0 ? config.models : await discoverModels(backends, log);
-    const router = new Router(buildModelTable(models, states));
+    const table = buildModelTable(models, states, { routing: config.routing, staleMs: config.scrape.stale_ms });
+    const router = new Router(table);
+    const scraper = new LoadScraper([...states.values()], config.scrape.interval_ms, () => {
+      for (const m of table.values()) m.queue.dispatch();
+    });
     const access = parts.access ?? new MasterKeyAccess(config.master_key);
     const usage = parts.usage ?? new LogUsageSink(log);
     const pipeline = new Pipeline({ config, router, access, usage, metrics });
     const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes: config.limits.max_body_bytes, extraRoutes: parts.extraRoutes ?? [] });
     const health = new HealthChecker([...states.values()], { intervalMs: config.health.interval_ms, timeoutMs: config.health.timeout_ms }, metrics, log);
-    return new Gateway(config, app, router, metrics, log, backends, health, access, usage);
+    return new Gateway(config, app, router, metrics, log, backends, health, scraper, access, usage);
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {
     await this.health.start();
+    this.scraper.start();
     return this.app.listen(host, port);
   }
 
   /** Graceful stop: drain streams within the grace period, flush usage, close backends. */
   async close(graceMs = this.config.shutdown.grace_ms): Promise<void> {
     this.health.stop();
+    this.scraper.stop();
     const clean = await this.app.drain(graceMs);
     if (!clean) this.log.warn('shutdown grace period over: closed remaining connections');
     await this.usage.close();

@@ -10,7 +10,7 @@ import { errors, GatewayError } from '../protocol/errors.js';
 import type { JsonObject } from '../protocol/json.js';
 import type { OllamaShape } from '../protocol/ollama-codec.js';
 import type { Deployment } from '../router/backend-state.js';
-import type { Router } from '../router/router.js';
+import type { RouteStep, Router } from '../router/router.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { costOf } from '../usage/cost.js';
 import type { Outcome, UsageSink } from '../usage/record.js';
@@ -80,32 +80,36 @@ export class Pipeline {
       throw ge;
     }
 
-    // The client leaving aborts the upstream call at once.
+    // The client leaving aborts the queue wait or the upstream call at once.
     const controller = new AbortController();
     const onClose = (): void => {
       if (!res.writableFinished) controller.abort();
     };
     res.on('close', onClose);
 
-    let served: Deployment | undefined;
+    let served: RouteStep | undefined;
     let result: RelayResult;
-    const queueMs = 0;
+    let queueMs = 0;
     try {
-      const plan = router.plan(req, principal);
-      const attempt = await this.attempt(req, plan, controller.signal);
-      served = attempt.deployment;
+      const waited = entry.queue.acquire(principal.keyId ?? principal.kind, principal.priority, controller.signal);
+      if (typeof waited !== 'number') queueMs = await waited;
+      const attempt = await this.attempt(req, router.plan(req, principal), controller.signal);
+      served = attempt.step;
+      router.commit(served);
       const ctx: RelayContext = {
         arrivedAt: req.arrivedAt,
         publicModel: ollama ? ollama.clientModel : req.model,
-        upstreamModel: served.upstreamModel,
+        upstreamModel: served.deployment.upstreamModel,
         signal: controller.signal,
         headers: {
           ...ticket.headers,
-          'x-relais-backend': served.state.id,
-          'x-relais-overhead-ms': attempt.overheadMs.toFixed(3),
+          'x-relais-backend': served.deployment.state.id,
+          'x-relais-overhead-ms': (attempt.overheadMs - queueMs).toFixed(3),
+          ...(queueMs > 0 ? { 'x-relais-queue-ms': queueMs.toFixed(1) } : {}),
         },
       };
       result = await this.relay(res, attempt.reply, req, ctx, ollama);
+      if (result.ttftMs !== undefined && result.outcome === 'completed') served.deployment.state.observeTtft(result.ttftMs - queueMs);
       this.finishAttempt(served, result.outcome === 'upstream_error');
     } catch (err) {
       if (served) this.finishAttempt(served, false);
@@ -113,17 +117,20 @@ export class Pipeline {
       const ge = aborted ? errors.badGateway('client went away') : asGatewayError(err);
       if (!aborted) respondError(res, ge, req.protocol, ticket.headers);
       result = { outcome: aborted ? 'client_aborted' : ge.status < 500 ? 'rejected' : 'upstream_error', status: aborted ? 499 : ge.status, events: 0, error: ge.message };
-      if (ge.status >= 500) metrics.errors.inc([req.model, served?.state.id ?? '', String(ge.status)]);
+      if (ge.status >= 500) metrics.errors.inc([req.model, served?.deployment.state.id ?? '', String(ge.status)]);
     } finally {
       res.off('close', onClose);
     }
-    this.settle(req, principal, ticket, served, result, promptEstimate, queueMs);
+    entry.queue.dispatch();
+    if (served && served.entry !== entry) served.entry.queue.dispatch();
+    this.settle(req, principal, ticket, served?.deployment, result, promptEstimate, queueMs);
   }
 
-  /** Tries deployments in order; connect errors, timeouts and 5xx before the first byte move on. */
-  private async attempt(req: CanonicalRequest, plan: Deployment[], signal: AbortSignal): Promise<{ deployment: Deployment; reply: UpstreamReply; overheadMs: number }> {
+  /** Tries the route in order; connect errors, timeouts and 5xx before the first byte move on. */
+  private async attempt(req: CanonicalRequest, steps: RouteStep[], signal: AbortSignal): Promise<{ step: RouteStep; reply: UpstreamReply; overheadMs: number }> {
     let last: BackendError | undefined;
-    for (const d of plan) {
+    for (const step of steps) {
+      const d = step.deployment;
       const now = performance.now();
       if (!d.state.breaker.allow(now)) continue;
       d.state.inFlight++;
@@ -134,7 +141,7 @@ export class Pipeline {
           { requestId: req.id, endpoint: req.endpoint, body: upstreamBody(req, d), stream: req.stream, keepAliveMs: req.keepAliveMs },
           signal,
         );
-        return { deployment: d, reply, overheadMs: callAt - req.arrivedAt };
+        return { step, reply, overheadMs: callAt - req.arrivedAt };
       } catch (err) {
         d.state.inFlight--;
         this.deps.metrics.inFlight.add([d.state.id], -1);
@@ -150,7 +157,8 @@ export class Pipeline {
     throw finalError(last, req.model);
   }
 
-  private finishAttempt(d: Deployment, failed: boolean): void {
+  private finishAttempt(step: RouteStep, failed: boolean): void {
+    const d = step.deployment;
     d.state.inFlight--;
     this.deps.metrics.inFlight.add([d.state.id], -1);
     if (failed) d.state.breaker.failure(performance.now());

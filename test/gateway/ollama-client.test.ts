@@ -70,7 +70,7 @@ models:
     for await (const part of s) text += part.response;
     assert.equal(text, 'tok0 tok1 ');
     const j = await ollama.generate({ model: 'fake-8b', prompt: 'json', stream: false, format: { type: 'object', properties: { answer: { type: 'string' } } } });
-    assert.deepEqual(JSON.parse(j.response), { answer: 'ok', n: 42 });
+    assert.deepEqual(JSON.parse(j.response ?? ''), { answer: 'ok', n: 42 });
     assert.equal((engine.lastBody?.response_format as { type: string }).type, 'json_schema');
   });
 

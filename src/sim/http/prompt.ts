@@ -4,7 +4,8 @@ import { approxTokens, textBlockHashes, tokenBlockHashes } from '../../router/pr
 
 export interface SimPrompt {
   readonly tokens: number;
-  readonly hashes: number[];
+  /** Block hashes of the prompt followed by `output` filler tokens (output blocks only for text prompts). */
+  hashes(output: number): number[];
 }
 
 /** A prompt, or the reason the request is malformed. */
@@ -31,18 +32,27 @@ export function chatPrompt(messages: unknown, seed: number): PromptResult {
     text += `<|${m.role}|>\n${body}\n`;
   }
   text += '<|assistant|>\n';
-  return { tokens: approxTokens(text), hashes: textBlockHashes(text, seed) };
+  return textPrompt(text, seed);
 }
 
 export function completionPrompt(prompt: unknown, seed: number): PromptResult {
-  if (typeof prompt === 'string') return { tokens: approxTokens(prompt), hashes: textBlockHashes(prompt, seed) };
+  if (typeof prompt === 'string') return textPrompt(prompt, seed);
   if (Array.isArray(prompt) && prompt.length > 0) {
     if (prompt.every((x): x is number => typeof x === 'number' && Number.isInteger(x))) {
-      return { tokens: prompt.length, hashes: tokenBlockHashes(prompt, seed) };
+      return { tokens: prompt.length, hashes: () => tokenBlockHashes(prompt, seed) };
     }
     // A batch of prompts is served as its first element (the simulator answers one choice).
     if (prompt.length === 1) return completionPrompt(prompt[0], seed);
     return { error: "'prompt' must be a string, an array of token ids, or a one-element array (batches are not simulated)" };
   }
   return { error: "'prompt' must be a non-empty string or array of token ids" };
+}
+
+/**
+ * A client continuing the conversation re-sends the output right after the prompt (the chat template
+ * ends the prompt with the assistant header), so prompt + filler output hashes like the next turn's
+ * prompt: output blocks are registered too, and multi-turn chats hit their whole history.
+ */
+function textPrompt(text: string, seed: number): SimPrompt {
+  return { tokens: approxTokens(text), hashes: (output) => textBlockHashes(text + fillerText(output), seed) };
 }

@@ -154,7 +154,7 @@ export class ReplicaServer {
       writer: stream ? new ChunkWriter(endpoint, id, created, this.o.servedModelName) : undefined,
       includeUsage,
     };
-    const seq = new Sequence(this.nextId, prompt.tokens, output, prompt.hashes, this.listener);
+    const seq = new Sequence(this.nextId, prompt.tokens, output, prompt.hashes(output), this.listener);
     seq.tag = pending;
     if (stream) {
       // Like vLLM's StreamingResponse: headers leave before the first token.

@@ -1,0 +1,94 @@
+// Approximate prefix-cache index: which replica was sent which prompt blocks, bounded per replica (LRU).
+// One map from block hash to a bitmask of replica slots makes a lookup one pass over the prompt's blocks,
+// whatever the number of replicas (the decision must stay in microseconds at 32 replicas).
+
+export class PrefixIndex {
+  /** block hash → replica slot bitmask, 32 slots per word. */
+  private readonly owners = new Map<number, number[]>();
+  /** Per slot: its block hashes in LRU order (Map insertion order; refreshed by delete + set). */
+  private readonly lru: Map<number, true>[] = [];
+  private readonly slots = new Map<string | number, number>();
+
+  constructor(private readonly capacityPerReplica = 16_384) {}
+
+  slot(key: string | number): number {
+    let s = this.slots.get(key);
+    if (s === undefined) {
+      s = this.lru.length;
+      this.slots.set(key, s);
+      this.lru.push(new Map());
+    }
+    return s;
+  }
+
+  /** For each slot in `slots`, how many leading blocks of `hashes` it holds (written to out[slot]). */
+  matchLeading(hashes: ArrayLike<number>, slots: readonly number[], out: Int32Array | number[]): void {
+    for (const s of slots) out[s] = 0;
+    if (hashes.length === 0 || slots.length === 0) return;
+    const words = Math.ceil(this.lru.length / 32);
+    const active = new Array<number>(words).fill(0);
+    for (const s of slots) active[s >>> 5] = (active[s >>> 5] as number) | (1 << (s & 31));
+    let remaining = slots.length;
+    for (let i = 0; i < hashes.length && remaining > 0; i++) {
+      const mask = this.owners.get(hashes[i] as number);
+      for (let w = 0; w < words; w++) {
+        const a = active[w] as number;
+        if (a === 0) continue;
+        const keep = mask ? a & (mask[w] ?? 0) : 0;
+        let lost = a & ~keep;
+        while (lost !== 0) {
+          const bit = lost & -lost;
+          out[(w << 5) + (31 - Math.clz32(bit))] = i;
+          lost ^= bit;
+          remaining--;
+        }
+        active[w] = keep;
+      }
+    }
+    if (remaining > 0) {
+      for (let w = 0; w < words; w++) {
+        let a = active[w] as number;
+        while (a !== 0) {
+          const bit = a & -a;
+          out[(w << 5) + (31 - Math.clz32(bit))] = hashes.length;
+          a ^= bit;
+        }
+      }
+    }
+  }
+
+  /** Records that `slot` was sent these blocks (the engine will hold them in its prefix cache). */
+  add(slot: number, hashes: ArrayLike<number>): void {
+    const lru = this.lru[slot];
+    if (!lru) return;
+    const word = slot >>> 5;
+    const bit = 1 << (slot & 31);
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i] as number;
+      if (lru.delete(h)) {
+        lru.set(h, true);
+        continue;
+      }
+      lru.set(h, true);
+      let mask = this.owners.get(h);
+      if (!mask) {
+        mask = [];
+        this.owners.set(h, mask);
+      }
+      mask[word] = (mask[word] ?? 0) | bit;
+    }
+    while (lru.size > this.capacityPerReplica) {
+      const oldest = lru.keys().next().value as number;
+      lru.delete(oldest);
+      const mask = this.owners.get(oldest);
+      if (mask) {
+        mask[word] = (mask[word] ?? 0) & ~bit;
+        if (mask.every((m) => m === 0)) this.owners.delete(oldest);
+      }
+    }
+  }
+
+  size(slot: number): number {
+    return this.lru[slot]?.size ?? 0;
+  }
+}
