@@ -95,3 +95,5 @@ export function createEmbeddedBackend(id: string, cfg: EmbeddedBackendConfig, op
 export { ensureDemoModel, DEMO_MODEL_NAME } from '../engine/tiny-model.js';
 export { listGgufFiles, type GgufEntry, type LoadedModelStatus } from '../engine/model-registry.js';
 export { defaultModelsDir } from '../engine/models-dir.js';
+export { embeddedServeSetup, DEMO_MODEL_DESCRIPTION, EMBEDDED_BACKEND_ID, type EmbeddedServeSetup } from '../engine/serve-setup.js';
+export { ollamaPsJson } from '../engine/ollama-ps.js';

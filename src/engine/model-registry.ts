@@ -40,6 +40,8 @@ export interface LoadedModelStatus {
   readonly sizeVramBytes: number;
   /** ISO time of the unload; undefined while in use or when kept forever. */
   readonly expiresAt: string | undefined;
+  /** Keep-alive that applies after the last request; undefined = kept forever. */
+  readonly keepAliveMs: number | undefined;
   readonly family: string;
   readonly parameterSize: string;
   readonly quantization: string;
@@ -213,6 +215,7 @@ export class ModelRegistry {
       sizeBytes: m.estimate.total,
       sizeVramBytes: 0,
       expiresAt: m.holders === 0 && Number.isFinite(m.expiresAt) ? new Date(m.expiresAt).toISOString() : undefined,
+      keepAliveMs: Number.isFinite(m.keepAliveMs) ? m.keepAliveMs : undefined,
       family: m.info.architecture,
       parameterSize: formatParameters(m.info.parameters),
       quantization: m.info.quantization,
