@@ -110,7 +110,6 @@ export class AdmissionQueue {
         () => fail(errors.unavailable(`'${this.model}' is overloaded: no capacity within ${this.options.maxWaitMs} ms.`, Math.ceil(this.options.maxWaitMs / 1000))),
         this.options.maxWaitMs,
       );
-      w.timer.unref();
       signal.addEventListener('abort', () => fail(errors.badGateway('client went away while queued')), { once: true });
       this.classes[priority].push(w);
     });
