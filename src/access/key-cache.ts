@@ -31,6 +31,8 @@ export class KeyCache {
   private byHash = new Map<string, CachedKey>();
   private byId = new Map<string, CachedKey>();
   private loadedRevision = -1;
+  /** When the last unrevoked key expires (Infinity when one never does, 0 when there is none). */
+  private usableUntil = 0;
   private loading: Promise<void> | undefined;
 
   constructor(
@@ -47,11 +49,9 @@ export class KeyCache {
     return this.byId.get(id);
   }
 
-  /** True while at least one key is neither revoked nor expired. */
+  /** True while at least one key is neither revoked nor expired; O(1), it is asked on every request. */
   get hasUsableKeys(): boolean {
-    const now = this.now();
-    for (const k of this.byId.values()) if (k.row.revokedAt === null && (k.row.expiresAt === null || k.row.expiresAt > now)) return true;
-    return false;
+    return this.now() < this.usableUntil;
   }
 
   get revision(): number {
@@ -92,6 +92,7 @@ export class KeyCache {
     }
     this.byHash = byHash;
     this.byId = byId;
+    this.usableUntil = rows.reduce((m, r) => (r.revokedAt !== null ? m : Math.max(m, r.expiresAt ?? Number.POSITIVE_INFINITY)), 0);
     this.loadedRevision = revision;
   }
 }

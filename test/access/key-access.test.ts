@@ -166,7 +166,9 @@ describe('key access', () => {
     assert.equal(admitted + refused, 200);
     assert.ok(spent - 20 <= reservation, `overspend ${spent - 20}`);
     assert.equal(status.limits?.budget?.reserved, 0);
-    await rejectsWith(a.admit(p, input()), 402, 'budget_exceeded');
+    // Costs came in above and below the reservations: the budget may have a little room left, or none.
+    if (spent >= 20) await rejectsWith(a.admit(p, input()), 402, 'budget_exceeded');
+    else (await a.admit(p, input())).settle({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, cost: 0 });
     assert.equal(status.key?.id, row.id);
   });
 
