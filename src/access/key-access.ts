@@ -83,7 +83,7 @@ export class KeyAccess implements Access {
     if (this.open) return anonymousPrincipal;
     if (token === undefined) throw errors.unauthorized('Missing API key: send Authorization: Bearer <key> or x-api-key.');
     const master = this.options.masterKey;
-    if (master !== undefined && token.length === master.length && sameSecret(token, master)) return masterPrincipal;
+    if (master !== undefined && sameSecret(token, master)) return masterPrincipal;
     const cached = this.cache.get(hashSecret(token));
     if (!cached) throw errors.unauthorized('Invalid API key.');
     if (cached.row.revokedAt !== null) throw errors.unauthorized('This API key has been revoked.');
