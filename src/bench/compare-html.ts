@@ -7,11 +7,22 @@ import type { StatName } from './stats.js';
 import { embedJson, htmlPage } from './html-page.js';
 import { escapeXml, lineChart, palette, type Series } from './svg-chart.js';
 
+/** Both runs' curves, coloured by prompt size across the two runs (a solid, b dashed). */
 function overlay(a: Series[], b: Series[]): Series[] {
+  const promptOf = (s: Series): string => /^prompt (\S+)/.exec(s.name)?.[1] ?? s.name;
+  const prompts = [...new Set([...a, ...b].map(promptOf))].sort((x, y) => (Number(x) || Infinity) - (Number(y) || Infinity));
+  const color = (s: Series): string | undefined => palette[prompts.indexOf(promptOf(s)) % palette.length];
+  const name = (run: string, s: Series): string => `${run} ${s.name.replace(' mean', '')}`;
   return [
-    ...a.map((s, i) => ({ ...s, name: `a ${s.name}`, color: palette[i % palette.length], dashed: false })),
-    ...b.map((s, i) => ({ ...s, name: `b ${s.name}`, color: palette[i % palette.length], dashed: true })),
+    ...a.map((s) => ({ ...s, name: name('a', s), color: color(s), dashed: false })),
+    ...b.map((s) => ({ ...s, name: name('b', s), color: color(s), dashed: true })),
   ];
+}
+
+/** '–' for a cell the run does not have, 'n/a' for one that failed. */
+function shown(run: ReturnType<typeof gridOf>, load: number, prompt: number | null, metric: Metric, stat: StatName): string {
+  const cell = run.at(load, prompt);
+  return cell ? formatMs(cellValue(cell, metric, stat)) : '–';
 }
 
 export function compareHtml(a: BenchRun, b: BenchRun, metric: Metric = 'e2e', stat: StatName = 'mean'): string {
@@ -23,10 +34,11 @@ export function compareHtml(a: BenchRun, b: BenchRun, metric: Metric = 'e2e', st
     .map((l) => `<tr><td>${loadLabel(ga.loadAxis, l)}</td>${prompts.map((p) => {
       const va = cellValue(ga.at(l, p), metric, stat);
       const vb = cellValue(gb.at(l, p), metric, stat);
-      if (va === undefined || vb === undefined || va <= 0) return `<td class="na">${formatMs(va)} → ${formatMs(vb)}</td>`;
+      const text = `${shown(ga, l, p, metric, stat)} → ${shown(gb, l, p, metric, stat)}`;
+      if (va === undefined || vb === undefined || va <= 0) return `<td class="na">${text}</td>`;
       const r = vb / va;
       const cls = r < 0.95 ? 'better' : r > 1.05 ? 'worse' : '';
-      return `<td class="${cls}" data-ratio="${r.toFixed(4)}">${formatMs(va)} → ${formatMs(vb)} <b>×${r.toFixed(2)}</b></td>`;
+      return `<td class="${cls}" data-ratio="${r.toFixed(4)}">${text} <b>×${r.toFixed(2)}</b></td>`;
     }).join('')}</tr>`)
     .join('');
   const ca = chartData(a);

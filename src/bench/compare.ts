@@ -72,9 +72,13 @@ export function compareGridText(a: BenchRun, b: BenchRun, metric: Metric, stat: 
   const rows = loads.map((l) => [
     loadLabel(axis, l),
     ...prompts.map((p) => {
-      const va = cellValue(ga.at(l, p), metric, stat);
-      const vb = cellValue(gb.at(l, p), metric, stat);
-      return `${formatMs(va)} → ${formatMs(vb)} ${x(ratio(va, vb))}`;
+      const ca = ga.at(l, p);
+      const cb = gb.at(l, p);
+      const va = cellValue(ca, metric, stat);
+      const vb = cellValue(cb, metric, stat);
+      const r = ratio(va, vb);
+      // '–' marks a cell the run does not have; n/a one that failed.
+      return `${ca ? formatMs(va) : '–'} → ${cb ? formatMs(vb) : '–'}${r === undefined ? '' : ` ${x(r)}`}`;
     }),
   ]);
   return `${metricTitles[metric]}, ${stat}: a → b, ratio b/a\n${textTable([axis === 'rate' ? 'rate \\ prompt' : 'conc \\ prompt', ...prompts.map(promptLabel)], rows)}`;

@@ -51,7 +51,7 @@ const compact = (v: number): string => (Math.abs(v) >= 1000 ? `${+(v / 1000).toF
 export function lineChart(spec: ChartSpec): string {
   const W = spec.width ?? 560;
   const H = spec.height ?? 320;
-  const m = { l: 62, r: 150, t: 30, b: 44 };
+  const m = { l: 62, r: 165, t: 30, b: 44 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const xs = spec.series.flatMap((s) => s.points.map((p) => p[0]));
