@@ -159,10 +159,15 @@ export async function sendRequest(pool: Dispatcher, req: OutgoingRequest, o: Sen
       chunks++;
       if (o.keepText) text += piece;
     };
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      now = performance.now();
-      lines.push(chunk, onData);
-    }
+    // 'data' events rather than for-await: one promise less per network read on the hot path.
+    await new Promise<void>((resolve, reject) => {
+      res.body.on('data', (chunk: Buffer) => {
+        now = performance.now();
+        lines.push(chunk, onData);
+      });
+      res.body.once('end', resolve);
+      res.body.once('error', reject);
+    });
     lines.flush(onData);
     const e2e = performance.now() - t0;
     if (streamError !== undefined) return { ok: false, httpStatus: 200, error: streamError, e2eMs: e2e, ttftMs: ttft, chunks };
