@@ -3,6 +3,7 @@
 import type { EmbeddedBackendConfig } from '../config/schema.js';
 import { parseKeepAlive } from '../engine/keep-alive.js';
 import { ModelRegistry, type GgufEntry, type LoadedModelStatus } from '../engine/model-registry.js';
+import { EngineRefusal } from '../engine/engine-refusal.js';
 import { runRequest } from '../engine/run-request.js';
 import { defaultModelsDir } from '../engine/models-dir.js';
 import type { Backend, EngineLoad, UpstreamCall, UpstreamReply } from './backend.js';
@@ -49,8 +50,20 @@ class EmbeddedLlamaBackend implements EmbeddedBackend {
     });
   }
 
-  call(call: UpstreamCall, signal: AbortSignal): Promise<UpstreamReply> {
-    return runRequest(this.registry, call, signal);
+  async call(call: UpstreamCall, signal: AbortSignal): Promise<UpstreamReply> {
+    const reply = await runRequest(this.registry, call, signal);
+    if (reply.status === 200) return reply;
+    // The gateway's contract for failures before the first byte: a thrown BackendError with the body.
+    let body = '';
+    for await (const chunk of reply.body) body += Buffer.from(chunk).toString('utf8');
+    let message = `embedded engine answered ${reply.status}`;
+    try {
+      const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+      if (typeof parsed.error?.message === 'string') message = parsed.error.message;
+    } catch {
+      // keep the generic message
+    }
+    throw new EngineRefusal(reply.status, message, body, reply.headers);
   }
 
   async health(): Promise<boolean> {
@@ -97,3 +110,4 @@ export { listGgufFiles, type GgufEntry, type LoadedModelStatus } from '../engine
 export { defaultModelsDir } from '../engine/models-dir.js';
 export { embeddedServeSetup, DEMO_MODEL_DESCRIPTION, EMBEDDED_BACKEND_ID, type EmbeddedServeSetup } from '../engine/serve-setup.js';
 export { ollamaPsJson } from '../engine/ollama-ps.js';
+export { EngineRefusal } from '../engine/engine-refusal.js';

@@ -30,7 +30,7 @@ async function list(dir: string, json: boolean): Promise<number> {
     try {
       rows.push({ name: f.name, info: modelInfo(await readGguf(f.path)), size: f.sizeBytes });
     } catch (err) {
-      rows.push({ name: f.name, error: err instanceof GgufError ? err.message.replace(`${f.path}: `, '') : String(err), size: f.sizeBytes });
+      rows.push({ name: f.name, error: err instanceof GgufError ? err.reason : String(err), size: f.sizeBytes });
     }
   }
   if (json) {

@@ -40,9 +40,10 @@ export interface GgufFile {
 export class GgufError extends Error {
   constructor(
     readonly path: string,
-    message: string,
+    /** What is wrong, without the path (for clients, which should not see server paths). */
+    readonly reason: string,
   ) {
-    super(`${path}: ${message}`);
+    super(`${path}: ${reason}`);
     this.name = 'GgufError';
   }
 }

@@ -145,7 +145,7 @@ export class ModelRegistry {
     try {
       info = modelInfo(await readGguf(path));
     } catch (err) {
-      if (err instanceof GgufError) throw modelInvalid(name, err.message);
+      if (err instanceof GgufError) throw modelInvalid(name, `${name}.gguf: ${err.reason}`);
       throw err;
     }
     const o = this.options;
@@ -164,7 +164,7 @@ export class ModelRegistry {
       if (err instanceof GatewayError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       if (/memory|alloc/i.test(message)) throw insufficientMemory(`llama.cpp could not allocate model '${name}': ${message}`);
-      throw modelInvalid(name, `llama.cpp failed to load ${path}: ${message}`);
+      throw modelInvalid(name, `llama.cpp failed to load ${name}.gguf: ${message.replaceAll(path, `${name}.gguf`)}`);
     }
   }
 

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { BackendError } from '../../src/backends/backend.js';
 import type { EmbeddedBackend } from '../../src/backends/embedded.js';
 import { generateTinyModel } from '../../src/engine/tiny-model.js';
 import type { JsonObject } from '../../src/protocol/json.js';
-import { at, call, parseSse, readJson, readText, tempModelsDir, testBackend, user } from './helpers.js';
+import { at, call, send, parseSse, readJson, readText, tempModelsDir, testBackend, user } from './helpers.js';
 
 const never = new AbortController().signal;
 
@@ -39,7 +40,7 @@ describe('embedded backend (real llama.cpp)', () => {
     await cleanup();
   });
 
-  const chat = (body: JsonObject, signal = never) => backend.call(call('chat', { model: 'relais-demo', ...body }), signal);
+  const chat = (body: JsonObject, signal = never) => send(backend, call('chat', { model: 'relais-demo', ...body }), signal);
 
   it('lists the GGUF files of its directory', async () => {
     assert.deepEqual(await backend.listModels?.(never), ['endless', 'other', 'relais-demo', 'truncated', 'wrong-magic']);
@@ -66,8 +67,7 @@ describe('embedded backend (real llama.cpp)', () => {
   });
 
   it('streams chat chunks, then the finish chunk, the usage chunk and [DONE]', async () => {
-    const reply = await backend.call(
-      call('chat', { model: 'relais-demo', messages: user('Hello'), max_tokens: 12, seed: 1, stream: true, stream_options: { include_usage: true } }),
+    const reply = await send(backend, call('chat', { model: 'relais-demo', messages: user('Hello'), max_tokens: 12, seed: 1, stream: true, stream_options: { include_usage: true } }),
       never,
     );
     assert.equal(reply.status, 200);
@@ -95,17 +95,17 @@ describe('embedded backend (real llama.cpp)', () => {
   });
 
   it('answers text completions with exact prompt tokens, and fill-in-the-middle with a suffix', async () => {
-    const plain = await readJson(await backend.call(call('completions', { model: 'endless', prompt: 'Once upon', max_tokens: 8, seed: 2 }), never));
+    const plain = await readJson(await send(backend, call('completions', { model: 'endless', prompt: 'Once upon', max_tokens: 8, seed: 2 }), never));
     assert.equal(plain.object, 'text_completion');
     assert.equal(typeof at(plain, 'choices', 0, 'text'), 'string');
     assert.deepEqual(plain.usage, { prompt_tokens: 9, completion_tokens: 8, total_tokens: 17 });
-    const fim = await readJson(await backend.call(call('completions', { model: 'endless', prompt: 'def f(', suffix: 'return x', max_tokens: 8, seed: 2 }), never));
+    const fim = await readJson(await send(backend, call('completions', { model: 'endless', prompt: 'def f(', suffix: 'return x', max_tokens: 8, seed: 2 }), never));
     // 6 + 8 bytes of text and the three FIM tokens.
     assert.deepEqual(fim.usage, { prompt_tokens: 17, completion_tokens: 8, total_tokens: 25 });
   });
 
   it('embeds strings, with usage', async () => {
-    const body = await readJson(await backend.call(call('embeddings', { model: 'relais-demo', input: ['hello', 'world!'] }), never));
+    const body = await readJson(await send(backend, call('embeddings', { model: 'relais-demo', input: ['hello', 'world!'] }), never));
     assert.equal(body.object, 'list');
     const data = body.data as JsonObject[];
     assert.equal(data.length, 2);
@@ -114,7 +114,7 @@ describe('embedded backend (real llama.cpp)', () => {
     assert.ok(v0.every((x) => Number.isFinite(x)));
     assert.notDeepEqual(v0, data[1]?.embedding);
     assert.deepEqual(body.usage, { prompt_tokens: 11, total_tokens: 11 });
-    const b64 = await readJson(await backend.call(call('embeddings', { model: 'relais-demo', input: 'hello', encoding_format: 'base64' }), never));
+    const b64 = await readJson(await send(backend, call('embeddings', { model: 'relais-demo', input: 'hello', encoding_format: 'base64' }), never));
     const decoded = new Float32Array(Uint8Array.from(Buffer.from(String(at(b64, 'data', 0, 'embedding')), 'base64')).buffer);
     assert.equal(decoded.length, 64);
     assert.ok(Math.abs((decoded[0] ?? 0) - (v0[0] ?? 0)) < 1e-4);
@@ -157,8 +157,29 @@ describe('embedded backend (real llama.cpp)', () => {
     assert.equal(at(await readJson(long), 'error', 'code'), 'context_length_exceeded');
   });
 
+  it('throws refusals as BackendError for the gateway: status, OpenAI body, retryable only when another try may work', async () => {
+    const unknown = await backend.call(call('chat', { model: 'no-such-model', messages: user('x') }), never).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(unknown instanceof BackendError);
+    assert.equal(unknown.failure, 'status');
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.retryable, false);
+    assert.match(unknown.body ?? '', /"code":"model_not_found"/);
+    const corrupt = await backend.call(call('chat', { model: 'wrong-magic', messages: user('x') }), never).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(corrupt instanceof BackendError);
+    assert.equal(corrupt.status, 500);
+    // A bad file must not open the circuit breaker of the backend that serves the other models.
+    assert.equal(corrupt.retryable, false);
+    assert.match(corrupt.message, /wrong magic/);
+  });
+
   it('answers 404 for an unknown model', async () => {
-    const reply = await backend.call(call('chat', { model: 'no-such-model', messages: user('x') }), never);
+    const reply = await send(backend, call('chat', { model: 'no-such-model', messages: user('x') }), never);
     assert.equal(reply.status, 404);
     assert.equal(at(await readJson(reply), 'error', 'code'), 'model_not_found');
   });
@@ -167,11 +188,13 @@ describe('embedded backend (real llama.cpp)', () => {
     // parallel 2 + queue 1: three long streams are admitted, the fourth is refused.
     const controllers = [0, 1, 2, 3].map(() => new AbortController());
     const replies = controllers.map((c, i) =>
-      backend.call(call('chat', { model: 'endless', messages: user(`stream ${i}`), max_tokens: 1500, seed: i, stream: true }), c.signal),
+      send(backend, call('chat', { model: 'endless', messages: user(`stream ${i}`), max_tokens: 1500, seed: i, stream: true }), c.signal),
     );
     const refused = await replies[3];
     assert.equal(refused?.status, 429);
     assert.ok(Number(refused?.headers['retry-after']) >= 1);
+    // 429 may be retried on another deployment.
+    await assert.rejects(backend.call(call('chat', { model: 'endless', messages: user('one more') }), never), (e: unknown) => e instanceof BackendError && e.status === 429 && e.retryable);
     assert.equal(at(await readJson(refused!), 'error', 'type'), 'rate_limit_error');
     const first = await replies[0];
     assert.equal(first?.status, 200);
@@ -188,7 +211,7 @@ describe('embedded backend (real llama.cpp)', () => {
 
   it('frees the sequence at once when the client aborts mid-stream', async () => {
     const controller = new AbortController();
-    const reply = await backend.call(call('chat', { model: 'endless', messages: user('long'), max_tokens: 1800, stream: true }), controller.signal);
+    const reply = await send(backend, call('chat', { model: 'endless', messages: user('long'), max_tokens: 1800, stream: true }), controller.signal);
     const it = reply.body[Symbol.asyncIterator]();
     await it.next();
     await it.next();
@@ -199,7 +222,7 @@ describe('embedded backend (real llama.cpp)', () => {
     assert.ok(performance.now() - t0 < 500, 'sequence not freed within 500 ms');
     await it.return?.();
     // Stopping to read the body frees it too.
-    const reply2 = await backend.call(call('chat', { model: 'endless', messages: user('long'), max_tokens: 1800, stream: true }), never);
+    const reply2 = await send(backend, call('chat', { model: 'endless', messages: user('long'), max_tokens: 1800, stream: true }), never);
     const it2 = reply2.body[Symbol.asyncIterator]();
     await it2.next();
     await it2.return?.();
@@ -209,15 +232,15 @@ describe('embedded backend (real llama.cpp)', () => {
   });
 
   it('gives a clear error for a corrupt GGUF and keeps serving the other models', async () => {
-    const truncated = await backend.call(call('chat', { model: 'truncated', messages: user('x') }), never);
+    const truncated = await send(backend, call('chat', { model: 'truncated', messages: user('x') }), never);
     assert.equal(truncated.status, 500);
     const t = await readJson(truncated);
     assert.equal(at(t, 'error', 'code'), 'model_load_failed');
     assert.match(String(at(t, 'error', 'message')), /Model 'truncated' cannot be loaded: .*truncated file: tensor data needs \d+ bytes but the file has \d+/);
-    const magic = await backend.call(call('completions', { model: 'wrong-magic', prompt: 'x' }), never);
+    const magic = await send(backend, call('completions', { model: 'wrong-magic', prompt: 'x' }), never);
     assert.equal(magic.status, 500);
     assert.match(String(at(await readJson(magic), 'error', 'message')), /not a GGUF file: wrong magic "GGJT"/);
-    const ok = await backend.call(call('chat', { model: 'other', messages: user('still there?'), max_tokens: 4 }), never);
+    const ok = await send(backend, call('chat', { model: 'other', messages: user('still there?'), max_tokens: 4 }), never);
     assert.equal(ok.status, 200);
     const demo = await chat({ messages: user('and you?'), max_tokens: 4 });
     assert.equal(demo.status, 200);

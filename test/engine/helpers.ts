@@ -3,8 +3,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { UpstreamCall, UpstreamReply } from '../../src/backends/backend.js';
-import { createEmbeddedBackend, type EmbeddedBackend, type EmbeddedBackendOptions } from '../../src/backends/embedded.js';
+import assert from 'node:assert/strict';
+import type { Backend, UpstreamCall, UpstreamReply } from '../../src/backends/backend.js';
+import { createEmbeddedBackend, EngineRefusal, type EmbeddedBackend, type EmbeddedBackendOptions } from '../../src/backends/embedded.js';
 import type { EmbeddedBackendConfig } from '../../src/config/schema.js';
 import { ensureDemoModel, generateTinyModel } from '../../src/engine/tiny-model.js';
 import { isJsonObject, type JsonObject } from '../../src/protocol/json.js';
@@ -32,6 +33,28 @@ export function testBackend(dir: string, overrides: Partial<EmbeddedBackendConfi
     ...overrides,
   };
   return createEmbeddedBackend('local', cfg, options);
+}
+
+/**
+ * Backend.call, with a refusal (thrown EngineRefusal) turned back into a reply, so tests read
+ * status, headers and the OpenAI error body the same way for every outcome.
+ */
+export async function send(backend: Backend, c: UpstreamCall, signal: AbortSignal = new AbortController().signal): Promise<UpstreamReply> {
+  try {
+    return await backend.call(c, signal);
+  } catch (err) {
+    if (!(err instanceof EngineRefusal)) throw err;
+    assert.equal(err.failure, 'status');
+    const bytes = Buffer.from(err.body ?? '');
+    return {
+      status: err.status ?? 0,
+      contentType: 'application/json',
+      headers: err.headers,
+      body: (async function* () {
+        yield bytes;
+      })(),
+    };
+  }
 }
 
 let n = 0;

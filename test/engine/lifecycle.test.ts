@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { at, call, readJson, readText, tempModelsDir, testBackend, user } from './helpers.js';
+import { at, call, send, readJson, readText, tempModelsDir, testBackend, user } from './helpers.js';
 
 const never = new AbortController().signal;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,7 +23,7 @@ describe('model lifecycle (real llama.cpp)', () => {
     const backend = testBackend(dir, { keep_alive: '400ms' });
     try {
       assert.deepEqual(backend.loaded(), []);
-      const reply = await backend.call(call('chat', { model: 'relais-demo', messages: user('hi'), max_tokens: 4 }), never);
+      const reply = await send(backend, call('chat', { model: 'relais-demo', messages: user('hi'), max_tokens: 4 }), never);
       assert.equal(reply.status, 200);
       await readText(reply);
       const [ps] = backend.loaded();
@@ -36,7 +36,7 @@ describe('model lifecycle (real llama.cpp)', () => {
       await sleep(700);
       assert.deepEqual(backend.loaded(), []);
       // And it loads again on the next request.
-      const again = await backend.call(call('completions', { model: 'relais-demo', prompt: 'x', max_tokens: 2 }), never);
+      const again = await send(backend, call('completions', { model: 'relais-demo', prompt: 'x', max_tokens: 2 }), never);
       assert.equal(again.status, 200);
       await readText(again);
       assert.equal(backend.loaded().length, 1);
@@ -48,11 +48,11 @@ describe('model lifecycle (real llama.cpp)', () => {
   it("honours a request's keep_alive: 0 unloads right after, negative keeps it forever", async () => {
     const backend = testBackend(dir, { keep_alive: '5m' });
     try {
-      const r0 = await backend.call(call('chat', { model: 'relais-demo', messages: user('hi'), max_tokens: 2 }, { keepAliveMs: 0 }), never);
+      const r0 = await send(backend, call('chat', { model: 'relais-demo', messages: user('hi'), max_tokens: 2 }, { keepAliveMs: 0 }), never);
       await readText(r0);
       await sleep(50);
       assert.deepEqual(backend.loaded(), []);
-      const r1 = await backend.call(call('chat', { model: 'relais-demo', messages: user('hi'), max_tokens: 2 }, { keepAliveMs: Infinity }), never);
+      const r1 = await send(backend, call('chat', { model: 'relais-demo', messages: user('hi'), max_tokens: 2 }, { keepAliveMs: Infinity }), never);
       await readText(r1);
       assert.equal(backend.loaded()[0]?.expiresAt, undefined);
     } finally {
@@ -64,7 +64,7 @@ describe('model lifecycle (real llama.cpp)', () => {
     const backend = testBackend(dir, { max_loaded_models: 2 });
     try {
       for (const model of ['relais-demo', 'second', 'third']) {
-        const r = await backend.call(call('completions', { model, prompt: 'x', max_tokens: 2 }), never);
+        const r = await send(backend, call('completions', { model, prompt: 'x', max_tokens: 2 }), never);
         assert.equal(r.status, 200);
         await readText(r);
       }
@@ -78,7 +78,7 @@ describe('model lifecycle (real llama.cpp)', () => {
     let free = 1024 * 1024; // 1 MiB: far too little for weights + KV cache + overhead
     const backend = testBackend(dir, { context: 2048, parallel: 4 }, { freeMemory: () => free });
     try {
-      const reply = await backend.call(call('chat', { model: 'relais-demo', messages: user('hi') }), never);
+      const reply = await send(backend, call('chat', { model: 'relais-demo', messages: user('hi') }), never);
       assert.equal(reply.status, 507);
       const body = await readJson(reply);
       assert.equal(at(body, 'error', 'code'), 'insufficient_memory');
@@ -89,7 +89,7 @@ describe('model lifecycle (real llama.cpp)', () => {
       assert.deepEqual(backend.loaded(), []);
       // With enough memory the same backend loads it.
       free = 8 * 1024 ** 3;
-      const ok = await backend.call(call('chat', { model: 'relais-demo', messages: user('hi'), max_tokens: 2 }), never);
+      const ok = await send(backend, call('chat', { model: 'relais-demo', messages: user('hi'), max_tokens: 2 }), never);
       assert.equal(ok.status, 200);
       await readText(ok);
     } finally {
@@ -104,7 +104,7 @@ describe('model lifecycle (real llama.cpp)', () => {
     loadedCount = () => backend.loaded().length;
     try {
       for (const model of ['relais-demo', 'second']) {
-        const r = await backend.call(call('completions', { model, prompt: 'x', max_tokens: 2 }), never);
+        const r = await send(backend, call('completions', { model, prompt: 'x', max_tokens: 2 }), never);
         assert.equal(r.status, 200);
         await readText(r);
       }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { EmbeddedBackend } from '../../src/backends/embedded.js';
 import { generateTinyModel } from '../../src/engine/tiny-model.js';
 import type { JsonObject } from '../../src/protocol/json.js';
-import { at, call, readJson, tempModelsDir, testBackend, user } from './helpers.js';
+import { at, call, send, readJson, tempModelsDir, testBackend, user } from './helpers.js';
 
 const TOOLS_TEMPLATE =
   "{%- if tools %}{{- '<|im_start|>system\\n# Tools\\n<tools>' }}{%- for tool in tools %}{{- '\\n' }}{{- tool | tojson }}{%- endfor %}" +
@@ -36,7 +36,7 @@ describe('tools (real llama.cpp)', () => {
   });
 
   const chat = async (body: JsonObject): Promise<JsonObject> => {
-    const reply = await backend.call(call('chat', { model: 'toolie', max_tokens: 8, seed: 1, ...body }), never);
+    const reply = await send(backend, call('chat', { model: 'toolie', max_tokens: 8, seed: 1, ...body }), never);
     assert.equal(reply.status, 200);
     return readJson(reply);
   };
@@ -62,7 +62,7 @@ describe('tools (real llama.cpp)', () => {
   });
 
   it('rejects a tool message that answers no earlier call', async () => {
-    const reply = await backend.call(call('chat', { model: 'toolie', messages: [...user('x'), { role: 'tool', tool_call_id: 'nope', content: '1' }], tools: weather }), never);
+    const reply = await send(backend, call('chat', { model: 'toolie', messages: [...user('x'), { role: 'tool', tool_call_id: 'nope', content: '1' }], tools: weather }), never);
     assert.equal(reply.status, 400);
     assert.equal(at(await readJson(reply), 'error', 'param'), 'messages[1].tool_call_id');
   });
