@@ -19,7 +19,9 @@ models:
     deployments: [ { backend: a, model: fake-model } ]
 `);
   let answered = 0;
+  let answeredAfterSignal = 0;
   let refused = 0;
+  let signalled = false;
   let stopping = false;
   const one = async (i: number): Promise<void> => {
     try {
@@ -30,6 +32,7 @@ models:
       });
       await res.text();
       answered++;
+      if (signalled) answeredAfterSignal++;
     } catch {
       // Connection refused or reset once the gateway stopped listening: never answered.
       refused++;
@@ -44,6 +47,7 @@ models:
   });
   await sleep(1_500);
   stopping = true;
+  signalled = true;
   const code = await gw.stop('SIGTERM');
   await Promise.all(clients);
   await engine.close();
@@ -51,8 +55,9 @@ models:
   const store = await openStore({ data_dir: join(gw.dir, '.relais') });
   try {
     const recorded = await store.countUsage();
-    console.log(`# answered ${answered}, refused after stop ${refused}, recorded ${recorded}`);
+    console.log(`# answered ${answered} (${answeredAfterSignal} finished during the drain), refused after stop ${refused}, recorded ${recorded}`);
     assert.ok(answered > 50, `answered ${answered}`);
+    assert.ok(answeredAfterSignal > 0, 'requests were in flight when SIGTERM arrived');
     assert.equal(recorded, answered);
   } finally {
     await store.close();
