@@ -147,3 +147,15 @@ test("the gateway's vLLM scraper reads the replica's load while a stream runs", 
   assert.equal(load.blockSize, 16);
   assert.ok(load.kvUsage! > 0 && load.kvUsage! < 0.01, String(load.kvUsage));
 });
+
+test('multi-turn chat: the next turn hits the previous prompt and the output it re-sends', async () => {
+  const replica = new OpenAI({ baseURL: `${fleet.urls[1]}/v1`, apiKey: 'none', maxRetries: 0 });
+  const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Tell me about simulated engines. '.repeat(30) }];
+  const first = await replica.chat.completions.create({ model: 'sim-model', messages, max_tokens: 64 });
+  messages.push({ role: 'assistant', content: first.choices[0]!.message.content }, { role: 'user', content: 'And then?' });
+  const second = await replica.chat.completions.create({ model: 'sim-model', messages, max_tokens: 4 });
+  const cached = (second.usage as { prompt_tokens_details: { cached_tokens: number } }).prompt_tokens_details.cached_tokens;
+  const firstTotal = first.usage!.prompt_tokens + 64;
+  assert.ok(cached > first.usage!.prompt_tokens, `cached ${cached} > first prompt ${first.usage!.prompt_tokens}`);
+  assert.ok(cached >= firstTotal - 32, `cached ${cached} covers the first turn (${firstTotal}) up to its last partial blocks`);
+});

@@ -1,6 +1,7 @@
 // Prompt size and block hashes from an OpenAI request, without a tokenizer: chat messages are rendered
 // as a simple template and counted at ~4 characters per token; token-id prompts are counted exactly.
 import { approxTokens, textBlockHashes, tokenBlockHashes } from '../../router/prefix-hash.js';
+import { fillerText } from './filler.js';
 
 export interface SimPrompt {
   readonly tokens: number;

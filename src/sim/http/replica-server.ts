@@ -92,8 +92,15 @@ export class ReplicaServer {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
-    if (req.method === 'POST' && path === '/v1/chat/completions') return void this.completion(req, res, 'chat');
-    if (req.method === 'POST' && path === '/v1/completions') return void this.completion(req, res, 'completion');
+    if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) {
+      this.completion(req, res, path === '/v1/completions' ? 'completion' : 'chat').catch((err: unknown) => {
+        // A bug must not leave the client hanging (that is what --hang-rate is for).
+        console.error(`relais sim: replica ${this.o.index}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        if (!res.headersSent) send(res, 500, errorBody(500, 'internal error in the simulator'));
+        else res.destroy();
+      });
+      return;
+    }
     if (req.method === 'GET' && path === '/health') {
       res.writeHead(200, { 'content-length': 0 });
       return void res.end();
