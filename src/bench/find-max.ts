@@ -8,19 +8,21 @@ export const expectedProbes = 9;
 const maxProbes = 16;
 const bisections = 4;
 
-function medianE2e(samples: RequestSample[]): number {
-  return percentile(samples.map((s) => s.e2eMs).sort((a, b) => a - b), 50);
+function e2ePercentile(samples: RequestSample[], p: number): number {
+  return percentile(samples.map((s) => s.e2eMs).sort((a, b) => a - b), p);
 }
 
 /**
  * A rate beyond capacity can still meet the SLO over a short probe, while its queue grows: so a probe
- * also fails when the last third of its requests is much slower than the first third.
+ * also fails when the last third of its requests is clearly slower than the first third (median
+ * above both 1.5 × the first third's median and its p90, so that Poisson bursts alone do not count).
  */
 export function queueGrows(cell: BenchCell): boolean {
-  const ok = cell.samples.filter((s) => !s.warmup && s.ok);
-  if (ok.length < 9) return false;
+  const ok = cell.samples.filter((s) => !s.warmup && s.ok).sort((a, b) => a.startMs - b.startMs);
+  if (ok.length < 30) return false;
   const third = Math.floor(ok.length / 3);
-  return medianE2e(ok.slice(-third)) > 1.5 * medianE2e(ok.slice(0, third));
+  const first = ok.slice(0, third);
+  return e2ePercentile(ok.slice(-third), 50) > Math.max(1.5 * e2ePercentile(first, 50), e2ePercentile(first, 90));
 }
 
 /**

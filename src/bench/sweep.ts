@@ -142,7 +142,7 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
       source: 'measured',
       date,
       tool: { name: 'relais', version: o.toolVersion ?? '0' },
-      target: { url: o.url, model, endpoint: o.endpoint, models: models.raw },
+      target: { url: withoutCredentials(o.url), model, endpoint: o.endpoint, models: models.raw },
       settings: { ...s, ignoreEos: send.ignoreEos },
       loadgen: { ceiling: { ...loadgenCeiling }, host: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` } },
       cells,
@@ -155,4 +155,12 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
   } finally {
     await pool.close().catch(() => undefined);
   }
+}
+
+/** A run file gets shared: user:password in the URL stays out of it. */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString().replace(/\/$/, '');
 }

@@ -87,3 +87,17 @@ test('a cell near the load generator ceiling gets a warning', async () => {
   const busy = { ...cell, loadgen: { cpuFraction: 0.95, eventLoopDelayP99Ms: 30, wallMs: 5000 } };
   assert.equal(loadgenWarnings(busy, { ...ceiling, requestsPerSecond: 100 }).length, 2, 'CPU and event-loop delay');
 });
+
+test('find-max: a probe whose latency keeps growing has a growing queue', async () => {
+  const { queueGrows } = await import('../../src/bench/find-max.js');
+  const cellOf = (e2e: (i: number) => number) => ({
+    key: { concurrency: null, rate: 10, promptTokens: 16 },
+    status: 'ok' as const,
+    durationMs: 1000,
+    summary: null,
+    samples: Array.from({ length: 60 }, (_, i): RequestSample => ({ index: i, warmup: false, ok: true, startMs: i * 100, e2eMs: e2e(i), maxTokens: 8, chunks: 8 })),
+  });
+  const rng = seededRng(3);
+  assert.equal(queueGrows(cellOf(() => 100 + 50 * rng())), false, 'steady latency with noise');
+  assert.equal(queueGrows(cellOf((i) => 100 + 10 * i)), true, 'latency rising with every arrival');
+});
