@@ -2,6 +2,7 @@
 // HTTP engines. It answers in the OpenAI wire format, so codecs and accounting see no difference.
 import type { EmbeddedBackendConfig } from '../config/schema.js';
 import { parseKeepAlive } from '../engine/keep-alive.js';
+import { llamaRuntime } from '../engine/llama-runtime.js';
 import { ModelRegistry, type GgufEntry, type LoadedModelStatus } from '../engine/model-registry.js';
 import { EngineRefusal } from '../engine/engine-refusal.js';
 import { runRequest } from '../engine/run-request.js';
@@ -29,6 +30,7 @@ class EmbeddedLlamaBackend implements EmbeddedBackend {
   readonly zone: string;
   readonly modelsDir: string;
   private readonly registry: ModelRegistry;
+  private readonly gpu: boolean;
 
   constructor(
     readonly id: string,
@@ -36,14 +38,21 @@ class EmbeddedLlamaBackend implements EmbeddedBackend {
     options: EmbeddedBackendOptions,
   ) {
     this.zone = cfg.zone;
+    this.gpu = cfg.gpu;
     this.modelsDir = cfg.models_dir ?? defaultModelsDir();
+    let keepAliveMs: number;
+    try {
+      keepAliveMs = parseKeepAlive(cfg.keep_alive);
+    } catch (err) {
+      throw new Error(`backend ${id}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     this.registry = new ModelRegistry({
       modelsDir: this.modelsDir,
       context: cfg.context,
       parallel: cfg.parallel,
       queue: cfg.queue,
       threads: cfg.threads,
-      keepAliveMs: parseKeepAlive(cfg.keep_alive),
+      keepAliveMs,
       maxLoaded: cfg.max_loaded_models,
       gpu: cfg.gpu,
       ...(options.freeMemory ? { freeMemory: options.freeMemory } : {}),
@@ -66,8 +75,14 @@ class EmbeddedLlamaBackend implements EmbeddedBackend {
     throw new EngineRefusal(reply.status, message, body, reply.headers);
   }
 
+  /** Healthy when the llama.cpp runtime loads (a missing or broken native binary fails every request). */
   async health(): Promise<boolean> {
-    return true;
+    try {
+      await llamaRuntime(this.gpu);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async listModels(): Promise<string[]> {

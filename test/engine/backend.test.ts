@@ -42,6 +42,10 @@ describe('embedded backend (real llama.cpp)', () => {
 
   const chat = (body: JsonObject, signal = never) => send(backend, call('chat', { model: 'relais-demo', ...body }), signal);
 
+  it('is healthy when the llama.cpp runtime loads', async () => {
+    assert.equal(await backend.health(never), true);
+  });
+
   it('lists the GGUF files of its directory', async () => {
     assert.deepEqual(await backend.listModels?.(never), ['endless', 'other', 'relais-demo', 'truncated', 'wrong-magic']);
   });
