@@ -42,8 +42,9 @@ export function textBlockHashes(text: string, seed: number, blockChars = 64): nu
     let a = 0x811c9dc5;
     let b = 0x9747b28c;
     const end = (blk + 1) * blockChars;
-    for (let i = blk * blockChars; i < end; i++) {
-      const c = text.charCodeAt(i);
+    // Two UTF-16 units per step: half the multiplications on the router's hot path.
+    for (let i = blk * blockChars; i < end; i += 2) {
+      const c = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
       a = Math.imul(a ^ c, 0x01000193);
       b = Math.imul(b ^ c, 0x5bd1e995);
     }

@@ -1,12 +1,16 @@
-// Approximate prefix-cache index: which replica was sent which prompt blocks, bounded per replica (LRU).
+// Approximate prefix-cache index: which replica was sent which prompt blocks, bounded per replica.
 // One map from block hash to a bitmask of replica slots makes a lookup one pass over the prompt's blocks,
 // whatever the number of replicas (the decision must stay in microseconds at 32 replicas).
+// Eviction is CLOCK (second chance), an LRU approximation: touching a block only sets its bit, so a
+// request re-sending a long shared prefix costs a map write per block, not a reordering.
 
 export class PrefixIndex {
   /** block hash → replica slot bitmask, 32 slots per word. */
   private readonly owners = new Map<number, number[]>();
-  /** Per slot: its block hashes in LRU order (Map insertion order; refreshed by delete + set). */
-  private readonly lru: Map<number, true>[] = [];
+  /** Per slot: its block hashes → referenced bit (1 = touched since the clock hand last passed). */
+  private readonly lru: Map<number, 0 | 1>[] = [];
+  /** Per slot: the same hashes in clock order, as a ring (a Map's own order degrades when its head is deleted). */
+  private readonly rings: Ring[] = [];
   private readonly slots = new Map<string | number, number>();
 
   constructor(private readonly capacityPerReplica = 16_384) {}
@@ -17,6 +21,7 @@ export class PrefixIndex {
       s = this.lru.length;
       this.slots.set(key, s);
       this.lru.push(new Map());
+      this.rings.push(new Ring(this.capacityPerReplica + 1));
     }
     return s;
   }
@@ -60,16 +65,33 @@ export class PrefixIndex {
   /** Records that `slot` was sent these blocks (the engine will hold them in its prefix cache). */
   add(slot: number, hashes: ArrayLike<number>): void {
     const lru = this.lru[slot];
-    if (!lru) return;
+    const ring = this.rings[slot];
+    if (!lru || !ring) return;
     const word = slot >>> 5;
     const bit = 1 << (slot & 31);
     for (let i = 0; i < hashes.length; i++) {
       const h = hashes[i] as number;
-      if (lru.delete(h)) {
-        lru.set(h, true);
+      if (lru.has(h)) {
+        lru.set(h, 1);
         continue;
       }
-      lru.set(h, true);
+      // Make room first: the clock hand gives referenced blocks a second chance.
+      while (lru.size >= this.capacityPerReplica) {
+        const oldest = ring.shift();
+        if (lru.get(oldest) === 1) {
+          lru.set(oldest, 0);
+          ring.push(oldest);
+          continue;
+        }
+        lru.delete(oldest);
+        const mask = this.owners.get(oldest);
+        if (mask) {
+          mask[word] = (mask[word] ?? 0) & ~bit;
+          if (mask.every((m) => m === 0)) this.owners.delete(oldest);
+        }
+      }
+      lru.set(h, 0);
+      ring.push(h);
       let mask = this.owners.get(h);
       if (!mask) {
         mask = [];
@@ -77,18 +99,31 @@ export class PrefixIndex {
       }
       mask[word] = (mask[word] ?? 0) | bit;
     }
-    while (lru.size > this.capacityPerReplica) {
-      const oldest = lru.keys().next().value as number;
-      lru.delete(oldest);
-      const mask = this.owners.get(oldest);
-      if (mask) {
-        mask[word] = (mask[word] ?? 0) & ~bit;
-        if (mask.every((m) => m === 0)) this.owners.delete(oldest);
-      }
-    }
   }
 
   size(slot: number): number {
     return this.lru[slot]?.size ?? 0;
+  }
+}
+
+/** A fixed-size FIFO of block hashes. */
+class Ring {
+  private readonly buf: Float64Array;
+  private head = 0;
+  private tail = 0;
+
+  constructor(size: number) {
+    this.buf = new Float64Array(size);
+  }
+
+  push(v: number): void {
+    this.buf[this.tail] = v;
+    this.tail = (this.tail + 1) % this.buf.length;
+  }
+
+  shift(): number {
+    const v = this.buf[this.head] as number;
+    this.head = (this.head + 1) % this.buf.length;
+    return v;
   }
 }
