@@ -1,5 +1,5 @@
 // The terminal report: the headline grid (one metric and statistic per cell) and a summary per cell.
-import type { BenchRun } from './run-types.js';
+import { cellLabel, type BenchRun } from './run-types.js';
 import { cellValue, formatMs, gridOf, loadLabel, loadOf, metricTitles, promptLabel, type Metric } from './grid.js';
 import type { StatName } from './stats.js';
 import { textTable } from './text-table.js';
@@ -68,7 +68,7 @@ export function fullReport(run: BenchRun, metric: Metric, stat: StatName): strin
   const parts = [runHeader(run), gridText(run, metric, stat), summaryText(run)];
   const fm = findMaxText(run);
   if (fm) parts.push(fm);
-  const cellWarnings = run.cells.flatMap((c) => (c.warnings ?? []).map((w) => `  c=${loadOf(c)} prompt=${promptLabel(c.key.promptTokens)}: ${w}`));
+  const cellWarnings = run.cells.flatMap((c) => (c.warnings ?? []).map((w) => `  ${cellLabel(c.key)}: ${w}`));
   if (run.warnings.length > 0 || cellWarnings.length > 0) parts.push(['warnings:', ...run.warnings.map((w) => `  ${w}`), ...cellWarnings].join('\n'));
   return parts.join('\n\n');
 }
