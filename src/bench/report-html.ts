@@ -1,6 +1,6 @@
 // The self-contained HTML report: grid (metric and statistic switchable), charts as inline SVG,
 // and the data behind both embedded as JSON (id "bench-data") for anyone who wants to re-plot.
-import type { BenchRun } from './run-types.js';
+import { cellLabel, type BenchRun } from './run-types.js';
 import { chartData, type Distribution } from './chart-data.js';
 import { gridOf, formatMs, loadLabel, metrics, metricStat, metricTitles, promptLabel } from './grid.js';
 import { statNames } from './stats.js';
@@ -66,7 +66,7 @@ export function htmlReport(run: BenchRun): string {
       return `<td>${formatMs(c.summary.e2eMs.mean)}</td>`;
     }).join('')}</tr>`)
     .join('');
-  const warnings = [...run.warnings, ...run.cells.flatMap((c) => c.warnings ?? [])];
+  const warnings = [...run.warnings, ...run.cells.flatMap((c) => (c.warnings ?? []).map((w) => `${cellLabel(c.key)}: ${w}`))];
   const body = `
 <h1>relais bench — ${escapeXml(run.target.model)}</h1>
 <pre class="meta">${escapeXml(runHeader(run))}</pre>
