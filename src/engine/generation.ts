@@ -14,6 +14,11 @@ export interface GenerationResult {
   readonly aborted: boolean;
 }
 
+/** Where a job gets its sequence, once it knows its prompt tokens (to pick a cached prefix). */
+export interface SequenceSource {
+  take(prompt: readonly Token[] | undefined): Promise<LlamaContextSequence>;
+}
+
 export type StopReason = 'eogToken' | 'stopGenerationTrigger' | 'customStopTrigger' | 'functionCalls' | 'maxTokens' | 'abort';
 
 export function finishReason(stop: StopReason): FinishReason {
@@ -42,16 +47,22 @@ export class GenerationMeter {
     this.generated += tokens.length;
   };
 
-  finish(): { usage: Usage; timings: Timings } {
+  /**
+   * `promptLength` is the prompt's token count when known: what the meter did not see of it was
+   * served from the sequence's cache. Without it the sequence must have started empty.
+   */
+  finish(promptLength?: number): { usage: Usage; timings: Timings } {
     const end = performance.now();
     const first = this.firstTokenAt ?? end;
     // The meter counts every token fed to the model (as input, or output when its logits were read):
     // the prompt plus each generated token fed back except the last one. Removing those leaves the prompt.
     const evaluated = evaluatedTokens(this.sequence) - this.inputBefore;
-    const promptTokens = Math.max(0, evaluated - Math.max(0, this.generated - 1));
+    const promptEvaluated = Math.max(0, evaluated - Math.max(0, this.generated - 1));
+    const promptTokens = Math.max(promptLength ?? promptEvaluated, promptEvaluated);
+    const cachedTokens = promptTokens - promptEvaluated;
     return {
-      usage: { promptTokens, completionTokens: this.generated },
-      timings: { promptN: promptTokens, promptMs: first - this.startedAt, predictedN: this.generated, predictedMs: end - first },
+      usage: { promptTokens, completionTokens: this.generated, cachedTokens },
+      timings: { promptN: promptEvaluated, cacheN: cachedTokens, promptMs: first - this.startedAt, predictedN: this.generated, predictedMs: end - first },
     };
   }
 }

@@ -1,6 +1,6 @@
 // One model in memory: the llama.cpp model, a context with `parallel` sequences (llama.cpp
 // batches them together), the chat wrapper resolved from its GGUF template, and its admission queue.
-import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaContext, LlamaEmbeddingContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
 import { errors } from '../protocol/errors.js';
 import type { MemoryEstimate } from './memory-estimate.js';
 import type { ModelInfo } from './model-info.js';
@@ -25,6 +25,8 @@ export class LoadedModel {
   keepAliveMs: number;
   timer: NodeJS.Timeout | undefined;
   private embeddings: Promise<LlamaEmbeddingContext> | undefined;
+  /** Sequences between requests, with their KV cache: a prompt that shares their prefix skips it. */
+  private readonly idle: LlamaContextSequence[] = [];
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
 
   private constructor(
@@ -55,6 +57,38 @@ export class LoadedModel {
       await model.dispose();
       throw err;
     }
+  }
+
+  /**
+   * A sequence for a request that holds a slot: the idle one sharing the longest prefix with `prompt`
+   * (llama.cpp then evaluates only the rest), else a fresh one. node-llama-cpp reclaims a disposed
+   * sequence asynchronously, so a fresh one may take a moment to come back.
+   */
+  async takeSequence(prompt: readonly Token[] | undefined): Promise<LlamaContextSequence> {
+    let best = -1;
+    let bestShared = -1;
+    this.idle.forEach((seq, i) => {
+      const shared = prompt ? seq.compareContextTokens([...prompt]).firstDifferentIndex : 0;
+      if (shared > bestShared) {
+        best = i;
+        bestShared = shared;
+      }
+    });
+    // Reuse only when it saves work, or when no fresh sequence is left.
+    if (best >= 0 && (bestShared > 0 || this.context.sequencesLeft === 0)) return this.idle.splice(best, 1)[0] as LlamaContextSequence;
+    const t0 = performance.now();
+    while (this.context.sequencesLeft === 0 && this.idle.length === 0) {
+      if (performance.now() - t0 > 5000) throw new Error('no sequence was freed within 5 s');
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    if (this.context.sequencesLeft > 0) return this.context.getSequence();
+    return this.idle.shift() as LlamaContextSequence;
+  }
+
+  /** Back to the pool after a request; a sequence that failed is dropped instead. */
+  returnSequence(sequence: LlamaContextSequence, reusable: boolean): void {
+    if (reusable && !sequence.disposed && !this.context.disposed) this.idle.push(sequence);
+    else sequence.dispose();
   }
 
   /** A lazily created context for /v1/embeddings (a separate, smaller KV cache). */
@@ -97,6 +131,7 @@ export class LoadedModel {
     const emb = this.embeddings;
     this.embeddings = undefined;
     if (emb) await emb.then((e) => e.dispose(), () => undefined);
+    for (const seq of this.idle.splice(0)) seq.dispose();
     await this.context.dispose();
     await this.model.dispose();
   }

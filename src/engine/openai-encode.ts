@@ -7,11 +7,14 @@ export type FinishReason = 'stop' | 'length' | 'tool_calls';
 export interface Usage {
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** Prompt tokens served from the sequence's KV cache (a shared prefix with its previous request). */
+  readonly cachedTokens: number;
 }
 
 export interface Timings {
-  /** Prompt evaluation: tokens and ms until the first generated token. */
+  /** Prompt evaluation: tokens evaluated (not cached) and ms until the first generated token. */
   readonly promptN: number;
+  readonly cacheN: number;
   readonly promptMs: number;
   readonly predictedN: number;
   readonly predictedMs: number;
@@ -24,11 +27,17 @@ export interface ToolCall {
 }
 
 export function usageJson(u: Usage): JsonObject {
-  return { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens };
+  return {
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.promptTokens + u.completionTokens,
+    prompt_tokens_details: { cached_tokens: u.cachedTokens },
+  };
 }
 
 export function timingsJson(t: Timings): JsonObject {
   return {
+    cache_n: t.cacheN,
     prompt_n: t.promptN,
     prompt_ms: round(t.promptMs),
     prompt_per_second: t.promptMs > 0 ? round((t.promptN * 1000) / t.promptMs) : null,

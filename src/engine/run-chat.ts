@@ -1,10 +1,10 @@
 // A chat completion on one sequence with LlamaChat: the GGUF's template renders the history,
 // stop strings, grammar (response_format) and functions (tools) are enforced by node-llama-cpp.
 import { randomBytes } from 'node:crypto';
-import type { ChatModelFunctions, GbnfJsonSchema, LlamaContextSequence } from 'node-llama-cpp';
+import type { ChatModelFunctions, GbnfJsonSchema } from 'node-llama-cpp';
 import { errors } from '../protocol/errors.js';
 import type { ChatPrompt } from './chat-messages.js';
-import { contextError, finishReason, GenerationMeter, type GenerationResult } from './generation.js';
+import { contextError, finishReason, GenerationMeter, type GenerationResult, type SequenceSource } from './generation.js';
 import type { LoadedModel } from './loaded-model.js';
 import type { ToolCall } from './openai-encode.js';
 import type { ResponseFormat, SamplingOptions, ToolDefinition } from './request-options.js';
@@ -30,21 +30,21 @@ function functionsFor(tools: readonly ToolDefinition[]): ChatModelFunctions | un
   return out;
 }
 
-export async function runChat(m: LoadedModel, sequence: LlamaContextSequence, input: ChatInput): Promise<GenerationResult> {
+export async function runChat(m: LoadedModel, sequences: SequenceSource, input: ChatInput): Promise<GenerationResult> {
   const { LlamaChat } = await import('node-llama-cpp');
   const grammar = await m.grammar(input.format);
   const functions = functionsFor(input.tools);
   if (grammar && functions) throw errors.unsupported('response_format', 'response_format and tools cannot be combined on the embedded engine.');
-  const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: m.chatWrapper, autoDisposeSequence: false });
   const s = input.sampling;
-  // LlamaChat shifts the context when it fills up (forgetting the prompt); cap the reply to the room left instead.
+  // The prompt as LlamaChat will evaluate it: picks the sequence with the longest cached prefix, counts usage.
   const rendered = m.chatWrapper.generateContextState({ chatHistory: input.prompt.history, ...(functions ? { availableFunctions: functions } : {}) });
-  const promptLength = rendered.contextText.tokenize(m.model.tokenizer).length;
-  const room = sequence.contextSize - promptLength;
-  if (room < 1) {
-    chat.dispose({ disposeSequence: false });
-    throw contextError(new Error(`the prompt has ${promptLength} tokens`), sequence.contextSize);
-  }
+  const promptTokens = rendered.contextText.tokenize(m.model.tokenizer);
+  const promptLength = promptTokens.length;
+  // LlamaChat shifts the context when it fills up (forgetting the prompt); cap the reply to the room left instead.
+  const room = m.context.contextSize - promptLength;
+  if (room < 1) throw contextError(new Error(`the prompt has ${promptLength} tokens`), m.context.contextSize);
+  const sequence = await sequences.take(promptTokens);
+  const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: m.chatWrapper, autoDisposeSequence: false });
   const meter = new GenerationMeter(sequence);
   try {
     const common = {
@@ -66,11 +66,11 @@ export async function runChat(m: LoadedModel, sequence: LlamaContextSequence, in
       name: c.functionName,
       arguments: JSON.stringify(c.params ?? {}),
     }));
-    const { usage, timings } = meter.finish();
+    const { usage, timings } = meter.finish(promptLength);
     return { text: res.response, finish: finishReason(res.metadata.stopReason), usage, timings, toolCalls, aborted: res.metadata.stopReason === 'abort' || input.signal.aborted };
   } catch (err) {
     if (input.signal.aborted) {
-      const { usage, timings } = meter.finish();
+      const { usage, timings } = meter.finish(promptLength);
       return { text: '', finish: 'stop', usage, timings, toolCalls: [], aborted: true };
     }
     throw contextError(err, sequence.contextSize) ?? err;

@@ -1,8 +1,8 @@
 // A text completion on one sequence; with a `suffix` it is fill-in-the-middle, built by
 // node-llama-cpp from the model's FIM tokens.
-import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import type { Token } from 'node-llama-cpp';
 import { errors } from '../protocol/errors.js';
-import { contextError, finishReason, GenerationMeter, type GenerationResult } from './generation.js';
+import { contextError, finishReason, GenerationMeter, type GenerationResult, type SequenceSource } from './generation.js';
 import type { LoadedModel } from './loaded-model.js';
 import type { ResponseFormat, SamplingOptions } from './request-options.js';
 
@@ -15,9 +15,12 @@ export interface CompletionInput {
   readonly onText: ((text: string) => void) | undefined;
 }
 
-export async function runCompletion(m: LoadedModel, sequence: LlamaContextSequence, input: CompletionInput): Promise<GenerationResult> {
+export async function runCompletion(m: LoadedModel, sequences: SequenceSource, input: CompletionInput): Promise<GenerationResult> {
   const { LlamaCompletion } = await import('node-llama-cpp');
   const grammar = await m.grammar(input.format);
+  // Completions start from an empty sequence so the token meter sees the whole prompt (exact usage).
+  const sequence = await sequences.take(undefined);
+  if (sequence.contextTokens.length > 0) await sequence.clearHistory();
   const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
   if (input.suffix !== undefined && !completion.infillSupported) {
     completion.dispose({ disposeSequence: false });

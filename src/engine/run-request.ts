@@ -6,7 +6,7 @@ import { errors, GatewayError } from '../protocol/errors.js';
 import { isJsonObject, type JsonObject } from '../protocol/json.js';
 import { ByteChannel } from './byte-channel.js';
 import { chatHistory } from './chat-messages.js';
-import type { GenerationResult } from './generation.js';
+import type { GenerationResult, SequenceSource } from './generation.js';
 import type { ModelLease, ModelRegistry } from './model-registry.js';
 import {
   chatChunkJson,
@@ -29,7 +29,7 @@ import { QueueFullError } from './slot-queue.js';
 import type { LoadedModel } from './loaded-model.js';
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 
-type Job = (model: LoadedModel, sequence: LlamaContextSequence, signal: AbortSignal, onText: ((t: string) => void) | undefined) => Promise<GenerationResult>;
+type Job = (model: LoadedModel, sequences: SequenceSource, signal: AbortSignal, onText: ((t: string) => void) | undefined) => Promise<GenerationResult>;
 
 const JSON_TYPE = 'application/json';
 const SSE_TYPE = 'text/event-stream';
@@ -85,11 +85,11 @@ function prepare(call: UpstreamCall): { job: Job; object: string } {
     const tools = toolChoiceNone(body) ? [] : toolDefinitions(body);
     return {
       object: 'chat.completion.chunk',
-      job: (model, sequence, signal, onText) => {
+      job: (model, sequences, signal, onText) => {
         if (tools.length > 0 && !model.info.chatTemplateSupportsTools) {
           throw errors.unsupported('tools', `The chat template of model '${model.info.name}' does not support tools.`);
         }
-        return runChat(model, sequence, { prompt, sampling, format, tools, signal, onText });
+        return runChat(model, sequences, { prompt, sampling, format, tools, signal, onText });
       },
     };
   }
@@ -99,25 +99,12 @@ function prepare(call: UpstreamCall): { job: Job; object: string } {
   if (suffix !== undefined && typeof prompt !== 'string') throw errors.unsupported('suffix', "'suffix' needs a text prompt.");
   return {
     object: 'text_completion',
-    job: (model, sequence, signal, onText) => runCompletion(model, sequence, { prompt, suffix, sampling, format, signal, onText }),
+    job: (model, sequences, signal, onText) => runCompletion(model, sequences, { prompt, suffix, sampling, format, signal, onText }),
   };
 }
 
-/**
- * A slot guarantees a sequence, but node-llama-cpp reclaims a disposed sequence asynchronously
- * (after the batch in flight), so the one we were promised may need a moment to come back.
- */
-async function freeSequence(model: LoadedModel): Promise<LlamaContextSequence> {
-  const t0 = performance.now();
-  while (model.context.sequencesLeft === 0) {
-    if (performance.now() - t0 > 5000) throw new Error('no sequence was freed within 5 s');
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  return model.context.getSequence();
-}
-
-/** Waits for a sequence slot; returns the sequence and a function that frees everything. */
-async function takeSequence(lease: ModelLease, signal: AbortSignal): Promise<{ sequence: LlamaContextSequence; free: () => void }> {
+/** Waits for a slot; returns the sequence source and a function that frees everything. */
+async function takeSlot(lease: ModelLease, signal: AbortSignal): Promise<{ source: SequenceSource; free: (failed: boolean) => void }> {
   let releaseSlot: () => void;
   try {
     releaseSlot = await lease.model.queue.acquire(signal);
@@ -125,21 +112,19 @@ async function takeSequence(lease: ModelLease, signal: AbortSignal): Promise<{ s
     lease.release();
     throw err;
   }
-  let sequence: LlamaContextSequence;
-  try {
-    sequence = await freeSequence(lease.model);
-  } catch (err) {
-    releaseSlot();
-    lease.release();
-    throw err;
-  }
+  let sequence: LlamaContextSequence | undefined;
   let freed = false;
   return {
-    sequence,
-    free: () => {
+    source: {
+      take: async (prompt) => {
+        sequence ??= await lease.model.takeSequence(prompt);
+        return sequence;
+      },
+    },
+    free: (failed) => {
       if (freed) return;
       freed = true;
-      sequence.dispose();
+      if (sequence) lease.model.returnSequence(sequence, !failed);
       releaseSlot();
       lease.release();
     },
@@ -154,18 +139,20 @@ export async function runRequest(registry: ModelRegistry, call: UpstreamCall, si
     const { job, object } = prepare(call);
     const head: ReplyHead = { id: `${call.endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${call.requestId}`, model: name, created: Math.floor(Date.now() / 1000) };
     const lease = await registry.acquire(name, call.keepAliveMs);
-    const { sequence, free } = await takeSequence(lease, signal);
+    const { source, free } = await takeSlot(lease, signal);
     if (!call.stream) {
+      let failed = true;
       try {
-        const r = await job(lease.model, sequence, signal, undefined);
+        const r = await job(lease.model, source, signal, undefined);
+        failed = false;
         if (r.aborted) throw new BackendError('aborted', 'request aborted');
         const json = call.endpoint === 'chat' ? chatCompletionJson(head, r.text, r.finish, r.usage, r.timings, r.toolCalls) : completionJson(head, r.text, r.finish, r.usage, r.timings);
         return jsonReply(200, json);
       } finally {
-        free();
+        free(failed);
       }
     }
-    return await stream(call, head, object, job, lease.model, sequence, free, signal);
+    return await stream(call, head, object, job, lease.model, source, free, signal);
   } catch (err) {
     return errorReply(err, signal);
   }
@@ -200,8 +187,8 @@ function stream(
   object: string,
   job: Job,
   model: LoadedModel,
-  sequence: LlamaContextSequence,
-  free: () => void,
+  sequences: SequenceSource,
+  free: (failed: boolean) => void,
   signal: AbortSignal,
 ): Promise<UpstreamReply> {
   const stop = new AbortController();
@@ -227,10 +214,10 @@ function stream(
     };
     // Through a then so a synchronous throw in the job is handled like any failure.
     Promise.resolve()
-      .then(() => job(model, sequence, stop.signal, onText))
+      .then(() => job(model, sequences, stop.signal, onText))
       .then((r) => {
         // Free the sequence before the last bytes go out: the next request must not wait for the client.
-        free();
+        free(false);
         if (r.aborted && !started) {
           reject(new BackendError('aborted', 'request aborted'));
           return;
@@ -243,7 +230,7 @@ function stream(
         channel.end();
       })
       .catch((err: unknown) => {
-        free();
+        free(true);
         if (!started) {
           started = true;
           try {

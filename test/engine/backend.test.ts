@@ -62,12 +62,39 @@ describe('embedded backend (real llama.cpp)', () => {
     assert.equal(typeof content, 'string');
     assert.equal(at(body, 'choices', 0, 'finish_reason'), 'length');
     // BOS + "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n" in a byte-level vocabulary.
-    assert.deepEqual(body.usage, { prompt_tokens: 25, completion_tokens: 16, total_tokens: 41 });
+    assert.deepEqual(body.usage, { prompt_tokens: 25, completion_tokens: 16, total_tokens: 41, prompt_tokens_details: { cached_tokens: 0 } });
     assert.equal(at(body, 'timings', 'predicted_n'), 16);
     assert.equal(at(body, 'timings', 'prompt_n'), 25);
-    // Same seed, same text: sampling is reproducible.
+    // Same seed, same text: sampling is reproducible, also when the prompt comes from the KV cache.
     const again = await readJson(await chat({ messages: user('Hello'), max_tokens: 16, seed: 1 }));
     assert.equal(at(again, 'choices', 0, 'message', 'content'), content);
+    assert.equal(at(again, 'usage', 'prompt_tokens'), 25);
+    // The whole prompt but its last token (llama.cpp must evaluate one to get logits) was cached.
+    assert.equal(at(again, 'usage', 'prompt_tokens_details', 'cached_tokens'), 24);
+    assert.equal(at(again, 'timings', 'cache_n'), 24);
+    assert.equal(at(again, 'timings', 'prompt_n'), 1);
+  });
+
+  it('reuses the KV cache of a conversation: the next turn evaluates only what is new', async () => {
+    const first = [{ role: 'system', content: 'You are terse.' }, ...user('Name three colours.')];
+    const r1 = await readJson(await chat({ model: 'endless', messages: first, max_tokens: 20, seed: 5 }));
+    const answer = String(at(r1, 'choices', 0, 'message', 'content'));
+    const next = [...first, { role: 'assistant', content: answer }, ...user('And three more?')];
+    const r2 = await readJson(await chat({ model: 'endless', messages: next, max_tokens: 20, seed: 5 }));
+    const p2 = Number(at(r2, 'usage', 'prompt_tokens'));
+    const cached = Number(at(r2, 'usage', 'prompt_tokens_details', 'cached_tokens'));
+    assert.ok(cached >= Number(at(r1, 'usage', 'prompt_tokens')), `cached ${cached} of ${p2}`);
+    assert.equal(Number(at(r2, 'timings', 'prompt_n')), p2 - cached);
+    // The cache changes the work, not the result: a backend with a cold cache says the same.
+    const cold = testBackend(dir);
+    try {
+      const r3 = await readJson(await send(cold, call('chat', { model: 'endless', messages: next, max_tokens: 20, seed: 5 })));
+      assert.equal(at(r3, 'usage', 'prompt_tokens'), p2);
+      assert.equal(at(r3, 'usage', 'prompt_tokens_details', 'cached_tokens'), 0);
+      assert.equal(at(r3, 'choices', 0, 'message', 'content'), at(r2, 'choices', 0, 'message', 'content'));
+    } finally {
+      await cold.close();
+    }
   });
 
   it('streams chat chunks, then the finish chunk, the usage chunk and [DONE]', async () => {
@@ -81,7 +108,9 @@ describe('embedded backend (real llama.cpp)', () => {
     assert.equal(at(events[0], 'choices', 0, 'delta', 'role'), 'assistant');
     const text = events.map((e) => at(e, 'choices', 0, 'delta', 'content')).filter((c): c is string => typeof c === 'string').join('');
     const usage = events[events.length - 1]?.usage;
-    assert.deepEqual(usage, { prompt_tokens: 25, completion_tokens: 12, total_tokens: 37 });
+    assert.equal(at(usage, 'prompt_tokens'), 25);
+    assert.equal(at(usage, 'completion_tokens'), 12);
+    assert.equal(at(usage, 'total_tokens'), 37);
     assert.equal(at(events[events.length - 2], 'choices', 0, 'finish_reason'), 'length');
     // Streaming and non-streaming generate the same text for the same seed.
     const whole = await readJson(await chat({ messages: user('Hello'), max_tokens: 12, seed: 1 }));
@@ -102,10 +131,10 @@ describe('embedded backend (real llama.cpp)', () => {
     const plain = await readJson(await send(backend, call('completions', { model: 'endless', prompt: 'Once upon', max_tokens: 8, seed: 2 }), never));
     assert.equal(plain.object, 'text_completion');
     assert.equal(typeof at(plain, 'choices', 0, 'text'), 'string');
-    assert.deepEqual(plain.usage, { prompt_tokens: 9, completion_tokens: 8, total_tokens: 17 });
+    assert.deepEqual(plain.usage, { prompt_tokens: 9, completion_tokens: 8, total_tokens: 17, prompt_tokens_details: { cached_tokens: 0 } });
     const fim = await readJson(await send(backend, call('completions', { model: 'endless', prompt: 'def f(', suffix: 'return x', max_tokens: 8, seed: 2 }), never));
     // 6 + 8 bytes of text and the three FIM tokens.
-    assert.deepEqual(fim.usage, { prompt_tokens: 17, completion_tokens: 8, total_tokens: 25 });
+    assert.deepEqual(fim.usage, { prompt_tokens: 17, completion_tokens: 8, total_tokens: 25, prompt_tokens_details: { cached_tokens: 0 } });
   });
 
   it('embeds strings, with usage', async () => {
@@ -210,7 +239,10 @@ describe('embedded backend (real llama.cpp)', () => {
     await idle(backend);
     // Several complete requests at once finish with exact usage each.
     const bodies = await Promise.all([1, 2, 3].map((seed) => chat({ model: 'endless', messages: user('Hello'), max_tokens: 10, seed }).then(readJson)));
-    for (const b of bodies) assert.deepEqual(b.usage, { prompt_tokens: 25, completion_tokens: 10, total_tokens: 35 });
+    for (const b of bodies) {
+      assert.equal(at(b, 'usage', 'prompt_tokens'), 25);
+      assert.equal(at(b, 'usage', 'completion_tokens'), 10);
+    }
   });
 
   it('frees the sequence at once when the client aborts mid-stream', async () => {
