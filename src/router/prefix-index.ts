@@ -27,14 +27,14 @@ export class PrefixIndex {
   }
 
   /** For each slot in `slots`, how many leading blocks of `hashes` it holds (written to out[slot]). */
-  matchLeading(hashes: ArrayLike<number>, slots: readonly number[], out: Int32Array | number[]): void {
+  matchLeading(hashes: ArrayLike<number>, count: number, slots: readonly number[], out: Int32Array | number[]): void {
     for (const s of slots) out[s] = 0;
-    if (hashes.length === 0 || slots.length === 0) return;
+    if (count === 0 || slots.length === 0) return;
     const words = Math.ceil(this.lru.length / 32);
     const active = new Array<number>(words).fill(0);
     for (const s of slots) active[s >>> 5] = (active[s >>> 5] as number) | (1 << (s & 31));
     let remaining = slots.length;
-    for (let i = 0; i < hashes.length && remaining > 0; i++) {
+    for (let i = 0; i < count && remaining > 0; i++) {
       const mask = this.owners.get(hashes[i] as number);
       for (let w = 0; w < words; w++) {
         const a = active[w] as number;
@@ -55,7 +55,7 @@ export class PrefixIndex {
         let a = active[w] as number;
         while (a !== 0) {
           const bit = a & -a;
-          out[(w << 5) + (31 - Math.clz32(bit))] = hashes.length;
+          out[(w << 5) + (31 - Math.clz32(bit))] = count;
           a ^= bit;
         }
       }
@@ -63,13 +63,13 @@ export class PrefixIndex {
   }
 
   /** Records that `slot` was sent these blocks (the engine will hold them in its prefix cache). */
-  add(slot: number, hashes: ArrayLike<number>): void {
+  add(slot: number, hashes: ArrayLike<number>, count = hashes.length): void {
     const lru = this.lru[slot];
     const ring = this.rings[slot];
     if (!lru || !ring) return;
     const word = slot >>> 5;
     const bit = 1 << (slot & 31);
-    for (let i = 0; i < hashes.length; i++) {
+    for (let i = 0; i < count; i++) {
       const h = hashes[i] as number;
       if (lru.has(h)) {
         lru.set(h, 1);
