@@ -27,16 +27,22 @@ export function sizerFrom(c: PromptCalibration): PromptSizer {
 /** Null when the server reports no usage or an implausible tokenizer (the caller warns). */
 export async function calibrate(send: (req: OutgoingRequest) => Promise<RequestOutcome>, endpoint: 'chat' | 'completions'): Promise<PromptCalibration | null> {
   const rng = seededRng(7);
-  const probes: { words: number; promptTokens: number }[] = [];
-  for (const words of [16, 512]) {
+  const probe = async (words: number): Promise<{ words: number; promptTokens: number } | null> => {
     const text = randomText(rng, words);
     const req: OutgoingRequest = endpoint === 'chat' ? { messages: [{ role: 'user', content: text }], maxTokens: 1 } : { prompt: text, maxTokens: 1 };
     const out = await send(req);
-    if (!out.ok || out.promptTokens === undefined) return null;
-    probes.push({ words, promptTokens: out.promptTokens });
+    return out.ok && out.promptTokens !== undefined ? { words, promptTokens: out.promptTokens } : null;
+  };
+  const a = await probe(16);
+  if (!a) return null;
+  // A small context (or a tokenizer with many tokens per word) may refuse the long probe: try shorter.
+  let b: { words: number; promptTokens: number } | null = null;
+  for (const words of [512, 128, 48]) {
+    b = await probe(words);
+    if (b) break;
   }
-  const [a, b] = probes;
-  if (!a || !b) return null;
+  if (!b) return null;
+  const probes = [a, b];
   const slope = (b.promptTokens - a.promptTokens) / (b.words - a.words);
   if (!(slope > 0.25 && slope < 8)) return null;
   return { slope, intercept: a.promptTokens - slope * a.words, probes };

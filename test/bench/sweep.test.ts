@@ -30,7 +30,7 @@ function settings(over: Partial<BenchSettings> = {}): BenchSettings {
 }
 
 test('the grid has the requested shape, warm-up is marked and excluded, server token counts are reported', async () => {
-  const srv = await startFakeServer({ ttftMs: 2, itlMs: 1 });
+  const srv = await startFakeServer({ ttftMs: 5, itlMs: 1 });
   try {
     const run = await runBench({ url: srv.url, endpoint: 'chat', settings: settings() });
     assert.equal(run.cells.length, 6);
@@ -53,9 +53,10 @@ test('the grid has the requested shape, warm-up is marked and excluded, server t
       assert.equal(s.completionTokens?.mean, 8);
       // Calibration makes the server-counted prompt size hit the target.
       assert.ok(Math.abs((s.promptTokens?.mean ?? 0) - (c.key.promptTokens ?? 0)) <= 1, `prompt ${s.promptTokens?.mean} vs ${c.key.promptTokens}`);
-      assert.ok(s.ttftMs && s.ttftMs.mean >= 2, 'ttft includes the server delay');
+      // Node timers may fire up to a millisecond early against a cached loop clock.
+      assert.ok(s.ttftMs && s.ttftMs.mean >= 4, 'ttft includes the server delay');
       assert.ok(s.itlMs && s.itlMs.n === 8 * 7, 'seven gaps per eight-token answer');
-      assert.ok(s.tpotMs && s.tpotMs.mean >= 0.9);
+      assert.ok(s.tpotMs && s.tpotMs.mean >= 0.5);
       assert.ok(s.e2eMs.p99 >= s.e2eMs.median && s.e2eMs.median >= s.e2eMs.min);
       assert.ok(s.requestThroughput > 0 && s.outputTokenThroughput > s.requestThroughput);
     }
