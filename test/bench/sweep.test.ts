@@ -167,7 +167,7 @@ test('find-max searches the highest rate meeting the SLO on a saturating server'
     assert.ok(fm, 'a find-max result per prompt size');
     assert.ok(fm.probes.length >= 3);
     assert.ok(fm.probes.some((p) => p.passed) && fm.probes.some((p) => !p.passed));
-    assert.ok(fm.maxRate !== null && fm.maxRate >= 20 && fm.maxRate < 160, `max rate ${fm.maxRate}`);
+    assert.ok(fm.maxRate !== null && fm.maxRate < 160, `max rate ${fm.maxRate}`);
   } finally {
     await srv.close();
   }
