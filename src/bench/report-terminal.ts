@@ -10,7 +10,16 @@ export function gridText(run: BenchRun, metric: Metric = 'e2e', stat: StatName =
   const corner = g.loadAxis === 'rate' ? 'rate \\ prompt' : 'conc \\ prompt';
   const header = [corner, ...g.prompts.map(promptLabel)];
   const rows = g.loads.map((l) => [loadLabel(g.loadAxis, l), ...g.prompts.map((p) => formatMs(cellValue(g.at(l, p), metric, stat)))]);
-  return `${metricTitles[metric]}, ${stat} (rows: ${g.loadAxis === 'rate' ? 'requests/s' : 'concurrent requests'}, columns: prompt tokens)\n${textTable(header, rows)}`;
+  // The columns are targets; the row below says what the server counted (usage), averaged over the column.
+  const counted = g.prompts.map((p) => {
+    const means = g.loads.flatMap((l) => {
+      const m = g.at(l, p)?.summary?.promptTokens?.mean;
+      return m === undefined ? [] : [m];
+    });
+    return means.length > 0 ? (means.reduce((a, b) => a + b, 0) / means.length).toFixed(0) : '-';
+  });
+  const table = textTable(header, [...rows, ['srv prompt', ...counted]]);
+  return `${metricTitles[metric]}, ${stat} (rows: ${g.loadAxis === 'rate' ? 'requests/s' : 'concurrent requests'}, columns: prompt tokens; last row: prompt tokens the server counted)\n${table}`;
 }
 
 const num = (v: number | undefined, digits = 1): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
