@@ -1,5 +1,6 @@
 // A push-to-pull bridge: generation callbacks push SSE chunks, the HTTP layer pulls them.
 // When the consumer stops early (return()) the producer is cancelled at once.
+// Whatever is queued when the consumer asks is handed over in one piece.
 
 export class ByteChannel implements AsyncIterable<Uint8Array> {
   private readonly items: Uint8Array[] = [];
@@ -29,6 +30,12 @@ export class ByteChannel implements AsyncIterable<Uint8Array> {
     return {
       next: async (): Promise<IteratorResult<Uint8Array>> => {
         for (;;) {
+          // Everything already queued goes out as one chunk: a slow reader then makes fewer writes.
+          if (this.items.length > 1) {
+            const all = Buffer.concat(this.items);
+            this.items.length = 0;
+            return { value: all, done: false };
+          }
           const item = this.items.shift();
           if (item) return { value: item, done: false };
           if (this.ended) return { value: undefined, done: true };
