@@ -2,12 +2,13 @@
 // against a fast fake server. A cell close to it measures the load generator, not the endpoint.
 import type { BenchCell } from './run-types.js';
 
-// Measured 2026-11-21, Node 20, 2 CPU cores shared with other jobs: non-streamed runs gave 12k–22k req/s
-// (the figure below is a typical one); streamed events read one per network read stayed at one per
-// read up to ~59k chunks/s and coalesced beyond (~800k chunks/s when whole streams arrive at once).
+// Measured 2026-11-21, Node 20, 2 CPU cores shared with other jobs: non-streamed runs gave 12k–20k req/s
+// (the figure below is a typical one); streamed events arriving one per network read (one event per
+// stream per 1 ms step) were still read one at a time at ~115k chunks/s with the client at ~80% of a
+// core, and coalesced beyond (1.6 per read at ~170k); whole streams in one write: ~0.9M chunks/s.
 export const loadgenCeiling = {
   requestsPerSecond: 15_000,
-  chunksPerSecond: 59_000,
+  chunksPerSecond: 115_000,
   measured: '2026-11-21, node 20, 2 shared cores (npm run bench:loadgen)',
 };
 
