@@ -6,7 +6,7 @@ import { gridOf, formatMs, loadLabel, metrics, metricStat, metricTitles, promptL
 import { statNames } from './stats.js';
 import { embedJson, htmlPage } from './html-page.js';
 import { escapeXml, lineChart } from './svg-chart.js';
-import { runHeader, summaryText } from './report-terminal.js';
+import { findMaxText, runHeader, summaryText } from './report-terminal.js';
 
 /** Grid cells as plain data for the page script: every metric × statistic, or the n/a reason. */
 export function gridData(run: BenchRun): { loadAxis: string; loads: number[]; prompts: (number | null)[]; cells: Record<string, Record<string, number | string | null>> } {
@@ -87,6 +87,7 @@ ${lineChart({ title: `Output throughput vs ${xLabel}`, xLabel, yLabel: 'tokens/s
 <div class="charts">${distributionCharts('ITL', charts.itlCdf, 'share of token gaps ≤ x')}</div>
 <h2>Cells</h2>
 <pre>${escapeXml(summaryText(run))}</pre>
+${run.findMax ? `<h2>Highest rate meeting the SLO</h2>\n<pre>${escapeXml(findMaxText(run))}</pre>` : ''}
 ${embedJson('grid-data', grid)}
 ${embedJson('bench-data', { settings: run.settings, target: { url: run.target.url, model: run.target.model }, date: run.date, charts })}
 `;
