@@ -188,6 +188,12 @@ describe('embedded backend (real llama.cpp)', () => {
     const long = await chat({ messages: user('x'.repeat(3000)), max_tokens: 4 });
     assert.equal(long.status, 400);
     assert.equal(at(await readJson(long), 'error', 'code'), 'context_length_exceeded');
+    const longEmbedding = await send(backend, call('embeddings', { model: 'relais-demo', input: 'y'.repeat(3000) }));
+    assert.equal(longEmbedding.status, 400);
+    assert.equal(at(await readJson(longEmbedding), 'error', 'code'), 'context_length_exceeded');
+    const echo = await send(backend, call('completions', { model: 'relais-demo', prompt: 'a', suffix: 'b', max_tokens: 2, echo: true }));
+    assert.equal(echo.status, 400);
+    assert.equal(at(await readJson(echo), 'error', 'param'), 'echo');
   });
 
   it('throws refusals as BackendError for the gateway: status, OpenAI body, retryable only when another try may work', async () => {
@@ -243,6 +249,25 @@ describe('embedded backend (real llama.cpp)', () => {
       assert.equal(at(b, 'usage', 'prompt_tokens'), 25);
       assert.equal(at(b, 'usage', 'completion_tokens'), 10);
     }
+  });
+
+  it('drops a queued request whose client goes away, without leaking its place', async () => {
+    const runners = [0, 1].map(() => new AbortController());
+    const running = runners.map((c, i) => send(backend, call('chat', { model: 'endless', messages: user(`r${i}`), max_tokens: 1800, stream: true }), c.signal));
+    await Promise.all(running);
+    const queued = new AbortController();
+    const waiting = send(backend, call('chat', { model: 'endless', messages: user('q'), max_tokens: 4 }), queued.signal);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(backend.loaded().find((m) => m.name === 'endless')?.waiting, 1);
+    queued.abort();
+    await assert.rejects(waiting, (e: unknown) => e instanceof BackendError && e.failure === 'aborted');
+    assert.equal(backend.loaded().find((m) => m.name === 'endless')?.waiting, 0);
+    for (const c of runners) c.abort();
+    await idle(backend);
+    // Both places are usable again.
+    const after = await Promise.all([1, 2].map((seed) => chat({ model: 'endless', messages: user('again'), max_tokens: 3, seed })));
+    for (const r of after) assert.equal(r.status, 200);
+    await Promise.all(after.map(readText));
   });
 
   it('frees the sequence at once when the client aborts mid-stream', async () => {
