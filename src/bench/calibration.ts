@@ -25,7 +25,7 @@ export function sizerFrom(c: PromptCalibration): PromptSizer {
 }
 
 /** Null when the server reports no usage or an implausible tokenizer (the caller warns). */
-export async function calibrate(send: (req: OutgoingRequest) => Promise<RequestOutcome>, endpoint: 'chat' | 'completions'): Promise<PromptCalibration | null> {
+export async function calibrate(send: (req: OutgoingRequest) => Promise<RequestOutcome>, endpoint: 'chat' | 'completions', largestTarget = 512): Promise<PromptCalibration | null> {
   const rng = seededRng(7);
   const probe = async (words: number): Promise<{ words: number; promptTokens: number } | null> => {
     const text = randomText(rng, words);
@@ -35,9 +35,10 @@ export async function calibrate(send: (req: OutgoingRequest) => Promise<RequestO
   };
   const a = await probe(16);
   if (!a) return null;
-  // A small context (or a tokenizer with many tokens per word) may refuse the long probe: try shorter.
+  // The long probe spans the largest target, so sizes are interpolated rather than extrapolated; a small
+  // context (or a tokenizer with many tokens per word) may refuse it: then try shorter ones.
   let b: { words: number; promptTokens: number } | null = null;
-  for (const words of [512, 128, 48]) {
+  for (const words of [...new Set([Math.max(512, largestTarget), 512, 128, 48])]) {
     b = await probe(words);
     if (b) break;
   }

@@ -77,7 +77,8 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
     let calibration: PromptCalibration | undefined;
     let sizer: PromptSizer = wordPerToken;
     if (s.workload.kind !== 'jsonl' && o.calibrate !== false) {
-      const c = await calibrate((req) => sendRequest(pool, req, probeOptions()), o.endpoint);
+      const largest = Math.max(0, ...s.promptTokens.map((p) => p ?? 0), s.workload.kind === 'shared-prefix' ? s.workload.prefixTokens : 0);
+      const c = await calibrate((req) => sendRequest(pool, req, probeOptions()), o.endpoint, largest);
       if (c) {
         calibration = c;
         sizer = sizerFrom(c);
