@@ -48,23 +48,34 @@ export class GenerationMeter {
   };
 
   /**
-   * `promptLength` is the prompt's token count when known: what the meter did not see of it was
-   * served from the sequence's cache. Without it the sequence must have started empty.
+   * Without `prompt` the sequence started empty and the meter alone gives the prompt size (completions).
+   * With it (chat: the rendered prompt and how much of it the sequence had cached), the prompt is known
+   * and the reply is what was sampled, or what entered the context when more did: function calls are
+   * generated under a grammar that bypasses onToken.
    */
-  finish(promptLength?: number): { usage: Usage; timings: Timings } {
+  finish(prompt?: { readonly length: number; readonly cached: number }): { usage: Usage; timings: Timings } {
     const end = performance.now();
     const first = this.firstTokenAt ?? end;
-    // The meter counts every token fed to the model (as input, or output when its logits were read):
-    // the prompt plus each generated token fed back except the last one. Removing those leaves the prompt.
-    const evaluated = evaluatedTokens(this.sequence) - this.inputBefore;
-    const promptEvaluated = Math.max(0, evaluated - Math.max(0, this.generated - 1));
-    const promptTokens = Math.max(promptLength ?? promptEvaluated, promptEvaluated);
-    const cachedTokens = promptTokens - promptEvaluated;
+    let generated = this.generated;
+    let promptTokens: number;
+    let cachedTokens: number;
+    if (prompt) {
+      generated = Math.max(generated, this.sequence.contextTokens.length - prompt.length);
+      promptTokens = prompt.length;
+      cachedTokens = prompt.cached;
+    } else {
+      // The meter counts every token fed to the model (as input, or output when its logits were read):
+      // the prompt plus each generated token fed back except the last one. Removing those leaves the prompt.
+      const evaluated = evaluatedTokens(this.sequence) - this.inputBefore;
+      promptTokens = Math.max(0, evaluated - Math.max(0, generated - 1));
+      cachedTokens = 0;
+    }
     return {
-      usage: { promptTokens, completionTokens: this.generated, cachedTokens },
-      timings: { promptN: promptEvaluated, cacheN: cachedTokens, promptMs: first - this.startedAt, predictedN: this.generated, predictedMs: end - first },
+      usage: { promptTokens, completionTokens: generated, cachedTokens },
+      timings: { promptN: promptTokens - cachedTokens, cacheN: cachedTokens, promptMs: first - this.startedAt, predictedN: generated, predictedMs: end - first },
     };
   }
+
 }
 
 /** llama.cpp's "does not fit" errors become the OpenAI context_length_exceeded 400. */

@@ -44,6 +44,8 @@ export async function runChat(m: LoadedModel, sequences: SequenceSource, input: 
   const room = m.context.contextSize - promptLength;
   if (room < 1) throw contextError(new Error(`the prompt has ${promptLength} tokens`), m.context.contextSize);
   const sequence = await sequences.take(promptTokens);
+  // LlamaChat keeps the shared prefix and evaluates the rest (at least one token, for the logits).
+  const cached = Math.min(sequence.compareContextTokens(promptTokens).firstDifferentIndex, promptLength - 1);
   const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: m.chatWrapper, autoDisposeSequence: false });
   const meter = new GenerationMeter(sequence);
   try {
@@ -61,16 +63,18 @@ export async function runChat(m: LoadedModel, sequences: SequenceSource, input: 
     const res = functions
       ? await chat.generateResponse(input.prompt.history, { ...common, functions })
       : await chat.generateResponse(input.prompt.history, { ...common, ...(grammar ? { grammar } : {}) });
-    const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c) => ({
+    const calls = res.functionCalls ?? [];
+    const toolCalls: ToolCall[] = calls.map((c) => ({
       id: `call_${randomBytes(12).toString('hex')}`,
       name: c.functionName,
       arguments: JSON.stringify(c.params ?? {}),
     }));
-    const { usage, timings } = meter.finish(promptLength);
-    return { text: res.response, finish: finishReason(res.metadata.stopReason), usage, timings, toolCalls, aborted: res.metadata.stopReason === 'abort' || input.signal.aborted };
+    const { usage, timings } = meter.finish({ length: promptLength, cached });
+    const finish = toolCalls.length > 0 ? 'tool_calls' : finishReason(res.metadata.stopReason);
+    return { text: res.response, finish, usage, timings, toolCalls, aborted: res.metadata.stopReason === 'abort' || input.signal.aborted };
   } catch (err) {
     if (input.signal.aborted) {
-      const { usage, timings } = meter.finish(promptLength);
+      const { usage, timings } = meter.finish({ length: promptLength, cached });
       return { text: '', finish: 'stop', usage, timings, toolCalls: [], aborted: true };
     }
     throw contextError(err, sequence.contextSize) ?? err;

@@ -22,6 +22,8 @@ export interface TinyModelOptions {
   endBias?: number;
   /** Jinja chat template to store (default: ChatML without tools). */
   chatTemplate?: string;
+  /** Whole-word tokens added to the vocabulary (user-defined type) with their output logit bias. */
+  extraTokens?: ReadonlyArray<{ readonly text: string; readonly bias: number }>;
 }
 
 /** ChatML, the template the generator stores in tokenizer.chat_template (no tool support). */
@@ -32,6 +34,7 @@ export const TINY_CHAT_TEMPLATE =
 const SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>', '<|fim_pad|>'] as const;
 const TOKEN_NORMAL = 1;
 const TOKEN_CONTROL = 3;
+const TOKEN_USER_DEFINED = 4;
 
 /** GPT-2's byte → printable unicode mapping, the alphabet of byte-level BPE vocabularies. */
 export function byteToUnicode(): string[] {
@@ -139,8 +142,10 @@ export function generateTinyModel(options: TinyModelOptions = {}): Buffer {
   const normal = gaussian(rng(seed));
 
   const bytes = byteToUnicode();
-  const tokens = [...bytes, ...SPECIAL_TOKENS];
-  const tokenTypes = tokens.map((_, i) => (i < 256 ? TOKEN_NORMAL : TOKEN_CONTROL));
+  const extra = options.extraTokens ?? [];
+  const tokens = [...bytes, ...SPECIAL_TOKENS, ...extra.map((t) => t.text)];
+  const nSpecialEnd = 256 + SPECIAL_TOKENS.length;
+  const tokenTypes = tokens.map((_, i) => (i < 256 ? TOKEN_NORMAL : i < nSpecialEnd ? TOKEN_CONTROL : TOKEN_USER_DEFINED));
   const nVocab = tokens.length;
   const id = (t: (typeof SPECIAL_TOKENS)[number]): number => 256 + SPECIAL_TOKENS.indexOf(t);
 
@@ -159,7 +164,8 @@ export function generateTinyModel(options: TinyModelOptions = {}): Buffer {
   const h0 = K / Math.sqrt((K * K + nEmbd - 1) / nEmbd);
   const output = random(nVocab * nEmbd, 0.1);
   for (let t = 0; t < nVocab; t++) {
-    const bias = t < 256 ? byteBias(t) : t === id('<|im_end|>') ? (options.endBias ?? END_BIAS) : -8;
+    const bias =
+      t < 256 ? byteBias(t) : t >= nSpecialEnd ? (extra[t - nSpecialEnd]?.bias ?? -8) : t === id('<|im_end|>') ? (options.endBias ?? END_BIAS) : -8;
     output[t * nEmbd] = bias / h0;
   }
 

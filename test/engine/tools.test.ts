@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { EmbeddedBackend } from '../../src/backends/embedded.js';
 import { generateTinyModel } from '../../src/engine/tiny-model.js';
 import type { JsonObject } from '../../src/protocol/json.js';
-import { at, call, send, readJson, tempModelsDir, testBackend, user } from './helpers.js';
+import { at, call, parseSse, readJson, readText, send, tempModelsDir, testBackend, user } from './helpers.js';
 
 const TOOLS_TEMPLATE =
   "{%- if tools %}{{- '<|im_start|>system\\n# Tools\\n<tools>' }}{%- for tool in tools %}{{- '\\n' }}{{- tool | tojson }}{%- endfor %}" +
@@ -28,6 +28,9 @@ describe('tools (real llama.cpp)', () => {
     let dir: string;
     ({ dir, cleanup } = await tempModelsDir());
     await writeFile(join(dir, 'toolie.gguf'), generateTinyModel({ chatTemplate: TOOLS_TEMPLATE, endBias: -8 }));
+    // A model that starts every reply with the tool-call prefix (one token with a large output bias):
+    // node-llama-cpp then generates the call under a grammar, so random weights make a valid call.
+    await writeFile(join(dir, 'caller.gguf'), generateTinyModel({ chatTemplate: TOOLS_TEMPLATE, endBias: 2, extraTokens: [{ text: '<tool_call>{"name": "', bias: 14 }] }));
     backend = testBackend(dir);
   });
   after(async () => {
@@ -59,6 +62,41 @@ describe('tools (real llama.cpp)', () => {
     // tool_choice none: the tools are left out.
     const none = await chat({ messages: user('Weather in Paris?'), tools: weather, tool_choice: 'none' });
     assert.equal(promptTokens(none), promptTokens(plain));
+  });
+
+  it('returns the calls a model makes as tool_calls, streaming or not, and takes their results back', async () => {
+    // maxLength keeps the random city name short enough to finish within max_tokens.
+    const shortCity = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 10 } }, required: ['city'] } } }];
+    const body = { model: 'caller', messages: user('Weather in Paris?'), max_tokens: 100, seed: 1, tools: shortCity };
+    const r = await chat(body);
+    assert.equal(at(r, 'choices', 0, 'finish_reason'), 'tool_calls');
+    const calls = at(r, 'choices', 0, 'message', 'tool_calls') as Array<{ id: string; type: string; function: { name: string; arguments: string } }>;
+    assert.ok(calls.length >= 1);
+    for (const c of calls) {
+      assert.match(c.id, /^call_[0-9a-f]{24}$/);
+      assert.equal(c.type, 'function');
+      assert.equal(c.function.name, 'get_weather');
+      const args = JSON.parse(c.function.arguments) as { city?: unknown };
+      assert.equal(typeof args.city, 'string');
+    }
+    const streamed = await send(backend, call('chat', { ...body, stream: true, stream_options: { include_usage: true } }));
+    const { events, done } = parseSse(await readText(streamed));
+    assert.ok(done);
+    const deltaCalls = events.flatMap((e) => (at(e, 'choices', 0, 'delta', 'tool_calls') as unknown[] | undefined) ?? []);
+    assert.deepEqual(
+      deltaCalls.map((c) => at(c, 'function', 'arguments')),
+      calls.map((c) => c.function.arguments),
+    );
+    assert.equal(at(events[events.length - 2], 'choices', 0, 'finish_reason'), 'tool_calls');
+    assert.deepEqual(at(events[events.length - 1], 'usage', 'completion_tokens'), at(r, 'usage', 'completion_tokens'));
+    const first = calls[0];
+    assert.ok(first);
+    const answered = await chat({
+      model: 'toolie',
+      messages: [...user('Weather in Paris?'), { role: 'assistant', content: null, tool_calls: [first] }, { role: 'tool', tool_call_id: first.id, content: '{"temp": 21}' }],
+      tools: weather,
+    });
+    assert.equal(at(answered, 'choices', 0, 'message', 'role'), 'assistant');
   });
 
   it('rejects a tool message that answers no earlier call', async () => {
