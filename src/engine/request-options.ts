@@ -85,7 +85,15 @@ export function toolDefinitions(body: JsonObject): ToolDefinition[] {
   });
 }
 
-/** True when the client will accept the reply without tools (tool_choice not required / forced). */
+/** 'none' drops the tools; 'auto' (the default) lets the model decide; forcing a call is not possible here. */
 export function toolChoiceNone(body: JsonObject): boolean {
-  return body.tool_choice === 'none';
+  const choice = body.tool_choice;
+  if (choice === undefined || choice === null || choice === 'auto') return false;
+  if (choice === 'none') return true;
+  throw errors.unsupported('tool_choice', "The embedded engine cannot force a tool call; use tool_choice 'auto' or 'none'.");
+}
+
+/** parallel_tool_calls: false allows one call per reply. */
+export function maxParallelToolCalls(body: JsonObject): number | undefined {
+  return body.parallel_tool_calls === false ? 1 : undefined;
 }

@@ -14,6 +14,8 @@ export interface ChatInput {
   readonly sampling: SamplingOptions;
   readonly format: ResponseFormat;
   readonly tools: readonly ToolDefinition[];
+  /** parallel_tool_calls: false → 1. */
+  readonly maxParallelCalls: number | undefined;
   readonly signal: AbortSignal;
   readonly onText: ((text: string) => void) | undefined;
 }
@@ -61,7 +63,7 @@ export async function runChat(m: LoadedModel, sequences: SequenceSource, input: 
       ...(input.onText ? { onTextChunk: input.onText } : {}),
     };
     const res = functions
-      ? await chat.generateResponse(input.prompt.history, { ...common, functions })
+      ? await chat.generateResponse(input.prompt.history, { ...common, functions, ...(input.maxParallelCalls !== undefined ? { maxParallelFunctionCalls: input.maxParallelCalls } : {}) })
       : await chat.generateResponse(input.prompt.history, { ...common, ...(grammar ? { grammar } : {}) });
     const calls = res.functionCalls ?? [];
     const toolCalls: ToolCall[] = calls.map((c) => ({

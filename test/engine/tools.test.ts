@@ -89,6 +89,9 @@ describe('tools (real llama.cpp)', () => {
     );
     assert.equal(at(events[events.length - 2], 'choices', 0, 'finish_reason'), 'tool_calls');
     assert.deepEqual(at(events[events.length - 1], 'usage', 'completion_tokens'), at(r, 'usage', 'completion_tokens'));
+    // parallel_tool_calls: false allows one call per reply.
+    const single = await chat({ ...body, parallel_tool_calls: false });
+    assert.equal((at(single, 'choices', 0, 'message', 'tool_calls') as unknown[]).length, 1);
     const first = calls[0];
     assert.ok(first);
     const answered = await chat({
@@ -97,6 +100,12 @@ describe('tools (real llama.cpp)', () => {
       tools: weather,
     });
     assert.equal(at(answered, 'choices', 0, 'message', 'role'), 'assistant');
+  });
+
+  it('cannot force a tool call, and says so', async () => {
+    const reply = await send(backend, call('chat', { model: 'toolie', messages: user('x'), tools: weather, tool_choice: 'required' }));
+    assert.equal(reply.status, 400);
+    assert.equal(at(await readJson(reply), 'error', 'param'), 'tool_choice');
   });
 
   it('rejects a tool message that answers no earlier call', async () => {
