@@ -2,7 +2,9 @@
 // llm-d's prefix-cache benchmark scaled to 8 replicas: 64 groups sharing a 2,000-token system prompt,
 // 200-token questions, 200-token answers, Poisson arrivals at rising rates.
 // Prints the table; `-- --json` prints { policies: { name: { rate, ttft_p50_s, ... } }, rates: [...] }.
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { lineChart } from '../src/bench/svg-chart.js';
 import { buildReplicaModel } from '../src/perfmodel/index.js';
 import { createPolicy } from '../src/router/policies/index.js';
 import { simulateFleet, type FleetReport } from '../src/sim/fleet-sim.js';
@@ -11,6 +13,8 @@ import { parseWorkload } from '../src/sim/workload.js';
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
+    /** Also write a chart of TTFT p90 against the offered rate (SVG). */
+    svg: { type: 'string' },
     replicas: { type: 'string', default: '8' },
     gpu: { type: 'string', default: 'rtx-4090' },
     model: { type: 'string', default: 'llama-3.1-8b' },
@@ -68,6 +72,19 @@ const rr = table['round-robin'] as Row[];
 const rrMax = [...rr].reverse().find(sustains)?.rate ?? (rates[0] as number);
 const at = (p: string, rate: number): Row => (table[p] as Row[]).find((r) => r.rate === rate) as Row;
 const sloRate = (p: string): number => Math.max(0, ...(table[p] as Row[]).filter((r) => r.ttft_p90_s <= 1 && sustains(r)).map((r) => r.rate));
+
+if (values.svg) {
+  const chart = lineChart({
+    title: 'TTFT p90 against offered load (virtual time, 8 replicas)',
+    xLabel: 'requests / s',
+    yLabel: 'TTFT p90 (s, clipped at 5)',
+    yMax: 5,
+    series: policies.map((p) => ({ name: p, points: (table[p] as Row[]).map((r): [number, number] => [r.rate, Math.min(5, r.ttft_p90_s)]) })),
+  });
+  // Standalone file: carry the styles the HTML report would otherwise provide.
+  const style = '<style>text{font-family:sans-serif}.title{font-weight:600;font-size:13px}.grid{stroke:#eee}.axis{stroke:#999}.ytick{text-anchor:end;dominant-baseline:middle;font-size:11px;fill:#555}.xtick{text-anchor:middle;font-size:11px;fill:#555}.xlabel,.ylabel{text-anchor:middle;font-size:12px;fill:#333}.legend{font-size:11px;fill:#333}</style>';
+  writeFileSync(values.svg, chart.replace(/^(<svg[^>]*>)/, `$1${style}<rect width="100%" height="100%" fill="#fff"/>`));
+}
 
 if (values.json) {
   const policiesOut = Object.fromEntries(policies.map((p) => [p, { ...at(p, rrMax), max_rate_at_ttft_p90_1s: sloRate(p) }]));
