@@ -89,7 +89,9 @@ export class ModelRegistry {
   }
 
   /** Holds a model (loading it if needed) for one request. */
-  async acquire(name: string, keepAliveMs: number | undefined): Promise<ModelLease> {
+  async acquire(name: string, requestKeepAliveMs: number | undefined): Promise<ModelLease> {
+    // Ollama: any negative keep_alive means forever (the codec passes -1).
+    const keepAliveMs = requestKeepAliveMs !== undefined && requestKeepAliveMs < 0 ? Infinity : requestKeepAliveMs;
     if (this.closed) throw errors.unavailable('the embedded engine is shutting down');
     let model = this.loaded.get(name);
     if (!model) {

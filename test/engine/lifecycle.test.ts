@@ -52,9 +52,27 @@ describe('model lifecycle (real llama.cpp)', () => {
       await readText(r0);
       await sleep(50);
       assert.deepEqual(backend.loaded(), []);
-      const r1 = await send(backend, call('chat', { model: 'relais-demo', messages: user('hi'), max_tokens: 2 }, { keepAliveMs: Infinity }), never);
+      // The Ollama codec passes -1 for a negative keep_alive: forever.
+      const r1 = await send(backend, call('chat', { model: 'relais-demo', messages: user('hi'), max_tokens: 2 }, { keepAliveMs: -1 }), never);
       await readText(r1);
+      await sleep(50);
+      assert.equal(backend.loaded()[0]?.name, 'relais-demo');
       assert.equal(backend.loaded()[0]?.expiresAt, undefined);
+      assert.equal(backend.loaded()[0]?.keepAliveMs, undefined);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('loads once for simultaneous first requests', async () => {
+    const backend = testBackend(dir, { parallel: 4 });
+    try {
+      const replies = await Promise.all([1, 2, 3, 4].map((seed) => send(backend, call('completions', { model: 'endless', prompt: 'x', max_tokens: 3, seed }), never)));
+      for (const r of replies) {
+        assert.equal(r.status, 200);
+        await readText(r);
+      }
+      assert.equal(backend.loaded().length, 1);
     } finally {
       await backend.close();
     }
