@@ -100,6 +100,7 @@ export async function relayOllamaJson(res: ServerResponse, reply: UpstreamReply,
         : { ...base, response: text, done: true, done_reason: doneReason(finishReason), ...timings(ctx, ttftMs, usage) };
   }
   const body = JSON.stringify(out);
+  ctx.capture?.push(Buffer.from(body));
   res.writeHead(200, { ...ctx.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
   return { outcome: 'completed', status: 200, usage, finishReason, ttftMs, events: 1 };
@@ -142,6 +143,7 @@ export async function relayOllamaStream(res: ServerResponse, reply: UpstreamRepl
         }
       }
       if (out) {
+        ctx.capture?.push(Buffer.from(out));
         const wait = write(res, out);
         if (wait) await wait;
       }

@@ -49,6 +49,7 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
       if (hasDone(whole)) sawDone = true;
       if (rename) out = replaceAll(out, fromModel, toModel);
       if (out.length > 0) {
+        ctx.capture?.push(out);
         const wait = write(res, out);
         if (wait) await wait;
       }
@@ -100,6 +101,7 @@ export async function relayOpenAIJson(res: ServerResponse, reply: UpstreamReply,
     const at = body.indexOf(from);
     if (at >= 0 && at < 512) body = Buffer.concat([body.subarray(0, at), Buffer.from(`"model":"${ctx.publicModel}"`), body.subarray(at + from.length)]);
   }
+  ctx.capture?.push(body);
   res.writeHead(200, { ...ctx.headers, 'content-type': 'application/json', 'content-length': body.length });
   res.end(body);
   return result;

@@ -90,6 +90,7 @@ export class Pipeline {
     let served: RouteStep | undefined;
     let result: RelayResult;
     let queueMs = 0;
+    const capture = principal.logging === 'full' && this.deps.usage.recordPrompt ? ([] as Buffer[]) : undefined;
     try {
       const waited = entry.queue.acquire(principal.keyId ?? principal.kind, principal.priority, controller.signal);
       if (typeof waited !== 'number') queueMs = await waited;
@@ -101,6 +102,7 @@ export class Pipeline {
         publicModel: ollama ? ollama.clientModel : req.model,
         upstreamModel: served.deployment.upstreamModel,
         signal: controller.signal,
+        capture,
         headers: {
           ...ticket.headers,
           'x-relais-backend': served.deployment.state.id,
@@ -124,6 +126,17 @@ export class Pipeline {
     entry.queue.dispatch();
     if (served && served.entry !== entry) served.entry.queue.dispatch();
     this.settle(req, principal, ticket, served?.deployment, result, promptEstimate, queueMs);
+    if (capture) {
+      this.deps.usage.recordPrompt?.({
+        requestId: req.id,
+        time: Date.now(),
+        keyId: principal.keyId,
+        model: req.model,
+        request: JSON.stringify(req.body),
+        response: Buffer.concat(capture).toString('utf8'),
+        retentionDays: principal.logRetentionDays ?? 30,
+      });
+    }
   }
 
   /** Tries the route in order; connect errors, timeouts and 5xx before the first byte move on. */

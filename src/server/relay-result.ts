@@ -22,4 +22,6 @@ export interface RelayContext {
   readonly headers: Record<string, string>;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
+  /** When set, every byte written to the client is also kept here (prompt logging). */
+  readonly capture?: Buffer[] | undefined;
 }

@@ -1,19 +1,8 @@
 // Usage records and prompt logs leave the hot path through a buffer written in batches; close() flushes.
 // A failed write keeps its batch and retries (the transaction rolled back, so nothing is written twice).
 import type { PromptLogRow, Store } from '../store/types.js';
-import type { UsageRecord, UsageSink } from './record.js';
+import type { UsageRecord, UsageSink, PromptLogEntry } from './record.js';
 
-export interface PromptLogEntry {
-  readonly requestId: string;
-  readonly time: number;
-  readonly keyId?: string | undefined;
-  readonly model: string;
-  /** The request body as sent by the client (JSON text). */
-  readonly request: string;
-  /** The response text (or JSON) as returned to the client. */
-  readonly response: string;
-  readonly retentionDays: number;
-}
 
 export interface UsageWriterOptions {
   /** Records per transaction (default 500). */

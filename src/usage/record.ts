@@ -31,9 +31,24 @@ export interface UsageRecord {
   readonly error?: string | undefined;
 }
 
+/** A request and its response, kept only for keys whose logging policy is 'full'. */
+export interface PromptLogEntry {
+  readonly requestId: string;
+  readonly time: number;
+  readonly keyId?: string | undefined;
+  readonly model: string;
+  /** The request body as sent by the client (JSON text). */
+  readonly request: string;
+  /** The response as returned to the client (JSON, SSE or NDJSON text). */
+  readonly response: string;
+  readonly retentionDays: number;
+}
+
 export interface UsageSink {
   /** Must not block or throw: called on the hot path. */
   record(record: UsageRecord): void;
+  /** Stores a prompt log entry (sinks without a prompt log table ignore it). */
+  recordPrompt?(entry: PromptLogEntry): void;
   /** Writes everything buffered. */
   flush(): Promise<void>;
   close(): Promise<void>;
