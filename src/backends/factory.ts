@@ -5,7 +5,9 @@ import { HttpBackend } from './http-backend.js';
 
 export async function createBackend(id: string, cfg: BackendConfig, timeouts: TimeoutsConfig): Promise<Backend> {
   if (cfg.kind === 'embedded') {
-    throw new Error(`backend ${id}: the embedded engine is not available in this build`);
+    // Loaded on demand: HTTP-only gateways never touch the engine code.
+    const { createEmbeddedBackend } = await import('./embedded.js');
+    return createEmbeddedBackend(id, cfg);
   }
   return new HttpBackend(id, cfg, timeouts);
 }

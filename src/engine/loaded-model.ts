@@ -14,6 +14,8 @@ export interface LoadOptions {
   readonly threads: number | undefined;
 }
 
+const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
+
 export class LoadedModel {
   readonly queue: SlotQueue;
   readonly loadedAt = Date.now();
@@ -46,6 +48,8 @@ export class LoadedModel {
   static async load(llama: Llama, info: ModelInfo, estimate: MemoryEstimate, options: LoadOptions, keepAliveMs: number): Promise<LoadedModel> {
     const { resolveChatWrapper } = await import('node-llama-cpp');
     const model = await llama.loadModel({ modelPath: info.path });
+    // Tiny models (the demo) spend more on thread synchronisation than on math: one thread is fastest.
+    if (options.threads === undefined && info.weightsBytes < SMALL_MODEL_BYTES) options = { ...options, threads: 1 };
     try {
       const context = await model.createContext({
         contextSize: options.context,
