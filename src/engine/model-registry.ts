@@ -7,7 +7,7 @@ import { errors, GatewayError } from '../protocol/errors.js';
 import { GgufError, readGguf } from './gguf-reader.js';
 import { llamaRuntime } from './llama-runtime.js';
 import { LoadedModel } from './loaded-model.js';
-import { availableMemory, describeEstimate, estimateMemory } from './memory-estimate.js';
+import { availableMemory, estimateMemory } from './memory-estimate.js';
 import { formatBytes, formatParameters, modelInfo } from './model-info.js';
 
 export interface RegistryOptions {
@@ -194,12 +194,6 @@ export class ModelRegistry {
   private describeNeed(name: string, needed: number, free: number): string {
     const o = this.options;
     return `not enough memory to load model '${name}': it needs an estimated ${formatBytes(needed)} for context ${o.context} × parallel ${o.parallel}, but only ${formatBytes(free)} is free. Lower 'context' or 'parallel' in the backend config, use a smaller quantization, or unload other models.`;
-  }
-
-  /** Memory estimate of a model file for the configured context and parallel count. */
-  async estimate(name: string): Promise<string> {
-    const info = modelInfo(await readGguf(join(this.options.modelsDir, `${name}.gguf`)));
-    return describeEstimate(estimateMemory(info, this.options.context, this.options.parallel));
   }
 
   async unload(name: string): Promise<boolean> {
