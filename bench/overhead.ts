@@ -73,8 +73,18 @@ async function main(): Promise<void> {
   await start('bench/support/bare-proxy.ts', [String(px), `http://127.0.0.1:${up}`], 'ready');
   const dir = mkdtempSync(join(tmpdir(), 'relais-bench-'));
   const cfg = join(dir, 'relais.yaml');
-  writeFileSync(cfg, `log_level: warn\nhealth: { interval_ms: 60000 }\nbackends:\n  up: { kind: vllm, url: http://127.0.0.1:${up} }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: bench-model } ]\n`);
-  await start('src/cli/main.ts', ['serve', '--config', cfg, '--listen', `127.0.0.1:${gw}`], 'listening');
+  writeFileSync(cfg, `log_level: warn\ndata_dir: ${join(dir, 'data')}\nhealth: { interval_ms: 60000 }\nbackends:\n  up: { kind: vllm, url: http://127.0.0.1:${up} }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: bench-model } ]\n`);
+  // The gateway as users run it: the compiled CLI (`npm run build` first; the npm script does it).
+  const gateway = spawn(process.execPath, [join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${gw}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(gateway);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    gateway.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('listening')) resolve();
+    });
+    gateway.on('exit', (code) => reject(new Error(`relais serve exited with ${code}`)));
+  });
 
   const path = '/v1/chat/completions';
   console.log(`Gateway overhead — concurrency ${concurrency}, ${seconds}s per run, ${new Date().toISOString()}\n`);

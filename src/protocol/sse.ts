@@ -9,20 +9,22 @@ const DONE = Buffer.from('data: [DONE]');
 /** Keeps the incomplete tail of a stream so that only whole events are handed on. */
 export class SseSplitter {
   private carry: Buffer | undefined;
+  /** Engines use \n or \r\n consistently; decided on the first chunk so the common case never rescans. */
+  private crlf: boolean | undefined;
 
   /** Returns the complete events in this chunk (with their trailing blank line), or undefined. */
   push(chunk: Buffer): Buffer | undefined {
-    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    // Engines may use \r\n; normalise only when present (rare) to keep the fast path copy-free.
-    const normalized = data.includes(13) ? Buffer.from(data.toString('utf8').replace(/\r\n/g, '\n')) : data;
-    const end = normalized.lastIndexOf(BOUNDARY);
+    if (this.crlf === undefined) this.crlf = chunk.includes(13);
+    const joined = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    const data = this.crlf ? Buffer.from(joined.toString('utf8').replace(/\r\n/g, '\n')) : joined;
+    const end = data.lastIndexOf(BOUNDARY);
     if (end < 0) {
-      this.carry = normalized;
+      this.carry = data;
       return undefined;
     }
     const cut = end + 2;
-    this.carry = cut < normalized.length ? normalized.subarray(cut) : undefined;
-    return normalized.subarray(0, cut);
+    this.carry = cut < data.length ? data.subarray(cut) : undefined;
+    return data.subarray(0, cut);
   }
 
   /** Whatever is left when the stream ends (an unterminated last event). */
@@ -31,6 +33,20 @@ export class SseSplitter {
     this.carry = undefined;
     return r && r.length > 0 ? r : undefined;
   }
+}
+
+/**
+ * Start of the last `n` events of a buffer of whole events (found from the end, so the cost is the
+ * length of those events, not of the buffer): the usage event and [DONE] are always among the last two.
+ */
+export function tailStart(buf: Buffer, n: number): number {
+  let at = buf.length - 2;
+  for (let i = 0; i < n; i++) {
+    const b = buf.lastIndexOf(BOUNDARY, at - 1);
+    if (b < 0) return 0;
+    at = b;
+  }
+  return at + 2;
 }
 
 /** Index just past the JSON object that follows `"usage":` at or after `from`, with the object's start. */
@@ -86,8 +102,8 @@ export function findFinishReason(buf: Buffer): string | undefined {
   return end > start ? buf.toString('utf8', start, end) : undefined;
 }
 
-export function hasDone(buf: Buffer): boolean {
-  return buf.includes(DONE);
+export function hasDone(buf: Buffer, from = 0): boolean {
+  return buf.includes(DONE, from);
 }
 
 /** True for the usage-only event engines send when asked (choices empty, usage set). */

@@ -1,5 +1,4 @@
 // HTTP wiring: routes → codecs → pipeline; health, metrics, model lists; graceful drain.
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Access } from '../access/access.js';
@@ -14,6 +13,7 @@ import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { parseJson, readBody, sendJson } from './body.js';
 import { OLLAMA_COMPAT_VERSION, ollamaShow, ollamaTags } from './ollama-info.js';
 import type { Pipeline } from './pipeline.js';
+import { requestIdFrom } from './request-id.js';
 import { asGatewayError, respondError } from './respond-error.js';
 import type { ExtraRoute, RouteContext } from './routes.js';
 
@@ -29,8 +29,6 @@ const ollamaRoutes: Record<string, OllamaRoute> = {
   '/api/embed': 'embed',
   '/api/embeddings': 'embeddings',
 };
-
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface AppDeps {
   readonly router: Router;
@@ -78,8 +76,7 @@ export class GatewayApp {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrivedAt = performance.now();
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     const url = req.url ?? '/';
     const q = url.indexOf('?');

@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { UpstreamReply } from '../backends/backend.js';
 import type { CanonicalRequest } from '../protocol/canonical.js';
-import { events, findFinishReason, findUsage, hasDone, isUsageOnlyEvent, replaceAll, SseSplitter } from '../protocol/sse.js';
+import { events, findFinishReason, findUsage, hasDone, isUsageOnlyEvent, replaceAll, SseSplitter, tailStart } from '../protocol/sse.js';
 import type { RelayContext, RelayResult } from './relay-result.js';
 import { write } from './write.js';
 
@@ -20,16 +20,23 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
   const splitter = new SseSplitter();
   const result: RelayResult = { outcome: 'completed', status: 200, events: 0 };
   let sawDone = false;
+  // The last two chunks, kept by reference: finish_reason is read from them once the stream ends.
+  let previous: Buffer | undefined;
+  let last: Buffer | undefined;
   try {
     for await (const raw of reply.body) {
       if (result.ttftMs === undefined) result.ttftMs = performance.now() - ctx.arrivedAt;
       const whole = splitter.push(Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
       if (!whole) continue;
+      previous = last;
+      last = whole;
+      result.events++;
       let out = whole;
-      // Slow path only for the (usually last) chunk that carries a usage object.
-      if (whole.includes(USAGE_KEY) && findUsage(whole)) {
-        const kept: Buffer[] = [];
-        for (const ev of events(whole)) {
+      // Usage and [DONE] come at the end of a stream: only the chunk's last two events are searched.
+      const tail = tailStart(whole, 2);
+      if (whole.includes(USAGE_KEY, tail) && findUsage(whole.subarray(tail))) {
+        const kept: Buffer[] = [whole.subarray(0, tail)];
+        for (const ev of events(whole.subarray(tail))) {
           if (isUsageOnlyEvent(ev)) {
             result.usage = findUsage(ev);
             if (req.clientWantsUsage) kept.push(ev);
@@ -37,16 +44,11 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
             const u = findUsage(ev);
             if (u) result.usage = u;
             kept.push(ev);
-            result.events++;
           }
         }
         out = Buffer.concat(kept);
-      } else {
-        result.events++;
       }
-      const fr = findFinishReason(whole);
-      if (fr) result.finishReason = fr;
-      if (hasDone(whole)) sawDone = true;
+      if (hasDone(whole, tail)) sawDone = true;
       if (rename) out = replaceAll(out, fromModel, toModel);
       if (out.length > 0) {
         ctx.capture?.push(out);
@@ -55,6 +57,7 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
       }
       if (ctx.signal.aborted) break;
     }
+    result.finishReason = (last && findFinishReason(last)) ?? (previous && findFinishReason(previous));
     const rest = splitter.rest();
     if (rest && !ctx.signal.aborted) res.write(rename ? replaceAll(rest, fromModel, toModel) : rest);
     if (ctx.signal.aborted) {
