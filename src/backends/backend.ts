@@ -37,6 +37,8 @@ export class BackendError extends Error {
     readonly status?: number,
     /** The upstream's error body (already an OpenAI error, usually) for 4xx pass-through. */
     readonly body?: string,
+    /** Headers the client should see (retry-after, x-ratelimit-*). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'BackendError';

@@ -110,7 +110,7 @@ export class HttpBackend implements Backend {
         // The error body is best effort.
       }
       cleanup();
-      throw new BackendError('status', `upstream answered ${res.statusCode}`, res.statusCode, text);
+      throw new BackendError('status', `upstream answered ${res.statusCode}`, res.statusCode, text, headers);
     }
     const body = res.body;
     const guarded = async function* (): AsyncGenerator<Uint8Array> {

@@ -10,9 +10,9 @@ export class EngineRefusal extends BackendError {
     message: string,
     body: string,
     /** Retry-After and similar headers the client should see. */
-    readonly headers: Readonly<Record<string, string>>,
+    headers: Readonly<Record<string, string>>,
   ) {
-    super('status', message, status, body);
+    super('status', message, status, body, headers);
     this.name = 'EngineRefusal';
   }
 

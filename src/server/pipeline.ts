@@ -34,29 +34,34 @@ function upstreamBody(req: CanonicalRequest, d: Deployment): JsonObject {
   return { ...req.body, model: d.upstreamModel, stream_options: streamOptions };
 }
 
+/** The engine's own error message from its body (OpenAI or plain shapes), if any. */
+function engineMessage(body: string | undefined): { message?: string; code: string | null; param: string | null } {
+  const none = { code: null, param: null };
+  if (!body) return none;
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown; code?: unknown; param?: unknown } | string; message?: unknown };
+    const e = parsed.error;
+    if (typeof e === 'string') return { ...none, message: e };
+    if (e && typeof e.message === 'string') return { message: e.message, code: typeof e.code === 'string' ? e.code : null, param: typeof e.param === 'string' ? e.param : null };
+    if (typeof parsed.message === 'string') return { ...none, message: parsed.message };
+  } catch {
+    return { ...none, message: body.slice(0, 500) };
+  }
+  return none;
+}
+
 /** The client-visible error after every deployment failed. */
 function finalError(err: BackendError | undefined, model: string): GatewayError {
   if (!err) return errors.unavailable(`No deployment of '${model}' could take the request.`, 5);
   if (err.failure === 'timeout') return errors.timeout(`The model server for '${model}' timed out: ${err.message}.`);
-  if (err.failure === 'status' && err.status !== undefined && err.status < 500) {
-    // Engine-side client errors (bad parameter, context too long) pass through with their status.
-    let message = `The model server rejected the request (${err.status}).`;
-    let code: string | null = null;
-    let param: string | null = null;
-    try {
-      const parsed = JSON.parse(err.body ?? '') as { error?: { message?: unknown; code?: unknown; param?: unknown } | string; message?: unknown };
-      const e = parsed.error;
-      if (typeof e === 'string') message = e;
-      else if (e && typeof e.message === 'string') {
-        message = e.message;
-        code = typeof e.code === 'string' ? e.code : null;
-        param = typeof e.param === 'string' ? e.param : null;
-      } else if (typeof parsed.message === 'string') message = parsed.message;
-    } catch {
-      if (err.body) message = err.body.slice(0, 500);
-    }
-    const type = err.status === 429 ? 'rate_limit_error' : err.status === 404 ? 'not_found_error' : 'invalid_request_error';
-    return new GatewayError({ status: err.status, type, message, code, param });
+  if (err.failure === 'status' && err.status !== undefined) {
+    // Engine refusals keep their status and message (bad parameter, context too long, queue full,
+    // not enough memory); an engine's internal error is a bad gateway for the client.
+    const { message, code, param } = engineMessage(err.body);
+    const status = err.status === 500 ? 502 : err.status;
+    const type = status === 429 ? 'rate_limit_error' : status === 404 ? 'not_found_error' : status < 500 ? 'invalid_request_error' : status === 503 ? 'overloaded_error' : 'upstream_error';
+    const text = status < 500 && message ? message : `The model server for '${model}' answered ${err.status}${message ? `: ${message}` : '.'}`;
+    return new GatewayError({ status, type, message: text, code, param, headers: { ...err.headers } });
   }
   return errors.badGateway(`The model server for '${model}' failed: ${err.message}.`);
 }
