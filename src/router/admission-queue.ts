@@ -12,6 +12,8 @@ export interface QueueOptions {
 
 interface Waiter {
   readonly key: string;
+  /** Is there a replica this request may use (its key's zones) with room now? */
+  readonly canStart: () => boolean;
   readonly enqueuedAt: number;
   resolve(queueMs: number): void;
   reject(err: GatewayError): void;
@@ -36,18 +38,36 @@ class FairClass {
     this.size++;
   }
 
-  /** Next waiter: the head of the next key in rotation (skipping waiters that gave up). */
+  /**
+   * Next waiter that can start: the head of the next key in rotation whose request has room
+   * (keys limited to other zones may have to wait while this one goes). Drops waiters that gave up.
+   */
   shift(): Waiter | undefined {
-    while (this.rotation.length > 0) {
-      const key = this.rotation.shift() as string;
+    for (let tried = 0; tried < this.rotation.length; ) {
+      const key = this.rotation[0] as string;
       const q = this.perKey.get(key) as Waiter[];
-      const w = q.shift();
-      if (q.length > 0) this.rotation.push(key);
-      else this.perKey.delete(key);
-      if (w) {
+      while (q.length > 0 && (q[0] as Waiter).done) {
+        q.shift();
         this.size--;
-        if (!w.done) return w;
       }
+      const head = q[0];
+      if (!head) {
+        this.rotation.shift();
+        this.perKey.delete(key);
+        continue;
+      }
+      this.rotation.push(this.rotation.shift() as string);
+      if (!head.canStart()) {
+        tried++;
+        continue;
+      }
+      q.shift();
+      this.size--;
+      if (q.length === 0) {
+        this.perKey.delete(key);
+        this.rotation.splice(this.rotation.lastIndexOf(key), 1);
+      }
+      return head;
     }
     return undefined;
   }
@@ -74,8 +94,6 @@ export class AdmissionQueue {
   constructor(
     private readonly model: string,
     private readonly options: QueueOptions,
-    /** Is there room to start one more request now? */
-    private readonly hasCapacity: () => boolean,
   ) {}
 
   get length(): number {
@@ -83,11 +101,11 @@ export class AdmissionQueue {
   }
 
   /**
-   * Resolves with the milliseconds waited once the request may start. Fast path: no waiting requests
-   * and capacity → resolves at once without allocating.
+   * Resolves with the milliseconds waited once the request may start (`canStart`: a replica its key
+   * may use has room). Fast path: nobody waiting and room → 0 at once, without allocating.
    */
-  acquire(key: string, priority: Priority, signal: AbortSignal): number | Promise<number> {
-    if (this.length === 0 && this.hasCapacity()) return 0;
+  acquire(key: string, priority: Priority, signal: AbortSignal, canStart: () => boolean): number | Promise<number> {
+    if (this.length === 0 && canStart()) return 0;
     if (this.length >= this.options.maxLength) {
       throw new GatewayError({
         status: 429,
@@ -98,7 +116,7 @@ export class AdmissionQueue {
       });
     }
     return new Promise<number>((resolve, reject) => {
-      const w: Waiter = { key, enqueuedAt: performance.now(), resolve, reject, timer: undefined, done: false };
+      const w: Waiter = { key, canStart, enqueuedAt: performance.now(), resolve, reject, timer: undefined, done: false };
       const fail = (err: GatewayError): void => {
         if (w.done) return;
         w.done = true;
@@ -115,18 +133,15 @@ export class AdmissionQueue {
     });
   }
 
-  /** Lets waiting requests start while there is capacity (call when a request ends or load drops). */
+  /** Lets waiting requests start while they have room (call when a request ends or load drops). */
   dispatch(): void {
-    while (this.length > 0 && this.hasCapacity()) {
-      const w = this.classes.interactive.shift() ?? this.classes.batch.shift();
-      if (!w) return;
-      w.done = true;
-      clearTimeout(w.timer);
-      w.resolve(performance.now() - w.enqueuedAt);
-      // The started request takes capacity only once it reaches a replica; let the event loop run it.
-      if (!this.hasCapacity()) return;
-      break;
-    }
-    if (this.length > 0 && this.hasCapacity()) queueMicrotask(() => this.dispatch());
+    if (this.length === 0) return;
+    const w = this.classes.interactive.shift() ?? this.classes.batch.shift();
+    if (!w) return;
+    w.done = true;
+    clearTimeout(w.timer);
+    w.resolve(performance.now() - w.enqueuedAt);
+    // The started request takes its slot synchronously once its continuation runs: look again after it.
+    queueMicrotask(() => this.dispatch());
   }
 }

@@ -97,7 +97,7 @@ export class Pipeline {
     let queueMs = 0;
     const capture = principal.logging === 'full' && this.deps.usage.recordPrompt ? ([] as Buffer[]) : undefined;
     try {
-      const waited = entry.queue.acquire(principal.keyId ?? principal.kind, principal.priority, controller.signal);
+      const waited = entry.queue.acquire(principal.keyId ?? principal.kind, principal.priority, controller.signal, () => entry.hasCapacity(principal));
       if (typeof waited !== 'number') queueMs = await waited;
       const attempt = await this.attempt(req, router.plan(req, principal), controller.signal);
       served = attempt.step;

@@ -7,14 +7,15 @@ import { GatewayError } from '../../src/protocol/errors.js';
 /** A model with `slots` concurrent requests; tests take and free slots by hand. */
 function model(slots: number, maxLength = 100, maxWaitMs = 5_000) {
   let used = 0;
-  const queue = new AdmissionQueue('m', { maxLength, maxWaitMs }, () => used < slots);
+  const queue = new AdmissionQueue('m', { maxLength, maxWaitMs });
+  const room = (): boolean => used < slots;
   const started: string[] = [];
   const waiting: { ac: AbortController; p: Promise<unknown> }[] = [];
   const enter = (key: string, priority: 'interactive' | 'batch' = 'interactive', signal?: AbortSignal): Promise<number> => {
     const ac = new AbortController();
     signal?.addEventListener('abort', () => ac.abort());
     const p = (async () => {
-      const w = queue.acquire(key, priority, ac.signal);
+      const w = queue.acquire(key, priority, ac.signal, room);
       const ms = typeof w === 'number' ? w : await w;
       used++;
       started.push(key);
@@ -74,12 +75,36 @@ describe('admission queue', () => {
     await m.cleanup();
   });
 
+  it('lets a request with room go past one that has none (keys limited to other zones)', async () => {
+    const queue = new AdmissionQueue('m', { maxLength: 10, maxWaitMs: 5_000 });
+    let localFree = false;
+    let cloudFree = false;
+    const order: string[] = [];
+    const ac = new AbortController();
+    const enter = async (key: string, room: () => boolean): Promise<void> => {
+      const w = queue.acquire(key, 'interactive', ac.signal, room);
+      if (typeof w !== 'number') await w;
+      order.push(key);
+    };
+    const localOnly = enter('local-only', () => localFree);
+    const anyZone = enter('any-zone', () => localFree || cloudFree);
+    await tick();
+    cloudFree = true;
+    queue.dispatch();
+    await anyZone;
+    assert.deepEqual(order, ['any-zone']);
+    localFree = true;
+    queue.dispatch();
+    await localOnly;
+    assert.deepEqual(order, ['any-zone', 'local-only']);
+  });
+
   it('answers 429 when full and 503 after the longest wait', async () => {
     const m = model(0, 2, 50);
     const p1 = m.enter('a');
     const p2 = m.enter('a');
     assert.throws(
-      () => m.queue.acquire('a', 'interactive', new AbortController().signal),
+      () => m.queue.acquire('a', 'interactive', new AbortController().signal, () => false),
       (e: unknown) => e instanceof GatewayError && e.status === 429 && e.headers['retry-after'] === '1',
     );
     await assert.rejects(p1, (e: unknown) => e instanceof GatewayError && e.status === 503);
