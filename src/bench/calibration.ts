@@ -3,7 +3,7 @@
 import type { PromptCalibration } from './run-types.js';
 import type { OutgoingRequest, RequestOutcome } from './send-request.js';
 import { randomText } from './prompt-words.js';
-import { seededRng } from './random.js';
+import { seededRng } from '../random/seeded-rng.js';
 
 export interface PromptSizer {
   /** Words for a whole prompt of this many tokens (template included). */

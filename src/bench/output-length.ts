@@ -1,6 +1,6 @@
 // Output length: fixed ('256') or drawn from a distribution ('uniform:64,512', 'normal:256,64', 'exponential:256').
 import type { OutputLength } from './run-types.js';
-import { gaussian, exponential, type Rng } from './random.js';
+import { gaussian, exponential, type Rng } from '../random/seeded-rng.js';
 
 export function parseOutputLength(spec: string): OutputLength {
   const [kind, args = ''] = spec.includes(':') ? spec.split(':', 2) : ['fixed', spec];

@@ -1,7 +1,7 @@
 // Random prompt text of a given size. Each word below is one token in the common BPE vocabularies
 // (GPT, Llama 3, Qwen, Mistral) when preceded by a space, so n words ≈ n tokens; the calibration
 // probe (calibration.ts) then corrects for the real tokenizer and the chat template.
-import type { Rng } from './random.js';
+import type { Rng } from '../random/seeded-rng.js';
 
 const words = (
   'the of and to in is was for on are with as his they be at one have this from or had by word but what some we can out ' +

@@ -6,7 +6,7 @@ import type { BenchCell, CellKey, RequestSample, Slo } from './run-types.js';
 import { sendRequest, type RequestOutcome, type SendOptions } from './send-request.js';
 import type { CellWorkload, WorkItem } from './workloads.js';
 import { summarize } from './summarize.js';
-import { exponential, type Rng } from './random.js';
+import { exponential, type Rng } from '../random/seeded-rng.js';
 
 export interface CellPlan {
   key: CellKey;

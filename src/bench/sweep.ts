@@ -13,7 +13,7 @@ import { cellWorkload } from './workloads.js';
 import { loadJsonlPrompts, type FilePrompt } from './jsonl-prompts.js';
 import { runCell, type CellPlan } from './run-cell.js';
 import { loadgenCeiling, loadgenWarnings } from './loadgen-limits.js';
-import { seededRng } from './random.js';
+import { seededRng } from '../random/seeded-rng.js';
 import { expectedProbes, searchMaxRate } from './find-max.js';
 
 export interface SweepProgress {

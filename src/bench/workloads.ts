@@ -6,7 +6,7 @@ import type { PromptSizer } from './calibration.js';
 import type { FilePrompt } from './jsonl-prompts.js';
 import { randomText } from './prompt-words.js';
 import { sampleOutputLength } from './output-length.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../random/seeded-rng.js';
 
 export interface WorkItem {
   request: OutgoingRequest;

@@ -3,6 +3,7 @@
 // Its output is meaningless; the weights are shaped only so that it babbles printable ASCII.
 import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { seededRng, type Rng } from '../random/seeded-rng.js';
 import { GGML_TYPE_F16, GGML_TYPE_F32 } from './gguf-format.js';
 import { writeGguf, type GgufWriteTensor, type GgufWriteValue } from './gguf-writer.js';
 
@@ -50,19 +51,8 @@ export function byteToUnicode(): string[] {
   return out;
 }
 
-/** mulberry32: a small, well-mixed 32-bit PRNG; the same seed always gives the same model. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(next: () => number): () => number {
+/** Box–Muller on u = next() (not 1 - next()): the same seed must keep giving the same model. */
+function normalSampler(next: Rng): () => number {
   return () => {
     const u = Math.max(next(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
@@ -139,7 +129,7 @@ export function generateTinyModel(options: TinyModelOptions = {}): Buffer {
   const nCtx = options.contextLength ?? 4096;
   const headDim = nEmbd / nHead;
   const nEmbdKv = headDim * nHeadKv;
-  const normal = gaussian(rng(seed));
+  const normal = normalSampler(seededRng(seed));
 
   const bytes = byteToUnicode();
   const extra = options.extraTokens ?? [];

@@ -4,7 +4,7 @@
 //   "normal:256:64"           normal(mean 256, sd 64), clipped at 1
 //   "lognormal:256:0.5"       log-normal with median 256 and log-sd 0.5
 //   "exp:5"                   exponential with mean 5
-import { exponential, gaussian, type Rng } from './rng.js';
+import { exponential, gaussian, type Rng } from '../random/seeded-rng.js';
 
 export interface Distribution {
   readonly text: string;

@@ -2,7 +2,7 @@
 // of users, multi-turn conversations with think times, shared-prefix groups. The same driver feeds
 // the virtual-time simulator and HTTP load against simulated replicas, so both see one workload.
 import type { Clock } from './clock.js';
-import { createRng, exponential } from './rng.js';
+import { seededRng, exponential } from '../random/seeded-rng.js';
 import type { Workload } from './workload.js';
 
 export interface WorkloadRequest {
@@ -44,8 +44,8 @@ interface Conversation {
 }
 
 export function driveWorkload(w: Workload, clock: Clock, send: SendRequest, maxModelLen: number): DriverResult {
-  const rngArrival = createRng(w.seed);
-  const rngConv = createRng(w.seed ^ 0x5bd1e995);
+  const rngArrival = seededRng(w.seed);
+  const rngConv = seededRng(w.seed ^ 0x5bd1e995);
   const state = { sent: 0, dropped: 0 };
   let planned = 0;
   let convs = 0;

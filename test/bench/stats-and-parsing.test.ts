@@ -6,7 +6,7 @@ import { SseDataLines } from '../../src/bench/sse-lines.js';
 import { parseDuration, parseSlo, parseWarmup, parseNumberList } from '../../src/bench/cli-values.js';
 import { parseOutputLength, sampleOutputLength } from '../../src/bench/output-length.js';
 import { apiLocation } from '../../src/bench/endpoint-url.js';
-import { seededRng } from '../../src/bench/random.js';
+import { seededRng } from '../../src/random/seeded-rng.js';
 import type { RequestSample } from '../../src/bench/run-types.js';
 
 test('percentiles interpolate between ranks like numpy', () => {

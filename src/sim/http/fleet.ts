@@ -4,7 +4,7 @@ import { buildReplicaModel } from '../../perfmodel/index.js';
 import type { EngineKind, ReplicaModel } from '../../perfmodel/types.js';
 import { parseDistribution } from '../distribution.js';
 import { RealClock } from '../real-clock.js';
-import { createRng } from '../rng.js';
+import { seededRng } from '../../random/seeded-rng.js';
 import { checkFaults, type FaultOptions } from './faults.js';
 import { ReplicaServer } from './replica-server.js';
 
@@ -58,7 +58,7 @@ export async function startSimFleet(o: SimFleetOptions): Promise<SimFleet> {
     for (let i = 0; i < o.replicas; i++) {
       const faults: FaultOptions = { ...pickFaults(o), ...o.replicaFaults?.[i] };
       checkFaults(faults);
-      const r = new ReplicaServer({ index: i, model, servedModelName, clock, faults, outputLen, rng: createRng((o.seed ?? 1) * 7919 + i) });
+      const r = new ReplicaServer({ index: i, model, servedModelName, clock, faults, outputLen, rng: seededRng((o.seed ?? 1) * 7919 + i) });
       replicas.push(r);
       ports.push(await r.listen(o.port ? o.port + i : 0, host));
     }

@@ -7,7 +7,7 @@ import { chainSeed } from '../../router/prefix-hash.js';
 import type { Clock } from '../clock.js';
 import type { Distribution } from '../distribution.js';
 import { Engine } from '../engine.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../random/seeded-rng.js';
 import { SeqState, Sequence, type SeqListener } from '../sequence.js';
 import type { ReplicaModel } from '../../perfmodel/types.js';
 import type { FaultOptions } from './faults.js';
