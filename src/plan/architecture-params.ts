@@ -1,18 +1,11 @@
 // Parameter counts from an architecture description (for models read from config.json or GGUF metadata).
+import type { ModelArch } from '../catalog/models.js';
 
-export interface ArchShape {
-  readonly layers: number;
-  readonly hidden: number;
-  readonly heads: number;
-  readonly kvHeads: number;
-  readonly headDim: number;
-  /** FFN width per expert. */
-  readonly ffn: number;
-  readonly vocab: number;
-  readonly experts?: number;
-  readonly expertsPerToken?: number;
-  readonly tiedEmbeddings: boolean;
-}
+/** The architecture fields the count needs, as the catalog defines them. */
+export type ArchShape = Pick<
+  ModelArch,
+  'layers' | 'hidden' | 'heads' | 'kvHeads' | 'headDim' | 'ffn' | 'vocab' | 'experts' | 'expertsPerToken' | 'tiedEmbeddings'
+>;
 
 /** Total and active parameters of a gated-MLP transformer (norms and biases are negligible and left out). */
 export function countParams(a: ArchShape): { total: number; active: number } {
