@@ -66,22 +66,24 @@ function toolCallsJson(calls: readonly ToolCall[], withIndex: boolean): JsonValu
   }));
 }
 
+/** The fields every reply and chunk starts with. */
+function replyJson(h: ReplyHead, object: string, choices: JsonValue[]): JsonObject {
+  return { id: h.id, object, created: h.created, model: h.model, choices };
+}
+
+/** A reply that closes the request: the head, then its usage and timings. */
+function settledJson(h: ReplyHead, object: string, choices: JsonValue[], usage: Usage, timings: Timings): JsonObject {
+  return { ...replyJson(h, object, choices), usage: usageJson(usage), timings: timingsJson(timings) };
+}
+
 export function chatCompletionJson(h: ReplyHead, text: string, finish: FinishReason, usage: Usage, timings: Timings, toolCalls: readonly ToolCall[]): JsonObject {
   const message: JsonObject = { role: 'assistant', content: toolCalls.length > 0 && text === '' ? null : text };
   if (toolCalls.length > 0) message.tool_calls = toolCallsJson(toolCalls, false);
-  return {
-    id: h.id,
-    object: 'chat.completion',
-    created: h.created,
-    model: h.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
-    usage: usageJson(usage),
-    timings: timingsJson(timings),
-  };
+  return settledJson(h, 'chat.completion', [{ index: 0, message, logprobs: null, finish_reason: finish }], usage, timings);
 }
 
 export function chatChunkJson(h: ReplyHead, delta: JsonObject, finish: FinishReason | null): JsonObject {
-  return { id: h.id, object: 'chat.completion.chunk', created: h.created, model: h.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
+  return replyJson(h, 'chat.completion.chunk', [{ index: 0, delta, logprobs: null, finish_reason: finish }]);
 }
 
 export function chatToolCallsDelta(calls: readonly ToolCall[]): JsonObject {
@@ -89,24 +91,16 @@ export function chatToolCallsDelta(calls: readonly ToolCall[]): JsonObject {
 }
 
 export function completionJson(h: ReplyHead, text: string, finish: FinishReason, usage: Usage, timings: Timings): JsonObject {
-  return {
-    id: h.id,
-    object: 'text_completion',
-    created: h.created,
-    model: h.model,
-    choices: [{ index: 0, text, logprobs: null, finish_reason: finish }],
-    usage: usageJson(usage),
-    timings: timingsJson(timings),
-  };
+  return settledJson(h, 'text_completion', [{ index: 0, text, logprobs: null, finish_reason: finish }], usage, timings);
 }
 
 export function completionChunkJson(h: ReplyHead, text: string, finish: FinishReason | null): JsonObject {
-  return { id: h.id, object: 'text_completion', created: h.created, model: h.model, choices: [{ index: 0, text, logprobs: null, finish_reason: finish }] };
+  return replyJson(h, 'text_completion', [{ index: 0, text, logprobs: null, finish_reason: finish }]);
 }
 
 /** The final usage-only chunk that stream_options.include_usage asks for. */
 export function usageChunkJson(h: ReplyHead, object: string, usage: Usage, timings: Timings): JsonObject {
-  return { id: h.id, object, created: h.created, model: h.model, choices: [], usage: usageJson(usage), timings: timingsJson(timings) };
+  return settledJson(h, object, [], usage, timings);
 }
 
 /**
