@@ -1,6 +1,6 @@
 // The Store over any SqlDb: the same SQL serves SQLite and PostgreSQL.
 import type { UsageRecord } from '../usage/record.js';
-import type { SqlDb, SqlStatement, SqlValue } from './sql-db.js';
+import type { SqlDb, SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import {
   auditFromRow, keyFromRow, keySettingColumns, keySettingFields, num, promptLogFromRow, teamFromRow, userFromRow,
 } from './rows.js';
@@ -47,8 +47,7 @@ export class SqlStore implements Store {
   }
 
   async getTeam(id: string): Promise<TeamRow | undefined> {
-    const [row] = await this.db.query('SELECT * FROM teams WHERE id = ?', [id]);
-    return row ? teamFromRow(row) : undefined;
+    return this.byId('teams', id, teamFromRow);
   }
 
   async listTeams(): Promise<TeamRow[]> {
@@ -59,9 +58,7 @@ export class SqlStore implements Store {
     const sets: [string, SqlValue][] = [];
     if (patch.name !== undefined) sets.push(['name', patch.name]);
     if (patch.metadata !== undefined) sets.push(['metadata', JSON.stringify(patch.metadata)]);
-    const [rows] = await this.db.tx(change(updateStatement('teams', id, sets), audit));
-    const row = rows?.[0];
-    return row ? teamFromRow(row) : undefined;
+    return this.changeRow(updateStatement('teams', id, sets), audit, teamFromRow);
   }
 
   async deleteTeam(id: string, audit: AuditRow): Promise<boolean> {
@@ -82,8 +79,7 @@ export class SqlStore implements Store {
   }
 
   async getUser(id: string): Promise<UserRow | undefined> {
-    const [row] = await this.db.query('SELECT * FROM users WHERE id = ?', [id]);
-    return row ? userFromRow(row) : undefined;
+    return this.byId('users', id, userFromRow);
   }
 
   async listUsers(): Promise<UserRow[]> {
@@ -96,9 +92,7 @@ export class SqlStore implements Store {
     if (patch.email !== undefined) sets.push(['email', patch.email]);
     if (patch.teamId !== undefined) sets.push(['team_id', patch.teamId]);
     if (patch.metadata !== undefined) sets.push(['metadata', JSON.stringify(patch.metadata)]);
-    const [rows] = await this.db.tx(change(updateStatement('users', id, sets), audit));
-    const row = rows?.[0];
-    return row ? userFromRow(row) : undefined;
+    return this.changeRow(updateStatement('users', id, sets), audit, userFromRow);
   }
 
   async deleteUser(id: string, audit: AuditRow): Promise<boolean> {
@@ -112,18 +106,16 @@ export class SqlStore implements Store {
   async createKey(key: NewKey, audit: AuditRow): Promise<KeyRow> {
     const cols = Object.keys(keySettingColumns);
     const values = Object.values(keySettingColumns).map((f) => f(key));
-    const [rows] = await this.db.tx(change({
+    const row = await this.changeRow({
       sql: `INSERT INTO api_keys (id, hash, prefix, created_at, ${cols.join(', ')}) VALUES (?, ?, ?, ?, ${cols.map(() => '?').join(', ')}) RETURNING *`,
       params: [key.id, key.hash, key.prefix, key.createdAt, ...values],
-    }, audit));
-    const row = rows?.[0];
+    }, audit, keyFromRow);
     if (!row) throw new Error('key insert returned no row');
-    return keyFromRow(row);
+    return row;
   }
 
   async getKey(id: string): Promise<KeyRow | undefined> {
-    const [row] = await this.db.query('SELECT * FROM api_keys WHERE id = ?', [id]);
-    return row ? keyFromRow(row) : undefined;
+    return this.byId('api_keys', id, keyFromRow);
   }
 
   async listKeys(): Promise<KeyRow[]> {
@@ -136,18 +128,14 @@ export class SqlStore implements Store {
       const field = keySettingFields[col] as keyof KeySettings;
       if (field in patch && patch[field] !== undefined) sets.push([col, toValue(patch)]);
     }
-    const [rows] = await this.db.tx(change(updateStatement('api_keys', id, sets), audit));
-    const row = rows?.[0];
-    return row ? keyFromRow(row) : undefined;
+    return this.changeRow(updateStatement('api_keys', id, sets), audit, keyFromRow);
   }
 
   async revokeKey(id: string, at: number, audit: AuditRow): Promise<KeyRow | undefined> {
-    const [rows] = await this.db.tx(change({
+    return this.changeRow({
       sql: 'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *',
       params: [at, id],
-    }, audit));
-    const row = rows?.[0];
-    return row ? keyFromRow(row) : undefined;
+    }, audit, keyFromRow);
   }
 
   async revision(): Promise<number> {
@@ -210,5 +198,17 @@ export class SqlStore implements Store {
 
   close(): Promise<void> {
     return this.db.close();
+  }
+
+  private async byId<T>(table: string, id: string, fromRow: (r: SqlRow) => T): Promise<T | undefined> {
+    const [row] = await this.db.query(`SELECT * FROM ${table} WHERE id = ?`, [id]);
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** An identity change whose statement returns the changed row; undefined when no row matched. */
+  private async changeRow<T>(statement: SqlStatement, audit: AuditRow, fromRow: (r: SqlRow) => T): Promise<T | undefined> {
+    const [rows] = await this.db.tx(change(statement, audit));
+    const row = rows?.[0];
+    return row ? fromRow(row) : undefined;
   }
 }
