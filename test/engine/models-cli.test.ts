@@ -3,22 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it, mock } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { run } from '../../src/cli/models.js';
 import { generateTinyModel } from '../../src/engine/tiny-model.js';
+import { captureCli, type CliOutput } from '../support/capture-cli.js';
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = mock.method(console, 'log', (...a: unknown[]) => out.push(a.join(' ')));
-  const error = mock.method(console, 'error', (...a: unknown[]) => err.push(a.join(' ')));
-  try {
-    const code = await run(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mock.restore();
-    error.mock.restore();
-  }
+function capture(argv: string[]): Promise<CliOutput> {
+  return captureCli(run, argv);
 }
 
 describe('relais models', () => {

@@ -1,24 +1,15 @@
-import { test, mock } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/plan.js';
+import { captureCli, type CliOutput } from '../support/capture-cli.js';
 import { syntheticRun } from './bench-run-fixture.js';
 
 /** Runs `relais plan` in-process, capturing what it prints. */
-async function plan(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = mock.method(console, 'log', (...a: unknown[]) => void out.push(a.join(' ')));
-  const error = mock.method(console, 'error', (...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    const code = await run(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mock.restore();
-    error.mock.restore();
-  }
+function plan(...argv: string[]): Promise<CliOutput> {
+  return captureCli(run, argv);
 }
 
 test('one configuration as JSON: fits and kv_bytes_per_token', async () => {
