@@ -4,6 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { createKey } from '../support/admin-keys.js';
 import { startFakeEngine, type FakeEngine } from '../support/fake-engine.js';
 import { startGateway, type GatewayProcess } from '../support/gateway-process.js';
 import { POSTGRES_URL, REDIS_URL, dropSchema, uniqueName } from '../store/services.js';
@@ -41,13 +42,7 @@ models:
   });
 
   it('admits exactly the key’s rpm across the three instances', async () => {
-    const created = await fetch(`${gateways[0]?.url}/admin/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'shared', rpm: 100 }),
-    });
-    assert.equal(created.status, 201);
-    const { key } = (await created.json()) as { key: string };
+    const { key } = await createKey((gateways[0] as GatewayProcess).url, MASTER, { name: 'shared', rpm: 100 });
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 
     // The other instances learn of the key within access.refresh_ms.

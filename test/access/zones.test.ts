@@ -1,6 +1,7 @@
 // A key limited to zone `local` never reaches an `eu` backend: not by choice, not as a fallback.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createKey } from '../support/admin-keys.js';
 import { startFakeEngine, type FakeEngine } from '../support/fake-engine.js';
 import { startGateway, type GatewayProcess } from '../support/gateway-process.js';
 
@@ -39,13 +40,7 @@ models:
   });
 
   async function key(zones: string[]): Promise<string> {
-    const r = await fetch(`${gw.url}/admin/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `zones-${zones.join('-')}`, zones }),
-    });
-    assert.equal(r.status, 201);
-    return ((await r.json()) as { key: string }).key;
+    return (await createKey(gw.url, MASTER, { name: `zones-${zones.join('-')}`, zones })).key;
   }
 
   const euChats = (): number => eu.hits.get('/v1/chat/completions') ?? 0;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/store/open-store.js';
+import { createKey } from '../support/admin-keys.js';
 import { startFakeEngine, type FakeEngine } from '../support/fake-engine.js';
 import { startGateway, type GatewayProcess } from '../support/gateway-process.js';
 
@@ -31,13 +32,7 @@ models:
   });
 
   async function key(logging: string): Promise<{ id: string; key: string }> {
-    const r = await fetch(`${gw.url}/admin/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `log-${logging}`, logging, log_retention_days: 7 }),
-    });
-    assert.equal(r.status, 201);
-    return (await r.json()) as { id: string; key: string };
+    return createKey(gw.url, MASTER, { name: `log-${logging}`, logging, log_retention_days: 7 });
   }
 
   it('stores the request and the response for logging: full, nothing for metadata', async () => {
