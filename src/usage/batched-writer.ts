@@ -130,24 +130,19 @@ export class UsageWriter implements UsageSink {
   }
 
   private async drain(): Promise<void> {
-    while (this.usage.length > 0) {
-      const batch = this.usage.splice(0, this.batchSize);
+    await this.drainQueue(this.usage, (batch) => this.store.insertUsage(batch), (n) => (this.counts.written += n));
+    await this.drainQueue(this.prompts, (batch) => this.store.insertPromptLogs(batch), (n) => (this.counts.promptLogsWritten += n));
+  }
+
+  /** Writes a queue batch by batch; a failed batch goes back to the front and the error to the caller. */
+  private async drainQueue<T>(queue: T[], write: (batch: T[]) => Promise<void>, written: (n: number) => void): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, this.batchSize);
       try {
-        await this.store.insertUsage(batch);
-        this.counts.written += batch.length;
+        await write(batch);
+        written(batch.length);
       } catch (err) {
-        this.usage.unshift(...batch);
-        this.counts.failedWrites++;
-        throw err;
-      }
-    }
-    while (this.prompts.length > 0) {
-      const batch = this.prompts.splice(0, this.batchSize);
-      try {
-        await this.store.insertPromptLogs(batch);
-        this.counts.promptLogsWritten += batch.length;
-      } catch (err) {
-        this.prompts.unshift(...batch);
+        queue.unshift(...batch);
         this.counts.failedWrites++;
         throw err;
       }
