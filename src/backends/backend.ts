@@ -43,10 +43,13 @@ export class BackendError extends Error {
     super(message);
     this.name = 'BackendError';
   }
-  /** Connect errors, timeouts before the first byte, 5xx and 429 may be retried elsewhere. */
+  /**
+   * Connect errors, timeouts before the first byte, 5xx and 429 may be retried elsewhere; so may
+   * 401/403/404, which say this deployment is misconfigured (credentials, model name), not the request.
+   */
   get retryable(): boolean {
     const s = this.status ?? 0;
-    return this.failure === 'connect' || this.failure === 'timeout' || (this.failure === 'status' && (s >= 500 || s === 429));
+    return this.failure === 'connect' || this.failure === 'timeout' || (this.failure === 'status' && (s >= 500 || s === 429 || s === 401 || s === 403 || s === 404));
   }
 }
 

@@ -1,7 +1,7 @@
 // The OpenAI-compatible adapter over undici: one connection pool per engine, bytes passed through.
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { HttpBackendConfig, TimeoutsConfig } from '../config/schema.js';
+import { backendZone, type HttpBackendConfig, type TimeoutsConfig } from '../config/schema.js';
 import type { Endpoint } from '../protocol/canonical.js';
 import { BackendError, type Backend, type EngineLoad, type UpstreamCall, type UpstreamReply } from './backend.js';
 import { parseEngineLoad } from './engine-metrics.js';
@@ -40,6 +40,7 @@ export class HttpBackend implements Backend {
   private readonly rootPath: string;
   private readonly authHeaders: Record<string, string>;
   private readonly totalMs: number;
+  private readonly firstByteMs: number;
 
   constructor(
     readonly id: string,
@@ -47,7 +48,7 @@ export class HttpBackend implements Backend {
     timeouts: TimeoutsConfig,
   ) {
     this.kind = cfg.kind;
-    this.zone = cfg.zone;
+    this.zone = backendZone(cfg);
     this.flavour = flavours[cfg.kind];
     const url = new URL(cfg.url);
     // A URL that already ends in /v1 (as hosted APIs are often written) is the API base itself.
@@ -56,6 +57,7 @@ export class HttpBackend implements Backend {
     this.apiBase = this.rootPath + this.flavour.apiBase;
     const t = { ...timeouts, ...cfg.timeouts };
     this.totalMs = t.total_ms;
+    this.firstByteMs = t.first_byte_ms;
     this.authHeaders = cfg.api_key ? { authorization: `Bearer ${cfg.api_key}` } : {};
     this.pool = new Pool(url.origin, {
       connections: cfg.max_connections,
@@ -92,6 +94,8 @@ export class HttpBackend implements Backend {
         },
         body: JSON.stringify(call.body),
         signal: controller.signal,
+        // A non-streamed answer's headers come when generation ends: only the total timeout applies.
+        headersTimeout: call.stream ? this.firstByteMs : this.totalMs,
       });
     } catch (err) {
       cleanup();

@@ -22,7 +22,8 @@ const httpBackend = z
     kind: z.enum(['vllm', 'sglang', 'llamacpp', 'tgi', 'ollama', 'openai']),
     url: z.string().url('expected an http(s) URL such as http://10.0.0.5:8000'),
     api_key: z.string().optional(),
-    zone: zone.default('local'),
+    /** Default: 'local' for engines, 'hosted' for hosted APIs (kind openai, or hosted: true). */
+    zone: zone.optional(),
     /** Cap on simultaneous requests sent to this backend (connection pool size). */
     max_connections: z.number().int().positive().default(256),
     /** Requests in flight at which the router treats this backend as saturated (queue or overflow). */
@@ -200,6 +201,16 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
 export type HttpBackendConfig = z.infer<typeof httpBackend>;
+
+/** A hosted API (billed per token, someone else's machines) unless said otherwise. */
+export function isHosted(cfg: HttpBackendConfig): boolean {
+  return cfg.hosted ?? cfg.kind === 'openai';
+}
+
+/** The data zone of an HTTP backend: never 'local' by default for a hosted API. */
+export function backendZone(cfg: HttpBackendConfig): string {
+  return cfg.zone ?? (isHosted(cfg) ? 'hosted' : 'local');
+}
 export type EmbeddedBackendConfig = z.infer<typeof embeddedBackend>;
 export type ModelConfig = z.infer<typeof model>;
 export type DeploymentConfig = z.infer<typeof deployment>;

@@ -81,7 +81,14 @@ function imageParts(images: JsonValue | undefined): JsonObject[] {
 /** Ollama chat messages → OpenAI messages (images → content parts, tool call arguments → JSON strings). */
 function chatMessages(messages: JsonValue[]): JsonObject[] {
   let toolCallSeq = 0;
+  // Tool results answer the calls of the assistant turn before them, in order.
+  const pendingCalls: string[] = [];
+  const pendingId = (id: string): string => {
+    pendingCalls.push(id);
+    return id;
+  };
   return messages.map((m, i) => {
+    if (isJsonObject(m) && m.role === 'assistant' && Array.isArray(m.tool_calls)) pendingCalls.length = 0;
     if (!isJsonObject(m) || typeof m.role !== 'string') {
       throw errors.invalidParam(`messages[${i}]`, `Invalid 'messages[${i}]': expected an object with a string 'role'.`);
     }
@@ -92,13 +99,13 @@ function chatMessages(messages: JsonValue[]): JsonObject[] {
       out.tool_calls = m.tool_calls.filter(isJsonObject).map((tc) => {
         const fn = isJsonObject(tc.function) ? tc.function : {};
         return {
-          id: `call_${toolCallSeq++}`,
+          id: pendingId(`call_${toolCallSeq++}`),
           type: 'function',
           function: { name: typeof fn.name === 'string' ? fn.name : '', arguments: typeof fn.arguments === 'string' ? fn.arguments : JSON.stringify(fn.arguments ?? {}) },
         };
       });
     }
-    if (m.role === 'tool') out.tool_call_id = `call_${Math.max(0, toolCallSeq - 1)}`;
+    if (m.role === 'tool') out.tool_call_id = pendingCalls.shift() ?? `call_${Math.max(0, toolCallSeq - 1)}`;
     return out;
   });
 }

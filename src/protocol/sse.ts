@@ -6,17 +6,36 @@ const USAGE_KEY = Buffer.from('"usage":');
 const FINISH_KEY = Buffer.from('"finish_reason":"');
 const DONE = Buffer.from('data: [DONE]');
 
+/** Drops each \r that precedes a \n, byte by byte (no decoding: a character split across chunks stays whole). */
+function stripCr(buf: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(buf.length);
+  let n = 0;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i] as number;
+    if (c === 13 && buf[i + 1] === 10) continue;
+    out[n++] = c;
+  }
+  return out.subarray(0, n);
+}
+
 /** Keeps the incomplete tail of a stream so that only whole events are handed on. */
 export class SseSplitter {
   private carry: Buffer | undefined;
-  /** Engines use \n or \r\n consistently; decided on the first chunk so the common case never rescans. */
+  /** Engines use \n or \r\n consistently: decided at the first line end, so the common case never rescans. */
   private crlf: boolean | undefined;
 
   /** Returns the complete events in this chunk (with their trailing blank line), or undefined. */
   push(chunk: Buffer): Buffer | undefined {
-    if (this.crlf === undefined) this.crlf = chunk.includes(13);
     const joined = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    const data = this.crlf ? Buffer.from(joined.toString('utf8').replace(/\r\n/g, '\n')) : joined;
+    if (this.crlf === undefined) {
+      const nl = joined.indexOf(10);
+      if (nl < 0) {
+        this.carry = joined;
+        return undefined;
+      }
+      this.crlf = nl > 0 && joined[nl - 1] === 13;
+    }
+    const data = this.crlf ? stripCr(joined) : joined;
     const end = data.lastIndexOf(BOUNDARY);
     if (end < 0) {
       this.carry = data;
@@ -33,6 +52,13 @@ export class SseSplitter {
     this.carry = undefined;
     return r && r.length > 0 ? r : undefined;
   }
+}
+
+/** Number of whole events in a buffer of whole events (one per blank line). */
+export function countEvents(buf: Buffer, from = 0): number {
+  let n = 0;
+  for (let at = buf.indexOf(BOUNDARY, from); at >= 0; at = buf.indexOf(BOUNDARY, at + 2)) n++;
+  return n;
 }
 
 /**
@@ -93,13 +119,15 @@ export function findUsage(buf: Buffer): UsageCounts | undefined {
   return undefined;
 }
 
-/** The last non-null finish_reason in the bytes. */
-export function findFinishReason(buf: Buffer): string | undefined {
-  const at = buf.lastIndexOf(FINISH_KEY);
-  if (at < 0) return undefined;
-  const start = at + FINISH_KEY.length;
-  const end = buf.indexOf(34, start);
-  return end > start ? buf.toString('utf8', start, end) : undefined;
+/** The last non-null finish_reason in the bytes from `from` on. */
+export function findFinishReason(buf: Buffer, from = 0): string | undefined {
+  let found: string | undefined;
+  for (let at = buf.indexOf(FINISH_KEY, from); at >= 0; at = buf.indexOf(FINISH_KEY, at + 1)) {
+    const start = at + FINISH_KEY.length;
+    const end = buf.indexOf(34, start);
+    if (end > start) found = buf.toString('utf8', start, end);
+  }
+  return found;
 }
 
 export function hasDone(buf: Buffer, from = 0): boolean {

@@ -34,6 +34,11 @@ export class CircuitBreaker {
     return !this.trialInFlight;
   }
 
+  /** The request holding the trial slot ended without a verdict (the client left): free the slot. */
+  release(): void {
+    this.trialInFlight = false;
+  }
+
   success(): void {
     this.failures = 0;
     this.trialInFlight = false;

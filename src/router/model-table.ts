@@ -1,10 +1,9 @@
 // The served models: public name → deployments (backend + upstream name), fallbacks, its scheduler and queue.
-import { zoneAllowed, type Principal } from '../access/principal.js';
 import type { ModelConfig, PriceConfig, RoutingConfig } from '../config/schema.js';
 import { AdmissionQueue } from './admission-queue.js';
 import type { BackendState, Deployment } from './backend-state.js';
 import { DeploymentCandidate } from './candidate.js';
-import { defaultSaturation, saturated, type SaturationThresholds } from './saturation.js';
+import { defaultSaturation, type SaturationThresholds } from './saturation.js';
 import { createScheduler } from './scheduler/defaults.js';
 import type { Scheduler } from './scheduler/scheduler.js';
 
@@ -19,8 +18,6 @@ export interface ModelEntry {
   readonly scheduler: Scheduler;
   readonly saturation: SaturationThresholds;
   readonly queue: AdmissionQueue;
-  /** Room for one more request from this caller: a usable replica in an allowed zone, not saturated. */
-  hasCapacity(principal: Principal): boolean;
 }
 
 export interface ModelTableOptions {
@@ -43,9 +40,8 @@ export function buildModelTable(models: readonly ModelConfig[], states: Readonly
     const saturation = { ...defaultSaturation, ...options.routing?.saturation, ...m.routing?.saturation };
     const scheduler = createScheduler(m.name, { scorers: routing.scorers, saturation });
     const queueOpts = { max_length: 1_000, max_wait_ms: 30_000, ...options.routing?.queue, ...m.routing?.queue };
-    const hasCapacity = (principal: Principal): boolean => candidates.some((c) => zoneAllowed(principal, c.zone) && c.healthy && !saturated(c, saturation));
     const queue = new AdmissionQueue(m.name, { maxLength: queueOpts.max_length, maxWaitMs: queueOpts.max_wait_ms });
-    table.set(m.name, { name: m.name, deployments, candidates, fallbacks: m.fallbacks, price: m.price, description: m.description, created, scheduler, saturation, queue, hasCapacity });
+    table.set(m.name, { name: m.name, deployments, candidates, fallbacks: m.fallbacks, price: m.price, description: m.description, created, scheduler, saturation, queue });
   }
   return table;
 }

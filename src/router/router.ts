@@ -10,6 +10,7 @@ import type { DeploymentCandidate } from './candidate.js';
 import type { ModelEntry } from './model-table.js';
 import { textBlockHashes, chainSeed } from './prefix-hash.js';
 import type { SchedulingRequest } from './scheduler/types.js';
+import { saturated } from './saturation.js';
 
 export interface RouteStep {
   readonly deployment: Deployment;
@@ -68,6 +69,29 @@ export class Router {
     }
     if (steps.length === 0) throw errors.unavailable(`No healthy deployment of '${req.model}' is available right now.`, 5);
     return steps;
+  }
+
+  /**
+   * Can a request of this caller start now? 'room': a usable replica in an allowed zone is not
+   * saturated (the model's or a fallback's); 'full': usable ones exist but all are saturated (wait in
+   * the queue); 'none': nothing usable (routing answers at once: fallback, 403 or 503).
+   */
+  capacity(entry: ModelEntry, principal: Principal): 'room' | 'full' | 'none' {
+    let usable = false;
+    const scan = (m: ModelEntry): boolean => {
+      for (const c of m.candidates) {
+        if (!zoneAllowed(principal, c.zone) || !c.healthy) continue;
+        usable = true;
+        if (!saturated(c, m.saturation)) return true;
+      }
+      return false;
+    };
+    if (scan(entry)) return 'room';
+    for (const name of entry.fallbacks) {
+      const fb = this.models.get(name);
+      if (fb && scan(fb)) return 'room';
+    }
+    return usable ? 'full' : 'none';
   }
 
   /** The step's replica took the request: stateful scorers (prefix, session) learn from it. */

@@ -71,6 +71,10 @@ export class GatewayApp {
     const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
     const clean = await Promise.race([idle, timeout]);
     this.server.closeAllConnections();
+    // Cut streams still settle and record their usage: give them a moment before the sinks close.
+    if (this.active > 0) {
+      await Promise.race([new Promise<void>((r) => this.idleWaiters.push(() => r())), new Promise<void>((r) => setTimeout(r, 2_000).unref())]);
+    }
     return clean;
   }
 
@@ -183,7 +187,12 @@ export class GatewayApp {
     }
     if (path.startsWith('/v1/models/')) {
       this.authenticate(req);
-      const id = decodeURIComponent(path.slice('/v1/models/'.length));
+      let id: string;
+      try {
+        id = decodeURIComponent(path.slice('/v1/models/'.length));
+      } catch {
+        throw errors.invalidParam('model', 'The model id in the path is not valid percent-encoding.');
+      }
       const entry = router.get(id);
       if (!entry) throw errors.unknownModel(id);
       return sendJson(res, 200, { id: entry.name, object: 'model', created: entry.created, owned_by: 'relais' });

@@ -4,7 +4,7 @@ import type { Access } from '../access/access.js';
 import { MasterKeyAccess } from '../access/master-key-access.js';
 import type { Backend } from '../backends/backend.js';
 import { createBackend } from '../backends/factory.js';
-import type { Config } from '../config/schema.js';
+import { isHosted, type Config } from '../config/schema.js';
 import { BackendState } from '../router/backend-state.js';
 import { HealthChecker } from '../router/health-checker.js';
 import { LoadScraper } from '../router/load-scraper.js';
@@ -52,7 +52,8 @@ export class Gateway {
     const states = new Map(
       backends.map((b) => {
         const cfg = config.backends[b.id];
-        const traits = { hosted: cfg?.kind !== 'embedded' ? (cfg?.hosted ?? cfg?.kind === 'openai') : false, maxConcurrency: cfg?.kind !== 'embedded' ? cfg?.max_concurrency : undefined };
+        const http = cfg && cfg.kind !== 'embedded' ? cfg : undefined;
+        const traits = { hosted: http ? isHosted(http) : false, maxConcurrency: http?.max_concurrency };
         return [b.id, new BackendState(b, config.health.failure_threshold, config.health.cooldown_ms, traits)];
       }),
     );
@@ -64,7 +65,7 @@ export class Gateway {
     });
     const access = parts.access ?? new MasterKeyAccess(config.master_key);
     const usage = parts.usage ?? new LogUsageSink(log);
-    const pipeline = new Pipeline({ config, router, access, usage, metrics });
+    const pipeline = new Pipeline({ config, router, access, usage, metrics, log });
     const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes: config.limits.max_body_bytes, extraRoutes: parts.extraRoutes ?? [] });
     const health = new HealthChecker([...states.values()], { intervalMs: config.health.interval_ms, timeoutMs: config.health.timeout_ms }, metrics, log);
     return new Gateway(config, app, router, metrics, log, backends, health, scraper, access, usage);

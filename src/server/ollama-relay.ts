@@ -144,7 +144,7 @@ export async function relayOllamaStream(res: ServerResponse, reply: UpstreamRepl
       }
       if (out) {
         ctx.capture?.push(Buffer.from(out));
-        const wait = write(res, out);
+        const wait = write(res, out, ctx.signal, ctx.stallMs);
         if (wait) await wait;
       }
       if (ctx.signal.aborted) break;

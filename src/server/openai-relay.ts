@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { UpstreamReply } from '../backends/backend.js';
 import type { CanonicalRequest } from '../protocol/canonical.js';
-import { events, findFinishReason, findUsage, hasDone, isUsageOnlyEvent, replaceAll, SseSplitter, tailStart } from '../protocol/sse.js';
+import { countEvents, events, findFinishReason, findUsage, hasDone, isUsageOnlyEvent, replaceAll, SseSplitter, tailStart } from '../protocol/sse.js';
 import type { RelayContext, RelayResult } from './relay-result.js';
 import { write } from './write.js';
 
@@ -20,46 +20,55 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
   const splitter = new SseSplitter();
   const result: RelayResult = { outcome: 'completed', status: 200, events: 0 };
   let sawDone = false;
-  // The last two chunks, kept by reference: finish_reason is read from them once the stream ends.
-  let previous: Buffer | undefined;
-  let last: Buffer | undefined;
+  /** Taps one piece of whole events: usage (dropping the chunk we asked for), finish_reason, [DONE]. */
+  const tap = (whole: Buffer): Buffer => {
+    result.events += countEvents(whole);
+    let out = whole;
+    // Usage, the finish reason and [DONE] come at the end of a stream: only the last two events are searched.
+    const tail = tailStart(whole, 2);
+    if (whole.includes(USAGE_KEY, tail) && findUsage(whole.subarray(tail))) {
+      const kept: Buffer[] = [whole.subarray(0, tail)];
+      for (const ev of events(whole.subarray(tail))) {
+        if (isUsageOnlyEvent(ev)) {
+          result.usage = findUsage(ev);
+          result.events--;
+          if (req.clientWantsUsage) kept.push(ev);
+        } else {
+          const u = findUsage(ev);
+          if (u) result.usage = u;
+          kept.push(ev);
+        }
+      }
+      out = Buffer.concat(kept);
+    }
+    const fr = findFinishReason(whole, tail);
+    if (fr) result.finishReason = fr;
+    if (hasDone(whole, tail)) {
+      sawDone = true;
+      result.events--;
+    }
+    return rename ? replaceAll(out, fromModel, toModel) : out;
+  };
   try {
     for await (const raw of reply.body) {
       if (result.ttftMs === undefined) result.ttftMs = performance.now() - ctx.arrivedAt;
       const whole = splitter.push(Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
       if (!whole) continue;
-      previous = last;
-      last = whole;
-      result.events++;
-      let out = whole;
-      // Usage and [DONE] come at the end of a stream: only the chunk's last two events are searched.
-      const tail = tailStart(whole, 2);
-      if (whole.includes(USAGE_KEY, tail) && findUsage(whole.subarray(tail))) {
-        const kept: Buffer[] = [whole.subarray(0, tail)];
-        for (const ev of events(whole.subarray(tail))) {
-          if (isUsageOnlyEvent(ev)) {
-            result.usage = findUsage(ev);
-            if (req.clientWantsUsage) kept.push(ev);
-          } else {
-            const u = findUsage(ev);
-            if (u) result.usage = u;
-            kept.push(ev);
-          }
-        }
-        out = Buffer.concat(kept);
-      }
-      if (hasDone(whole, tail)) sawDone = true;
-      if (rename) out = replaceAll(out, fromModel, toModel);
+      const out = tap(whole);
       if (out.length > 0) {
         ctx.capture?.push(out);
-        const wait = write(res, out);
+        const wait = write(res, out, ctx.signal, ctx.stallMs);
         if (wait) await wait;
       }
       if (ctx.signal.aborted) break;
     }
-    result.finishReason = (last && findFinishReason(last)) ?? (previous && findFinishReason(previous));
+    // An engine may end without the blank line after its last event: it is still tapped.
     const rest = splitter.rest();
-    if (rest && !ctx.signal.aborted) res.write(rename ? replaceAll(rest, fromModel, toModel) : rest);
+    if (rest && !ctx.signal.aborted) {
+      const out = tap(Buffer.concat([rest, Buffer.from('\n\n')]));
+      ctx.capture?.push(out);
+      res.write(out);
+    }
     if (ctx.signal.aborted) {
       result.outcome = 'client_aborted';
     } else if (!sawDone) {
@@ -99,10 +108,10 @@ export async function relayOpenAIJson(res: ServerResponse, reply: UpstreamReply,
   result.usage = findUsage(body);
   result.finishReason = findFinishReason(body);
   if (ctx.upstreamModel !== ctx.publicModel) {
-    // Only the top-level field, which engines write first; content is left alone.
+    // The top-level field, wherever the engine puts it (quotes inside content are escaped, so no match there).
     const from = Buffer.from(`"model":"${ctx.upstreamModel}"`);
     const at = body.indexOf(from);
-    if (at >= 0 && at < 512) body = Buffer.concat([body.subarray(0, at), Buffer.from(`"model":"${ctx.publicModel}"`), body.subarray(at + from.length)]);
+    if (at >= 0) body = Buffer.concat([body.subarray(0, at), Buffer.from(`"model":"${ctx.publicModel}"`), body.subarray(at + from.length)]);
   }
   ctx.capture?.push(body);
   res.writeHead(200, { ...ctx.headers, 'content-type': 'application/json', 'content-length': body.length });

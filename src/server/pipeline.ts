@@ -11,15 +11,18 @@ import type { JsonObject } from '../protocol/json.js';
 import type { OllamaShape } from '../protocol/ollama-codec.js';
 import type { Deployment } from '../router/backend-state.js';
 import type { RouteStep, Router } from '../router/router.js';
+import type { Logger } from '../telemetry/log.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { costOf } from '../usage/cost.js';
 import type { Outcome, UsageSink } from '../usage/record.js';
 import { relayOllamaJson, relayOllamaStream } from './ollama-relay.js';
 import { relayOpenAIJson, relayOpenAIStream } from './openai-relay.js';
 import type { RelayContext, RelayResult } from './relay-result.js';
+import { nextRequestId } from './request-id.js';
 import { asGatewayError, respondError } from './respond-error.js';
 
 export interface PipelineDeps {
+  readonly log?: Logger;
   readonly config: Config;
   readonly router: Router;
   readonly access: Access;
@@ -57,6 +60,10 @@ function finalError(err: BackendError | undefined, model: string): GatewayError 
   if (err.failure === 'status' && err.status !== undefined) {
     // Engine refusals keep their status and message (bad parameter, context too long, queue full,
     // not enough memory); an engine's internal error is a bad gateway for the client.
+    if (err.status === 401 || err.status === 403) {
+      // The gateway's credentials for the engine were refused: not the client's fault, nor its key.
+      return errors.badGateway(`The model server for '${model}' refused the gateway's credentials (${err.status}); check the backend's api_key.`);
+    }
     const { message, code, param } = engineMessage(err.body);
     const status = err.status === 500 ? 502 : err.status;
     const type = status === 429 ? 'rate_limit_error' : status === 404 ? 'not_found_error' : status < 500 ? 'invalid_request_error' : status === 503 ? 'overloaded_error' : 'upstream_error';
@@ -76,28 +83,35 @@ export class Pipeline {
 
     const promptEstimate = estimateTokens(req.promptChars);
     const maxTokens = req.maxTokens ?? (req.endpoint === 'embeddings' ? 0 : config.limits.default_max_tokens);
-    let ticket: Ticket;
-    try {
-      ticket = await access.admit(principal, { requestId: req.id, model: req.model, endpoint: req.endpoint, promptTokens: promptEstimate, maxTokens });
-    } catch (err) {
-      const ge = asGatewayError(err);
-      this.record(req, principal, undefined, ge.status, 'rejected', { outcome: 'rejected', status: ge.status, events: 0, error: ge.message }, 0);
-      throw ge;
-    }
-
-    // The client leaving aborts the queue wait or the upstream call at once.
+    // The client leaving aborts admission, the queue wait or the upstream call at once. Registered
+    // before admission (which may wait on Redis) and checked once, for a client already gone.
     const controller = new AbortController();
     const onClose = (): void => {
       if (!res.writableFinished) controller.abort();
     };
     res.on('close', onClose);
+    if (res.destroyed || res.socket === null || res.socket.destroyed) controller.abort();
+    let ticket: Ticket;
+    try {
+      // The limiter keys leases by request: always our own id, never the client's x-request-id.
+      ticket = await access.admit(principal, { requestId: nextRequestId(), model: req.model, endpoint: req.endpoint, promptTokens: promptEstimate, maxTokens });
+    } catch (err) {
+      res.off('close', onClose);
+      const ge = asGatewayError(err);
+      this.record(req, principal, undefined, ge.status, 'rejected', { outcome: 'rejected', status: ge.status, events: 0, error: ge.message }, 0);
+      throw ge;
+    }
 
     let served: RouteStep | undefined;
     let result: RelayResult;
     let queueMs = 0;
     const capture = principal.logging === 'full' && this.deps.usage.recordPrompt ? ([] as Buffer[]) : undefined;
     try {
-      const waited = entry.queue.acquire(principal.keyId ?? principal.kind, principal.priority, controller.signal, () => entry.hasCapacity(principal));
+      if (controller.signal.aborted) throw errors.badGateway('client went away');
+      // Wait only while every usable replica this key may use is saturated; with none usable at all,
+      // routing answers at once (fallbacks included).
+      const canStart = (): boolean => router.capacity(entry, principal) !== 'full';
+      const waited = entry.queue.acquire(principal.keyId ?? principal.kind, principal.priority, controller.signal, canStart);
       if (typeof waited !== 'number') queueMs = await waited;
       const attempt = await this.attempt(req, router.plan(req, principal), controller.signal);
       served = attempt.step;
@@ -107,6 +121,7 @@ export class Pipeline {
         publicModel: ollama ? ollama.clientModel : req.model,
         upstreamModel: served.deployment.upstreamModel,
         signal: controller.signal,
+        stallMs: Math.min(config.timeouts.first_byte_ms, config.timeouts.total_ms),
         capture,
         headers: {
           ...ticket.headers,
@@ -121,7 +136,8 @@ export class Pipeline {
     } catch (err) {
       if (served) this.finishAttempt(served, false);
       const aborted = controller.signal.aborted;
-      const ge = aborted ? errors.badGateway('client went away') : asGatewayError(err);
+      if (!aborted && !(err instanceof GatewayError)) this.deps.log?.error('request failed', { requestId: req.id, model: req.model, error: err instanceof Error ? err.message : String(err) });
+      const ge = aborted ? errors.badGateway('client went away') : err instanceof BackendError ? finalError(err, req.model) : asGatewayError(err);
       if (!aborted) respondError(res, ge, req.protocol, ticket.headers);
       result = { outcome: aborted ? 'client_aborted' : ge.status < 500 ? 'rejected' : 'upstream_error', status: aborted ? 499 : ge.status, events: 0, error: ge.message };
       if (ge.status >= 500) metrics.errors.inc([req.model, served?.deployment.state.id ?? '', String(ge.status)]);
@@ -164,7 +180,10 @@ export class Pipeline {
         d.state.inFlight--;
         this.deps.metrics.inFlight.add([d.state.id], -1);
         const be = err instanceof BackendError ? err : new BackendError('protocol', err instanceof Error ? err.message : String(err));
-        if (be.failure === 'aborted' || signal.aborted) throw be;
+        if (be.failure === 'aborted' || signal.aborted) {
+          d.state.breaker.release();
+          throw be;
+        }
         if (be.retryable && be.status !== 429) d.state.breaker.failure(performance.now());
         else d.state.breaker.success();
         last = be;

@@ -22,6 +22,8 @@ export interface RelayContext {
   readonly headers: Record<string, string>;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
+  /** Longest wait for a client that stops reading before it is cut off. */
+  readonly stallMs?: number | undefined;
   /** When set, every byte written to the client is also kept here (prompt logging). */
   readonly capture?: Buffer[] | undefined;
 }

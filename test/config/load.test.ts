@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, configFromEnv, parseConfig } from '../../src/config/load.js';
+import { backendZone } from '../../src/config/schema.js';
 import { runCli, writeConfig } from '../support/gateway-process.js';
 
 const valid = `listen: 127.0.0.1:8080
@@ -59,6 +60,17 @@ describe('config loading', () => {
     assert.equal(unknown?.line, 12);
     assert.match(unknown?.reason ?? '', /unknown backend 'gpu3'/);
     assert.match(problems(valid.replace('fallbacks: [mistral-small]', 'fallbacks: [nope]'))[0]?.reason ?? '', /unknown fallback model 'nope'/);
+  });
+
+  it('never puts a hosted API in the local zone by default', () => {
+    const cfg = parseConfig('backends:\n  api: { kind: openai, url: https://api.example.com/v1 }\n  gpu: { kind: vllm, url: http://127.0.0.1:8000 }\n  mine: { kind: openai, url: http://127.0.0.1:8001, hosted: false }\n', 'relais.yaml', {});
+    const zone = (id: string): string => {
+      const b = cfg.backends[id];
+      return b && b.kind !== 'embedded' ? backendZone(b) : '';
+    };
+    assert.equal(zone('api'), 'hosted');
+    assert.equal(zone('gpu'), 'local');
+    assert.equal(zone('mine'), 'local');
   });
 
   it('reports YAML syntax errors with their line', () => {
