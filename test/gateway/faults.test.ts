@@ -42,7 +42,7 @@ describe('failures and recovery', () => {
     doomed = await startFakeEngine();
     const dead = await deadPort();
     gw = await startGateway(`
-timeouts: { connect_ms: 1000, first_byte_ms: 400, total_ms: 20000 }
+timeouts: { connect_ms: 1000, first_byte_ms: 400, total_ms: 2500 }
 health: { interval_ms: 60000, failure_threshold: 2, cooldown_ms: 60000 }
 shutdown: { grace_ms: 10000 }
 backends:
