@@ -4,7 +4,7 @@ import type { UpstreamReply } from '../backends/backend.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../protocol/json.js';
 import type { OllamaShape } from '../protocol/ollama-codec.js';
 import { eventData, events, SseSplitter, type UsageCounts } from '../protocol/sse.js';
-import type { RelayContext, RelayResult } from './relay-result.js';
+import { streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
 import { write } from './write.js';
 
 interface ToolCallAcc {
@@ -160,13 +160,8 @@ export async function relayOllamaStream(res: ServerResponse, reply: UpstreamRepl
       res.write(JSON.stringify(final) + '\n');
     }
   } catch (err) {
-    if (ctx.signal.aborted) {
-      result.outcome = 'client_aborted';
-    } else {
-      result.outcome = 'upstream_error';
-      result.error = err instanceof Error ? err.message : String(err);
-      if (!res.destroyed) res.write(JSON.stringify({ error: `model server failed mid-stream: ${result.error}` }) + '\n');
-    }
+    const message = streamFailed(result, err, ctx, res.destroyed);
+    if (message) res.write(JSON.stringify({ error: `model server failed mid-stream: ${message}` }) + '\n');
   }
   res.end();
   return result;

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { UpstreamReply } from '../backends/backend.js';
 import type { CanonicalRequest } from '../protocol/canonical.js';
 import { countEvents, events, findFinishReason, findUsage, hasDone, isUsageOnlyEvent, replaceAll, SseSplitter, tailStart } from '../protocol/sse.js';
-import type { RelayContext, RelayResult } from './relay-result.js';
+import { streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
 import { write } from './write.js';
 
 const USAGE_KEY = Buffer.from('"usage":');
@@ -77,13 +77,8 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
       res.write(midStreamError('The model server closed the stream before it finished.'));
     }
   } catch (err) {
-    if (ctx.signal.aborted) {
-      result.outcome = 'client_aborted';
-    } else {
-      result.outcome = 'upstream_error';
-      result.error = err instanceof Error ? err.message : String(err);
-      if (!res.destroyed) res.write(midStreamError(`The model server failed mid-stream: ${result.error}`));
-    }
+    const message = streamFailed(result, err, ctx, res.destroyed);
+    if (message) res.write(midStreamError(`The model server failed mid-stream: ${message}`));
   }
   res.end();
   return result;

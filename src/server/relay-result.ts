@@ -27,3 +27,17 @@ export interface RelayContext {
   /** When set, every byte written to the client is also kept here (prompt logging). */
   readonly capture?: Buffer[] | undefined;
 }
+
+/**
+ * Records why a stream stopped early: the client left, or the engine failed. Returns the error text
+ * to send in the client's protocol, or undefined when there is nobody left to tell.
+ */
+export function streamFailed(result: RelayResult, err: unknown, ctx: RelayContext, clientGone: boolean): string | undefined {
+  if (ctx.signal.aborted) {
+    result.outcome = 'client_aborted';
+    return undefined;
+  }
+  result.outcome = 'upstream_error';
+  result.error = err instanceof Error ? err.message : String(err);
+  return clientGone ? undefined : result.error;
+}
