@@ -27,6 +27,7 @@ describe('failures and recovery', () => {
   let dying: FakeEngine;
   let truncating: FakeEngine;
   let flaky: FakeEngine;
+  let lateStart: FakeEngine;
   let doomed: FakeEngine;
   let gw: GatewayProcess;
   let client: OpenAI;
@@ -39,6 +40,7 @@ describe('failures and recovery', () => {
     dying = await startFakeEngine({ mode: 'die-mid-stream', tokenDelayMs: 5 });
     truncating = await startFakeEngine({ mode: 'truncate-stream', tokenDelayMs: 5 });
     flaky = await startFakeEngine({ mode: 'error500' });
+    lateStart = await startFakeEngine({ headerDelayMs: 1500 });
     doomed = await startFakeEngine();
     const dead = await deadPort();
     gw = await startGateway(`
@@ -54,10 +56,13 @@ backends:
   dying: { kind: vllm, url: ${dying.url} }
   trunc: { kind: vllm, url: ${truncating.url} }
   flaky: { kind: vllm, url: ${flaky.url} }
+  late:  { kind: vllm, url: ${lateStart.url} }
   doomed: { kind: vllm, url: ${doomed.url} }
 models:
   - name: retry
     deployments: [ { backend: dead, model: fake-model }, { backend: good, model: fake-model } ]
+  - name: late
+    deployments: [ { backend: late, model: fake-model } ]
   - name: retry5xx
     deployments: [ { backend: flaky, model: fake-model }, { backend: good, model: fake-model } ]
   - name: retryconnect
@@ -82,7 +87,7 @@ models:
   });
   after(async () => {
     await gw.stop('SIGKILL');
-    for (const e of [good, broken, slow, hanging, dying, truncating, flaky]) await e.close();
+    for (const e of [good, broken, slow, hanging, dying, truncating, flaky, lateStart]) await e.close();
   });
 
   it('marks dead and broken backends unhealthy at start, so ready lists them', async () => {
@@ -132,6 +137,14 @@ models:
     const third = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: chat('hangs') });
     assert.equal(third.status, 503);
     assert.equal(hanging.hits.get('/v1/chat/completions') ?? 0, hitsBefore, 'an open breaker sends nothing upstream');
+  });
+
+  it('gives up on a stream whose first byte does not come within first_byte_ms', async () => {
+    const t0 = performance.now();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: chat('late', { stream: true }) });
+    assert.equal(res.status, 504);
+    assert.equal(((await res.json()) as { error: { type: string } }).error.type, 'timeout_error');
+    assert.ok(performance.now() - t0 < 1400, 'answered before the engine would have');
   });
 
   it('stops the engine at once when the client goes away', async () => {
