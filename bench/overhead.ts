@@ -1,6 +1,7 @@
 // npm run bench:overhead — the gateway's cost on the hot path, measured against a bare undici proxy.
 // Separate processes: a fast upstream, the bare proxy, the gateway (`relais serve`) and the load generator.
-// Prints requests/s and p50/p99 at concurrency 64 (non-streaming and 100-chunk streams), then the p50
+// The gateway's public model name differs from the engine's (as in most configurations), so the relay
+// rewrites it in every answer. Prints requests/s and p50/p99 at concurrency 64 (non-streaming and 100-chunk streams), then the p50
 // latency the gateway adds at half of its maximum load.
 // Usage: npm run bench:overhead [-- --seconds 5 --concurrency 64]
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   await start('bench/support/bare-proxy.ts', [String(px), `http://127.0.0.1:${up}`], 'ready');
   const dir = mkdtempSync(join(tmpdir(), 'relais-bench-'));
   const cfg = join(dir, 'relais.yaml');
-  writeFileSync(cfg, `log_level: warn\ndata_dir: ${join(dir, 'data')}\nhealth: { interval_ms: 60000 }\nbackends:\n  up: { kind: vllm, url: http://127.0.0.1:${up} }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: bench-model } ]\n`);
+  writeFileSync(cfg, `log_level: warn\ndata_dir: ${join(dir, 'data')}\nhealth: { interval_ms: 60000 }\nbackends:\n  up: { kind: vllm, url: http://127.0.0.1:${up} }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: org/Bench-Model-8B-Instruct } ]\n`);
   // The gateway as users run it: the compiled CLI (`npm run build` first; the npm script does it).
   const gateway = spawn(process.execPath, [join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${gw}`], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(gateway);

@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { UpstreamReply } from '../backends/backend.js';
 import type { CanonicalRequest } from '../protocol/canonical.js';
-import { countEvents, events, findFinishReason, findUsage, hasDone, isUsageOnlyEvent, replaceAll, SseSplitter, tailStart } from '../protocol/sse.js';
+import { countEvents, events, findFinishReason, findUsage, hasDone, isUsageOnlyEvent, renameInEvents, SseSplitter, tailStart, type RenameHint } from '../protocol/sse.js';
 import { streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
 import { write } from './write.js';
 
@@ -20,10 +20,11 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
   const splitter = new SseSplitter();
   const result: RelayResult = { outcome: 'completed', status: 200, events: 0 };
   let sawDone = false;
+  const hint: RenameHint = { offset: -1 };
   /** Taps one piece of whole events: usage (dropping the chunk we asked for), finish_reason, [DONE]. */
   const tap = (whole: Buffer): Buffer => {
-    result.events += countEvents(whole);
     let out = whole;
+    let notContent = 0; // usage-only and [DONE] events in this piece
     // Usage, the finish reason and [DONE] come at the end of a stream: only the last two events are searched.
     const tail = tailStart(whole, 2);
     if (whole.includes(USAGE_KEY, tail) && findUsage(whole.subarray(tail))) {
@@ -31,8 +32,10 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
       for (const ev of events(whole.subarray(tail))) {
         if (isUsageOnlyEvent(ev)) {
           result.usage = findUsage(ev);
-          result.events--;
-          if (req.clientWantsUsage) kept.push(ev);
+          if (req.clientWantsUsage) {
+            kept.push(ev);
+            notContent++;
+          }
         } else {
           const u = findUsage(ev);
           if (u) result.usage = u;
@@ -43,11 +46,16 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
     }
     const fr = findFinishReason(whole, tail);
     if (fr) result.finishReason = fr;
-    if (hasDone(whole, tail)) {
-      sawDone = true;
-      result.events--;
+    if (hasDone(whole, tail)) sawDone = true;
+    // Events seen: the estimate of completion tokens when the stream ends without usage.
+    const done = sawDone && hasDone(out, tailStart(out, 1)) ? 1 : 0;
+    if (rename) {
+      const r = renameInEvents(out, fromModel, toModel, hint);
+      result.events += r.events - notContent - done;
+      return r.buf;
     }
-    return rename ? replaceAll(out, fromModel, toModel) : out;
+    result.events += countEvents(out) - notContent - done;
+    return out;
   };
   try {
     for await (const raw of reply.body) {
