@@ -71,9 +71,7 @@ export function countEvents(buf: Buffer, from = 0): number {
 }
 
 function matchesAt(buf: Buffer, needle: Buffer, at: number): boolean {
-  if (at + needle.length > buf.length) return false;
-  for (let i = 0; i < needle.length; i++) if (buf[at + i] !== needle[i]) return false;
-  return true;
+  return at + needle.length <= buf.length && buf.compare(needle, 0, needle.length, at, at + needle.length) === 0;
 }
 
 /** Where the model field sits in an engine's events: the same offset from each event's start (fixed field order). */
@@ -108,11 +106,13 @@ export function renameInEvents(buf: Buffer, from: Buffer, to: Buffer, hint: Rena
   let src = 0;
   let dst = 0;
   for (const at of hits) {
-    dst += buf.copy(out, dst, src, at);
-    dst += to.copy(out, dst);
+    out.set(buf.subarray(src, at), dst);
+    dst += at - src;
+    out.set(to, dst);
+    dst += to.length;
     src = at + from.length;
   }
-  buf.copy(out, dst, src);
+  out.set(buf.subarray(src), dst);
   return { buf: out, events };
 }
 
