@@ -46,15 +46,15 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
     }
     const fr = findFinishReason(whole, tail);
     if (fr) result.finishReason = fr;
-    if (hasDone(whole, tail)) sawDone = true;
+    const doneHere = hasDone(whole, tail) ? 1 : 0;
+    if (doneHere) sawDone = true;
     // Events seen: the estimate of completion tokens when the stream ends without usage.
-    const done = sawDone && hasDone(out, tailStart(out, 1)) ? 1 : 0;
     if (rename) {
       const r = renameInEvents(out, fromModel, toModel, hint);
-      result.events += r.events - notContent - done;
+      result.events += r.events - notContent - doneHere;
       return r.buf;
     }
-    result.events += countEvents(out) - notContent - done;
+    result.events += countEvents(out) - notContent - doneHere;
     return out;
   };
   try {
