@@ -46,6 +46,7 @@ export class KeyAccess implements Access {
   private readonly pending = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private lastWarn = 0;
+  private readonly changeListeners: (() => void)[] = [];
 
   private constructor(private readonly options: KeyAccessOptions) {
     this.now = options.now ?? Date.now;
@@ -73,9 +74,20 @@ export class KeyAccess implements Access {
     return this.options.masterKey === undefined && !this.cache.hasUsableKeys;
   }
 
-  /** Reloads keys now; admin changes call it so they apply at once on this instance. */
-  refresh(): Promise<void> {
-    return this.cache.refresh(true);
+  /** Reloads keys now; admin changes call it so they apply at once on this instance (and tell the others). */
+  async refresh(): Promise<void> {
+    await this.cache.refresh(true);
+    for (const l of this.changeListeners) l();
+  }
+
+  /** Told after each change made through this instance (cluster/change-feed publishes it). */
+  onLocalChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** Another instance changed something: reload if the store's revision moved. */
+  sync(): Promise<void> {
+    return this.cache.refresh();
   }
 
   authenticate(credentials: Credentials): Principal {

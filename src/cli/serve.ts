@@ -8,6 +8,7 @@ import { createEmbeddedBackend, embeddedServeSetup, ollamaPsJson, type EmbeddedB
 import type { ExtraRoute } from '../server/routes.js';
 import { createAccess } from '../access/create-access.js';
 import { adminRoutes } from '../server/admin/routes.js';
+import { joinCluster } from '../cluster/join.js';
 import { Gateway } from '../server/gateway.js';
 import { openStore } from '../store/open-store.js';
 import { createUsageWriter } from '../usage/batched-writer.js';
@@ -88,6 +89,8 @@ export async function run(argv: string[]): Promise<number> {
   const embedded = Object.entries(config.backends).flatMap(([id, b]) => (b.kind === 'embedded' ? [createEmbeddedBackend(id, b)] : []));
   const extraRoutes = [...adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes }), psRoute(embedded)];
   const gateway = await Gateway.create(config, { log, access, usage, extraRoutes, backends: embedded });
+  // With Redis, the instances of a deployment share key changes and routing decisions.
+  const cluster = config.redis ? joinCluster(config.redis, access, gateway.router, warn) : undefined;
   const address = await gateway.listen(host, port);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.announce(`relais listening on http://${shownHost}:${address.port}`, {
@@ -115,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
       }
       stopping = true;
       log.info('shutting down: draining in-flight requests', { signal, grace_ms: config.shutdown.grace_ms });
-      gateway.close().then(() => store.close()).then(
+      gateway.close().then(() => cluster?.close()).then(() => store.close()).then(
         () => {
           log.info('stopped');
           resolve(0);

@@ -79,6 +79,7 @@ const routing = z
         queue: z.number().nonnegative(),
         kv: z.number().nonnegative(),
         latency: z.number().nonnegative(),
+        rendezvous: z.number().nonnegative(),
         session: z.number().nonnegative(),
         cost: z.number().nonnegative(),
       })
@@ -165,6 +166,8 @@ export const configSchema = z
         fail_open: z.boolean().default(false),
         /** Prefix of every limiter key, so several gateways can share one Redis. */
         prefix: z.string().min(1).default('relais'),
+        /** Instances tell each other their routing decisions (prefix affinity across instances). */
+        share_routing: z.boolean().default(true),
       })
       .strict()
       .optional(),

@@ -19,8 +19,20 @@ export interface RouteStep {
   readonly request: SchedulingRequest;
 }
 
+/** Told of each routing decision this instance commits (shared with other instances). */
+export interface DecisionListener {
+  sent(model: string, key: string, req: SchedulingRequest): void;
+}
+
 export class Router {
+  private listener: DecisionListener | undefined;
+
   constructor(private readonly models: ReadonlyMap<string, ModelEntry>) {}
+
+  /** Shares this instance's decisions (cluster/routing-share). */
+  shareDecisions(listener: DecisionListener): void {
+    this.listener = listener;
+  }
 
   get(model: string): ModelEntry | undefined {
     return this.models.get(model);
@@ -97,6 +109,14 @@ export class Router {
   /** The step's replica took the request: stateful scorers (prefix, session) learn from it. */
   commit(step: RouteStep): void {
     step.entry.scheduler.commit(step.request, step.candidate);
+    this.listener?.sent(step.entry.name, step.candidate.key, step.request);
+  }
+
+  /** Another instance's decision: stateful scorers learn it as if this instance had made it. */
+  learn(model: string, key: string, req: SchedulingRequest): void {
+    const m = this.models.get(model);
+    const c = m?.candidates.find((d) => d.key === key);
+    if (m && c) m.scheduler.commit(req, c);
   }
 
   /** Ready when every model has at least one usable deployment. */

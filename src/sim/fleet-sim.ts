@@ -14,7 +14,11 @@ export interface FleetSimOptions {
   /** One performance model per replica (heterogeneous fleets allowed). */
   readonly replicas: readonly ReplicaModel[];
   readonly workload: Workload;
-  readonly policy: RoutingPolicy;
+  /**
+   * One policy per gateway. Several gateways take requests in turn (a round-robin balancer in front);
+   * each knows only its own requests in flight, the engines' load is the same for all.
+   */
+  readonly policy: RoutingPolicy | readonly RoutingPolicy[];
   /** Seeds the block hash chains (as the served model name does in HTTP mode). */
   readonly modelName?: string;
   readonly onProgress?: (completed: number, total: number) => void;
@@ -51,10 +55,18 @@ export interface FleetReport {
   readonly perReplica: readonly ReplicaReport[];
 }
 
-class ReplicaView implements ReplicaLoad {
-  inFlight = 0;
+class ReplicaView {
   routed = 0;
   constructor(readonly engine: Engine) {}
+}
+
+/** A replica as one gateway sees it: its own requests in flight, the engine's scraped load. */
+class GatewayView implements ReplicaLoad {
+  inFlight = 0;
+  constructor(
+    readonly key: number,
+    readonly engine: Engine,
+  ) {}
   get waiting(): number {
     return this.engine.numWaiting;
   }
@@ -67,7 +79,7 @@ class ReplicaView implements ReplicaLoad {
 }
 
 interface Pending {
-  readonly view: ReplicaView;
+  readonly seen: GatewayView;
   readonly done: () => void;
 }
 
@@ -79,6 +91,9 @@ export function simulateFleet(o: FleetSimOptions): FleetReport {
   const wall0 = performance.now();
   const clock = new VirtualClock();
   const views = o.replicas.map((m) => new ReplicaView(new Engine(m, clock)));
+  const policies: readonly RoutingPolicy[] = Array.isArray(o.policy) ? o.policy : [o.policy as RoutingPolicy];
+  const gateways = policies.map(() => views.map((v, i) => new GatewayView(i, v.engine)));
+  let turn = 0;
   const maxModelLen = Math.min(...o.replicas.map((m) => m.maxModelLen));
   const seed = chainSeed(o.modelName ?? o.replicas[0]!.spec.model);
   const bs = o.replicas[0]!.blockSize;
@@ -102,7 +117,7 @@ export function simulateFleet(o: FleetSimOptions): FleetReport {
     },
     onFinish(seq, t) {
       const p = seq.tag as Pending;
-      p.view.inFlight--;
+      p.seen.inFlight--;
       ttft.push(seq.firstToken - seq.arrival);
       e2e.push(t - seq.arrival);
       queue.push(seq.firstScheduled - seq.arrival);
@@ -151,7 +166,10 @@ export function simulateFleet(o: FleetSimOptions): FleetReport {
       const hashes = chainFor(r);
       routeReq.promptTokens = r.promptTokens;
       routeReq.prefixHashes = hashes;
-      const view = views[o.policy.pick(routeReq, views)]!;
+      const g = turn++ % policies.length;
+      const seen = gateways[g]!;
+      const i = policies[g]!.pick(routeReq, seen);
+      const view = views[i]!;
       if (clock.now() < firstArrival) firstArrival = clock.now();
       if (view.engine.rejects(r.promptTokens, r.outputTokens) !== undefined) {
         rejected++;
@@ -159,8 +177,8 @@ export function simulateFleet(o: FleetSimOptions): FleetReport {
         return;
       }
       const seq = new Sequence(r.id, r.promptTokens, r.outputTokens, hashes, listener);
-      seq.tag = { view, done } satisfies Pending;
-      view.inFlight++;
+      seq.tag = { seen: seen[i]!, done } satisfies Pending;
+      seen[i]!.inFlight++;
       view.routed++;
       view.engine.submit(seq);
     },
@@ -187,7 +205,7 @@ export function simulateFleet(o: FleetSimOptions): FleetReport {
   });
   if (o.onProgress) o.onProgress(completed, total);
   return {
-    policy: o.policy.name,
+    policy: policies.length > 1 ? `${policies[0]!.name} ×${policies.length} gateways` : policies[0]!.name,
     replicas: views.length,
     sent: driver.sent,
     completed,

@@ -10,23 +10,26 @@ import { kvScorer } from '../scorers/kv.js';
 import { latencyScorer } from '../scorers/latency.js';
 import { prefixScorer } from '../scorers/prefix.js';
 import { queueScorer } from '../scorers/queue.js';
+import { rendezvousScorer } from '../scorers/rendezvous.js';
+import type { PrefixIndex } from '../prefix-index.js';
 import { sessionScorer } from '../scorers/session.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type WeightedScorer } from './scheduler.js';
 import type { Scorer } from './types.js';
 
-export const scorerNames = ['prefix', 'queue', 'kv', 'latency', 'session', 'cost'] as const;
+export const scorerNames = ['prefix', 'queue', 'kv', 'latency', 'session', 'cost', 'rendezvous'] as const;
 export type ScorerName = (typeof scorerNames)[number];
 
 /** llm-d's weights for prefix, queue and KV; cost breaks ties toward our own hardware. */
-export const defaultWeights: Readonly<Record<ScorerName, number>> = { prefix: 3, queue: 2, kv: 2, latency: 0, session: 0, cost: 1 };
+export const defaultWeights: Readonly<Record<ScorerName, number>> = { prefix: 3, queue: 2, kv: 2, latency: 0, session: 0, cost: 1, rendezvous: 0 };
 
-const makers: Record<ScorerName, () => Scorer> = {
-  prefix: () => prefixScorer(),
+const makers: Record<ScorerName, (o: RoutingOptions) => Scorer> = {
+  prefix: (o) => prefixScorer(undefined, o.prefixIndex),
   queue: queueScorer,
   kv: kvScorer,
   latency: latencyScorer,
   session: () => sessionScorer(),
   cost: costScorer,
+  rendezvous: () => rendezvousScorer(),
 };
 
 export interface RoutingOptions {
@@ -34,12 +37,17 @@ export interface RoutingOptions {
   readonly scorers?: Partial<Record<ScorerName, number>> | undefined;
   readonly saturation?: Partial<SaturationThresholds> | undefined;
   readonly random?: () => number;
+  /** The prefix scorer's index, when several schedulers share one. */
+  readonly prefixIndex?: PrefixIndex | undefined;
+  /** Scorers added to the named ones (benchmarks). */
+  readonly extraScorers?: readonly WeightedScorer[] | undefined;
 }
 
 export function createScheduler(name: string, options: RoutingOptions = {}): Scheduler {
   const weights = options.scorers ?? defaultWeights;
   const saturation = { ...defaultSaturation, ...options.saturation };
-  const scorers = scorerNames.filter((n) => (weights[n] ?? 0) > 0).map((n) => ({ scorer: makers[n](), weight: weights[n] ?? 0 }));
+  const scorers = scorerNames.filter((n) => (weights[n] ?? 0) > 0).map((n) => ({ scorer: makers[n](options), weight: weights[n] ?? 0 }));
+  scorers.push(...(options.extraScorers ?? []));
   const filters = [healthyFilter(), zoneFilter(), contextFitsFilter(), localFirstFilter(saturation), notSaturatedFilter(saturation)];
   return new Scheduler(name, filters, scorers, options.random);
 }

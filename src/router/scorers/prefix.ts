@@ -5,8 +5,8 @@ import type { Candidate, Scorer, SchedulingRequest } from '../scheduler/types.js
 /** Leading blocks considered (llm-d: 256 blocks of 64 characters); longer prompts score on their head. */
 export const MAX_PREFIX_BLOCKS = 256;
 
-export function prefixScorer(capacityPerReplica = 16_384): Scorer & { readonly index: PrefixIndex } {
-  const index = new PrefixIndex(capacityPerReplica);
+export function prefixScorer(capacityPerReplica = 16_384, shared?: PrefixIndex): Scorer & { readonly index: PrefixIndex } {
+  const index = shared ?? new PrefixIndex(capacityPerReplica);
   let matched = new Int32Array(64);
   const slotsBuf: number[] = [];
   return {

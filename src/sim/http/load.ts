@@ -16,6 +16,10 @@ export interface HttpLoadOptions {
   /** The replicas' speed factor: latencies are reported in simulated seconds. */
   readonly speed?: number;
   readonly maxModelLen?: number;
+  /** Sent with every request (an API key). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Tags every prompt block (see promptText): runs with different salts share no prefix. */
+  readonly salt?: string;
   /** Called on each request completion. */
   readonly onDone?: (completed: number) => void;
 }
@@ -45,6 +49,7 @@ export async function runHttpWorkload(o: HttpLoadOptions): Promise<HttpLoadRepor
   const clock = new RealClock(speed);
   const dispatcher = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
   const targets = o.urls.map((u) => new Target(u));
+  const requestHeaders = { 'content-type': 'application/json', ...o.headers };
   const ttft: number[] = [];
   const headers: number[] = [];
   const e2e: number[] = [];
@@ -59,7 +64,7 @@ export async function runHttpWorkload(o: HttpLoadOptions): Promise<HttpLoadRepor
 
   const one = async (url: string, body: string, maxTokens: number): Promise<void> => {
     const t0 = performance.now();
-    const res = await request(`${url}/v1/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher });
+    const res = await request(`${url}/v1/completions`, { method: 'POST', body, headers: requestHeaders, dispatcher });
     const th = performance.now();
     if (res.statusCode !== 200) {
       await res.body.dump();
@@ -81,7 +86,7 @@ export async function runHttpWorkload(o: HttpLoadOptions): Promise<HttpLoadRepor
     (r, done) => {
       route.promptTokens = r.promptTokens;
       const t = targets[o.policy.pick(route, targets)]!;
-      const body = JSON.stringify({ model: o.model, prompt: promptText(r), max_tokens: r.outputTokens, stream: true });
+      const body = JSON.stringify({ model: o.model, prompt: promptText(r, o.salt), max_tokens: r.outputTokens, stream: true });
       t.inFlight++;
       inFlight++;
       one(t.url, body, r.outputTokens).then(

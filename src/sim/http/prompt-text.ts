@@ -16,11 +16,12 @@ function blocks(tag: string, from: number, chars: number): string {
   return s.slice(0, chars);
 }
 
-export function promptText(r: WorkloadRequest): string {
+/** `salt` tags every block, so two runs of one workload share no prefix (a fresh cache for the second). */
+export function promptText(r: WorkloadRequest, salt = ''): string {
   const prefixChars = r.prefixTokens * 4;
   const total = r.promptTokens * 4;
   const fullPrefixBlocks = Math.floor(prefixChars / 64);
-  const shared = r.group >= 0 ? blocks(`g${r.group}`, 0, fullPrefixBlocks * 64) : '';
+  const shared = r.group >= 0 ? blocks(`${salt}g${r.group}`, 0, fullPrefixBlocks * 64) : '';
   // Everything after the last full shared block belongs to the conversation.
-  return shared + blocks(`c${r.conversation}`, fullPrefixBlocks, total - shared.length);
+  return shared + blocks(`${salt}c${r.conversation}`, fullPrefixBlocks, total - shared.length);
 }
