@@ -1,6 +1,7 @@
 // The access stage: authenticate a caller, then admit (or refuse) one request.
 // Implementations: open/master-key only (gateway core) and the key store with budgets and limits.
 import type { Endpoint } from '../protocol/canonical.js';
+import type { Config } from '../config/schema.js';
 import type { Principal } from './principal.js';
 
 export interface Credentials {
@@ -40,6 +41,8 @@ export interface Access {
   authenticate(credentials: Credentials): Principal;
   /** Throws GatewayError 403 / 402 / 429 when the request may not run. */
   admit(principal: Principal, input: AdmissionInput): Ticket | Promise<Ticket>;
+  /** A configuration reload (prices of the reloaded models). */
+  reconfigure?(config: Pick<Config, 'models'>): void;
   close(): Promise<void>;
 }
 

@@ -8,7 +8,8 @@ import { hashSecret, sameSecret, tokenFrom } from './key-secret.js';
 import { LimiterUnavailableError, type LimitSpec, type LimitState, type Limiter } from './limiter.js';
 import { periodBounds } from './periods.js';
 import { anonymousPrincipal, masterPrincipal, type Principal } from './principal.js';
-import type { Pricing } from './pricing.js';
+import { createPricing, type Pricing } from './pricing.js';
+import type { Config } from '../config/schema.js';
 import { rateLimitHeaders, retryHeaders } from './ratelimit-headers.js';
 
 export interface KeyAccessOptions {
@@ -48,7 +49,7 @@ export class KeyAccess implements Access {
   private lastWarn = 0;
   private readonly changeListeners: (() => void)[] = [];
 
-  private constructor(private readonly options: KeyAccessOptions) {
+  private constructor(private options: KeyAccessOptions) {
     this.now = options.now ?? Date.now;
     this.warn = options.warn ?? ((m) => console.warn(m));
     this.cache = new KeyCache(options.store, options.defaultRetentionDays ?? 30, this.now);
@@ -69,6 +70,11 @@ export class KeyAccess implements Access {
     return this.options.pricing;
   }
 
+  /** A configuration reload: reservations and costs at the reloaded models' prices. */
+  reconfigure(config: Pick<Config, 'models'>): void {
+    this.options = { ...this.options, pricing: createPricing(config.models) };
+  }
+
   /** Neither a master key nor a usable key: the gateway is open for local use. */
   get open(): boolean {
     return this.options.masterKey === undefined && !this.cache.hasUsableKeys;
@@ -76,8 +82,9 @@ export class KeyAccess implements Access {
 
   /** Reloads keys now; admin changes call it so they apply at once on this instance (and tell the others). */
   async refresh(): Promise<void> {
-    await this.cache.refresh(true);
+    // The change is in the store already: the other instances reload while this one does.
     for (const l of this.changeListeners) l();
+    await this.cache.refresh(true);
   }
 
   /** Told after each change made through this instance (cluster/change-feed publishes it). */

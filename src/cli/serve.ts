@@ -9,16 +9,18 @@ import type { ExtraRoute } from '../server/routes.js';
 import { createAccess } from '../access/create-access.js';
 import { adminRoutes } from '../server/admin/routes.js';
 import { joinCluster } from '../cluster/join.js';
+import { ConfigReloader } from '../server/config-reloader.js';
 import { Gateway } from '../server/gateway.js';
 import { openStore } from '../store/open-store.js';
 import { createUsageWriter } from '../usage/batched-writer.js';
 import { createLogger } from '../telemetry/log.js';
 
-const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [--demo] [--models-dir DIR]
+const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [--watch-config] [--demo] [--models-dir DIR]
 
   --config FILE      configuration file (default: $RELAIS_CONFIG, else ./relais.yaml when present,
                      else backends from $RELAIS_BACKENDS, else every GGUF in the models directory)
   --listen HOST:PORT address to listen on (overrides the file's 'listen'; port 0 picks a free port)
+  --watch-config     reload the configuration file when it changes (SIGHUP always reloads it)
   --demo             serve relais-demo, a tiny generated model (random weights: meaningless output)
   --models-dir DIR   GGUF models for the embedded engine (default: $RELAIS_MODELS_DIR, else ./.relais/models)
 `;
@@ -26,9 +28,9 @@ const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [-
 async function loadConfig(
   file: string | undefined,
   zero: { demo: boolean; modelsDir: string | undefined },
-): Promise<{ config: Config; source: string; notice?: string }> {
+): Promise<{ config: Config; source: string; file?: string; notice?: string }> {
   const path = file ?? process.env.RELAIS_CONFIG ?? (existsSync('relais.yaml') ? 'relais.yaml' : undefined);
-  if (path && !zero.demo) return { config: loadConfigFile(path), source: path };
+  if (path && !zero.demo) return { config: loadConfigFile(path), source: path, file: path };
   const fromEnv = configFromEnv();
   if (Object.keys(fromEnv.backends).length > 0 && !zero.demo) return { config: fromEnv, source: 'environment' };
   // Zero config: the embedded engine serves every GGUF of the models directory (--demo generates relais-demo).
@@ -59,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
       listen: { type: 'string', short: 'l' },
       demo: { type: 'boolean' },
       'models-dir': { type: 'string' },
+      'watch-config': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -67,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
-  let loaded: { config: Config; source: string; notice?: string };
+  let loaded: Awaited<ReturnType<typeof loadConfig>>;
   try {
     loaded = await loadConfig(values.config, { demo: values.demo === true, modelsDir: values['models-dir'] });
   } catch (err) {
@@ -108,6 +111,14 @@ export async function run(argv: string[]): Promise<number> {
     log.warn('no models configured: add backends and models to relais.yaml, or set RELAIS_BACKENDS (see README)');
   }
 
+  // SIGHUP (and, opt-in, a change of the file) reloads the configuration without dropping a request.
+  const reloader = loaded.file ? new ConfigReloader(loaded.file, (next) => gateway.reload(next), log) : undefined;
+  if (reloader && values['watch-config']) reloader.watch();
+  process.on('SIGHUP', () => {
+    if (reloader) void reloader.request('SIGHUP');
+    else log.warn('SIGHUP: nothing to reload, the gateway was not started from a configuration file', { config: source });
+  });
+
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
@@ -117,6 +128,7 @@ export async function run(argv: string[]): Promise<number> {
         return;
       }
       stopping = true;
+      reloader?.stop();
       log.info('shutting down: draining in-flight requests', { signal, grace_ms: config.shutdown.grace_ms });
       gateway.close().then(() => cluster?.close()).then(() => store.close()).then(
         () => {

@@ -18,6 +18,8 @@ export interface ModelEntry {
   readonly scheduler: Scheduler;
   readonly saturation: SaturationThresholds;
   readonly queue: AdmissionQueue;
+  /** The model's effective routing settings (a reload keeps scheduler and queue when equal). */
+  readonly routingKey: string;
 }
 
 export interface ModelTableOptions {
@@ -26,7 +28,16 @@ export interface ModelTableOptions {
   readonly staleMs: number;
 }
 
-export function buildModelTable(models: readonly ModelConfig[], states: ReadonlyMap<string, BackendState>, options: ModelTableOptions = { staleMs: 1_000 }): Map<string, ModelEntry> {
+/**
+ * `previous` (a configuration reload): a model whose routing did not change keeps its scheduler and
+ * queue, so its prefix memory and the requests waiting in its queue carry over.
+ */
+export function buildModelTable(
+  models: readonly ModelConfig[],
+  states: ReadonlyMap<string, BackendState>,
+  options: ModelTableOptions = { staleMs: 1_000 },
+  previous?: ReadonlyMap<string, ModelEntry>,
+): Map<string, ModelEntry> {
   const created = Math.floor(Date.now() / 1000);
   const table = new Map<string, ModelEntry>();
   for (const m of models) {
@@ -38,10 +49,25 @@ export function buildModelTable(models: readonly ModelConfig[], states: Readonly
     const candidates = deployments.map((d) => new DeploymentCandidate(d, options.staleMs));
     const routing = { ...options.routing, ...m.routing };
     const saturation = { ...defaultSaturation, ...options.routing?.saturation, ...m.routing?.saturation };
-    const scheduler = createScheduler(m.name, { scorers: routing.scorers, saturation });
     const queueOpts = { max_length: 1_000, max_wait_ms: 30_000, ...options.routing?.queue, ...m.routing?.queue };
-    const queue = new AdmissionQueue(m.name, { maxLength: queueOpts.max_length, maxWaitMs: queueOpts.max_wait_ms });
-    table.set(m.name, { name: m.name, deployments, candidates, fallbacks: m.fallbacks, price: m.price, description: m.description, created, scheduler, saturation, queue });
+    const routingKey = JSON.stringify([routing.scorers, saturation, queueOpts]);
+    const old = previous?.get(m.name);
+    const reuse = old !== undefined && old.routingKey === routingKey;
+    const scheduler = reuse ? old.scheduler : createScheduler(m.name, { scorers: routing.scorers, saturation });
+    const queue = reuse ? old.queue : new AdmissionQueue(m.name, { maxLength: queueOpts.max_length, maxWaitMs: queueOpts.max_wait_ms });
+    table.set(m.name, {
+      name: m.name,
+      deployments,
+      candidates,
+      fallbacks: m.fallbacks,
+      price: m.price,
+      description: m.description,
+      created: old?.created ?? created,
+      scheduler,
+      saturation,
+      queue,
+      routingKey,
+    });
   }
   return table;
 }

@@ -27,7 +27,12 @@ export interface DecisionListener {
 export class Router {
   private listener: DecisionListener | undefined;
 
-  constructor(private readonly models: ReadonlyMap<string, ModelEntry>) {}
+  constructor(private models: ReadonlyMap<string, ModelEntry>) {}
+
+  /** A configuration reload: new requests see the new table; running ones keep their route. */
+  replace(models: ReadonlyMap<string, ModelEntry>): void {
+    this.models = models;
+  }
 
   /** Shares this instance's decisions (cluster/routing-share). */
   shareDecisions(listener: DecisionListener): void {

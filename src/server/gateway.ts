@@ -1,22 +1,19 @@
-// Assembles a gateway from a config: backends, router, access, usage, metrics, HTTP app.
+// Assembles a gateway from a config: backends, router, access, usage, metrics, HTTP app; reloads it.
 import type { AddressInfo } from 'node:net';
 import type { Access } from '../access/access.js';
 import { MasterKeyAccess } from '../access/master-key-access.js';
 import type { Backend } from '../backends/backend.js';
-import { createBackend } from '../backends/factory.js';
-import { isHosted, type Config } from '../config/schema.js';
-import { BackendState } from '../router/backend-state.js';
-import { HealthChecker } from '../router/health-checker.js';
-import { LoadScraper } from '../router/load-scraper.js';
-import { buildModelTable } from '../router/model-table.js';
+import type { Config } from '../config/schema.js';
+import type { BackendState } from '../router/backend-state.js';
 import { Router } from '../router/router.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../telemetry/metrics.js';
 import { LogUsageSink } from '../usage/log-sink.js';
 import type { UsageSink } from '../usage/record.js';
 import { GatewayApp } from './app.js';
-import { discoverModels } from './discover.js';
 import { Pipeline } from './pipeline.js';
+import { mergeReload, planChanges, type ReloadResult } from './reload.js';
+import { RoutingPlane, type PlaneDeps } from './routing-plane.js';
 import type { ExtraRoute } from './routes.js';
 
 export interface GatewayParts {
@@ -29,62 +26,89 @@ export interface GatewayParts {
 }
 
 export class Gateway {
+  /** Backends a reload left behind, closed once their last request is done. */
+  private readonly retired = new Set<BackendState>();
+
   private constructor(
-    readonly config: Config,
+    private current: Config,
     readonly app: GatewayApp,
     readonly router: Router,
     readonly metrics: GatewayMetrics,
     readonly log: Logger,
-    private readonly backends: Backend[],
-    private readonly health: HealthChecker,
-    private readonly scraper: LoadScraper,
+    private plane: RoutingPlane,
+    private readonly planeDeps: PlaneDeps,
+    private readonly pipeline: Pipeline,
     private readonly access: Access,
     private readonly usage: UsageSink,
   ) {}
 
+  /** The configuration in force (restart-only fields as started). */
+  get config(): Config {
+    return this.current;
+  }
+
   static async create(config: Config, parts: GatewayParts = {}): Promise<Gateway> {
     const log = parts.log ?? createLogger(config.log_level);
     const metrics = createGatewayMetrics();
-    const backends = parts.backends ?? [];
-    for (const [id, cfg] of Object.entries(config.backends)) {
-      if (!backends.some((b) => b.id === id)) backends.push(await createBackend(id, cfg, config.timeouts));
-    }
-    const states = new Map(
-      backends.map((b) => {
-        const cfg = config.backends[b.id];
-        const http = cfg && cfg.kind !== 'embedded' ? cfg : undefined;
-        const traits = { hosted: http ? isHosted(http) : false, maxConcurrency: http?.max_concurrency };
-        return [b.id, new BackendState(b, config.health.failure_threshold, config.health.cooldown_ms, traits)];
-      }),
-    );
-    const models = config.models.length > 0 ? config.models : await discoverModels(backends, log);
-    const table = buildModelTable(models, states, { routing: config.routing, staleMs: config.scrape.stale_ms });
-    const router = new Router(table);
-    const scraper = new LoadScraper([...states.values()], config.scrape.interval_ms, () => {
-      for (const m of table.values()) m.queue.dispatch();
-    });
+    const planeDeps: PlaneDeps = { metrics, log, given: [...(parts.backends ?? [])] };
+    const plane = await RoutingPlane.build(config, planeDeps);
+    const router = new Router(plane.table);
     const access = parts.access ?? new MasterKeyAccess(config.master_key);
     const usage = parts.usage ?? new LogUsageSink(log);
     const pipeline = new Pipeline({ config, router, access, usage, metrics, log });
     const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes: config.limits.max_body_bytes, extraRoutes: parts.extraRoutes ?? [] });
-    const health = new HealthChecker([...states.values()], { intervalMs: config.health.interval_ms, timeoutMs: config.health.timeout_ms }, metrics, log);
-    return new Gateway(config, app, router, metrics, log, backends, health, scraper, access, usage);
+    return new Gateway(config, app, router, metrics, log, plane, planeDeps, pipeline, access, usage);
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {
-    await this.health.start();
-    this.scraper.start();
+    await this.plane.start();
     return this.app.listen(host, port);
   }
 
+  /**
+   * Applies a new configuration without dropping a request: backends, models, routing, prices,
+   * timeouts, health and scrape settings. Fields that need a restart keep their running value (listed
+   * in the result). Throws, with the old configuration still serving, when the new one cannot be built.
+   */
+  async reload(next: Config): Promise<ReloadResult> {
+    const { config, restartOnly } = mergeReload(this.current, next);
+    const plane = await RoutingPlane.build(config, this.planeDeps, this.plane);
+    const old = this.plane;
+    old.stop();
+    this.plane = plane;
+    this.router.replace(plane.table);
+    this.pipeline.reconfigure(config);
+    this.access.reconfigure?.(config);
+    this.current = config;
+    for (const s of old.retiredBy(plane)) this.retire(s);
+    await plane.start();
+    return { restartOnly, ...planChanges(old, plane) };
+  }
+
+  /** Closes a backend a reload removed or replaced, after its last request. */
+  private retire(state: BackendState): void {
+    this.retired.add(state);
+    const close = (): void => {
+      if (!this.retired.delete(state)) return;
+      clearInterval(timer);
+      void state.backend.close().catch(() => undefined);
+    };
+    const timer = setInterval(() => {
+      if (state.inFlight === 0) close();
+    }, 100);
+    timer.unref();
+    if (state.inFlight === 0) close();
+  }
+
   /** Graceful stop: drain streams within the grace period, flush usage, close backends. */
-  async close(graceMs = this.config.shutdown.grace_ms): Promise<void> {
-    this.health.stop();
-    this.scraper.stop();
+  async close(graceMs = this.current.shutdown.grace_ms): Promise<void> {
+    this.plane.stop();
     const clean = await this.app.drain(graceMs);
     if (!clean) this.log.warn('shutdown grace period over: closed remaining connections');
     await this.usage.close();
     await this.access.close();
-    await Promise.all(this.backends.map((b) => b.close().catch(() => undefined)));
+    const backends = [...this.plane.states.values(), ...this.retired].map((s) => s.backend);
+    this.retired.clear();
+    await Promise.all(backends.map((b) => b.close().catch(() => undefined)));
   }
 }

@@ -74,7 +74,12 @@ function finalError(err: BackendError | undefined, model: string): GatewayError 
 }
 
 export class Pipeline {
-  constructor(private readonly deps: PipelineDeps) {}
+  constructor(private deps: PipelineDeps) {}
+
+  /** A configuration reload: timeouts and default reservations from the new file. */
+  reconfigure(config: Config): void {
+    this.deps = { ...this.deps, config };
+  }
 
   async run(res: ServerResponse, req: CanonicalRequest, principal: Principal, ollama?: OllamaShape): Promise<void> {
     const { router, access, metrics, config } = this.deps;

@@ -1,0 +1,55 @@
+// What a configuration reload may change in a running gateway, and what it did change. Listening
+// address, storage, Redis, the master key, log level, shutdown, access and body-size settings are
+// fixed for the life of the process: a new value is reported and applies at the next restart.
+import type { Config } from '../config/schema.js';
+import type { RoutingPlane } from './routing-plane.js';
+
+export interface ReloadResult {
+  /** Changed fields that keep their running value until a restart. */
+  readonly restartOnly: readonly string[];
+  readonly backends: { readonly added: readonly string[]; readonly removed: readonly string[]; readonly replaced: readonly string[] };
+  readonly models: { readonly added: readonly string[]; readonly removed: readonly string[] };
+}
+
+const fixed = ['listen', 'data_dir', 'store', 'redis', 'master_key', 'log_level', 'shutdown', 'access'] as const;
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** The configuration to apply: `next`, with the fixed fields as they run now. */
+export function mergeReload(running: Config, next: Config): { config: Config; restartOnly: string[] } {
+  const restartOnly: string[] = fixed.filter((f) => !same(running[f], next[f]));
+  if (running.limits.max_body_bytes !== next.limits.max_body_bytes) restartOnly.push('limits.max_body_bytes');
+  for (const [id, b] of Object.entries(running.backends)) {
+    // Embedded engines hold models in memory and are listed by /api/ps: changed only by a restart.
+    if (b.kind === 'embedded' && !same(b, next.backends[id])) restartOnly.push(`backends.${id}`);
+  }
+  const config: Config = {
+    ...next,
+    listen: running.listen,
+    data_dir: running.data_dir,
+    store: running.store,
+    redis: running.redis,
+    master_key: running.master_key,
+    log_level: running.log_level,
+    shutdown: running.shutdown,
+    access: running.access,
+    limits: { ...next.limits, max_body_bytes: running.limits.max_body_bytes },
+  };
+  return { config, restartOnly };
+}
+
+/** Backends and models added, removed or replaced between two planes. */
+export function planChanges(old: RoutingPlane, next: RoutingPlane): Omit<ReloadResult, 'restartOnly'> {
+  const ids = (m: ReadonlyMap<string, unknown>): string[] => [...m.keys()];
+  return {
+    backends: {
+      added: ids(next.states).filter((id) => !old.states.has(id)),
+      removed: ids(old.states).filter((id) => !next.states.has(id)),
+      replaced: ids(next.states).filter((id) => old.states.has(id) && old.states.get(id) !== next.states.get(id)),
+    },
+    models: {
+      added: ids(next.table).filter((n) => !old.table.has(n)),
+      removed: ids(old.table).filter((n) => !next.table.has(n)),
+    },
+  };
+}
