@@ -1,16 +1,17 @@
 // npm run bench:overhead — the gateway's cost on the hot path, measured against a bare undici proxy.
 // Separate processes: a fast upstream, the bare proxy, the gateway (`relais serve`) and the load generator.
 // The gateway's public model name differs from the engine's (as in most configurations), so the relay
-// rewrites it in every answer. Prints requests/s and p50/p99 at concurrency 64 (non-streaming and 100-chunk streams), then the p50
+// rewrites it in every answer. A second gateway traces every request (OTLP/HTTP to a local receiver). Prints requests/s and p50/p99 at concurrency 64 (non-streaming and 100-chunk streams), then the p50
 // latency the gateway adds at half of its maximum load.
 // Usage: npm run bench:overhead [-- --seconds 5 --concurrency 64]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from '../test/support/free-port.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = import.meta.resolve('tsx');
@@ -29,13 +30,6 @@ interface LoadResult {
 const children: ChildProcess[] = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 function start(script: string, args: string[], readyText: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', tsx, join(root, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -68,15 +62,12 @@ function load(url: string, stream: boolean, rate?: number): Promise<LoadResult> 
 
 const fmt = (r: LoadResult): string => `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(7)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms${r.errors ? `   errors ${r.errors}` : ''}`;
 
-async function main(): Promise<void> {
-  const [up, px, gw] = [await freePort(), await freePort(), await freePort()];
-  await start('bench/support/fast-upstream.ts', [String(up)], 'ready');
-  await start('bench/support/bare-proxy.ts', [String(px), `http://127.0.0.1:${up}`], 'ready');
+/** `relais serve` as users run it (the compiled CLI: `npm run build` first; the npm script does it). */
+async function startRelais(port: number, upstream: number, extra = ''): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'relais-bench-'));
   const cfg = join(dir, 'relais.yaml');
-  writeFileSync(cfg, `log_level: warn\ndata_dir: ${join(dir, 'data')}\nhealth: { interval_ms: 60000 }\nbackends:\n  up: { kind: vllm, url: http://127.0.0.1:${up} }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: org/Bench-Model-8B-Instruct } ]\n`);
-  // The gateway as users run it: the compiled CLI (`npm run build` first; the npm script does it).
-  const gateway = spawn(process.execPath, [join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${gw}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  writeFileSync(cfg, `log_level: warn\ndata_dir: ${join(dir, 'data')}\nhealth: { interval_ms: 60000 }\n${extra}\nbackends:\n  up: { kind: vllm, url: http://127.0.0.1:${upstream} }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: org/Bench-Model-8B-Instruct } ]\n`);
+  const gateway = spawn(process.execPath, [join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(gateway);
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -86,6 +77,32 @@ async function main(): Promise<void> {
     });
     gateway.on('exit', (code) => reject(new Error(`relais serve exited with ${code}`)));
   });
+}
+
+/** An OTLP/HTTP receiver that counts and discards spans (the collector of the tracing run). */
+async function otlpSink(): Promise<{ url: string; spans: () => number }> {
+  let spans = 0;
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      spans += (body.match(/"spanId"/g) ?? []).length;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  server.unref();
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, spans: () => spans };
+}
+
+async function main(): Promise<void> {
+  const [up, px, gw, gwTraced] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  await start('bench/support/fast-upstream.ts', [String(up)], 'ready');
+  await start('bench/support/bare-proxy.ts', [String(px), `http://127.0.0.1:${up}`], 'ready');
+  await startRelais(gw, up);
+  // The same gateway with every request traced (OTLP/HTTP JSON to a local receiver).
+  const sink = await otlpSink();
+  await startRelais(gwTraced, up, `tracing: { endpoint: "${sink.url}", sample: 1 }`);
 
   const path = '/v1/chat/completions';
   console.log(`Gateway overhead — concurrency ${concurrency}, ${seconds}s per run, ${new Date().toISOString()}\n`);
@@ -95,11 +112,13 @@ async function main(): Promise<void> {
     const direct = await load(`http://127.0.0.1:${up}${path}`, stream);
     const bare = await load(`http://127.0.0.1:${px}${path}`, stream);
     const relais = await load(`http://127.0.0.1:${gw}${path}`, stream);
-    results[label] = { direct, bare, relais };
+    const traced = await load(`http://127.0.0.1:${gwTraced}${path}`, stream);
+    results[label] = { direct, bare, relais, traced };
     console.log(`${label}`);
     console.log(`  direct       ${fmt(direct)}`);
     console.log(`  bare proxy   ${fmt(bare)}`);
     console.log(`  relais       ${fmt(relais)}   → ${((relais.rps / bare.rps) * 100).toFixed(0)}% of the bare proxy`);
+    console.log(`  + tracing    ${fmt(traced)}   → ${((traced.rps / relais.rps) * 100).toFixed(0)}% of relais untraced`);
   }
   const maxRps = results['non-streaming']!.relais!.rps;
   const half = Math.max(1, Math.round(maxRps / 2));
@@ -109,6 +128,9 @@ async function main(): Promise<void> {
   console.log(`  direct       ${fmt(directHalf)}`);
   console.log(`  relais       ${fmt(relaisHalf)}`);
   console.log(`  added latency p50 ${(relaisHalf.p50_ms - directHalf.p50_ms).toFixed(3)} ms, p99 ${(relaisHalf.p99_ms - directHalf.p99_ms).toFixed(3)} ms`);
+  const tracedHalf = await load(`http://127.0.0.1:${gwTraced}${path}`, false, half);
+  console.log(`  + tracing    ${fmt(tracedHalf)}   added latency p50 ${(tracedHalf.p50_ms - directHalf.p50_ms).toFixed(3)} ms`);
+  console.log(`  spans received by the OTLP receiver: ${sink.spans()}`);
   process.exit(0);
 }
 

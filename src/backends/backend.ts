@@ -14,6 +14,8 @@ export interface UpstreamCall {
   readonly stream: boolean;
   /** Ollama keep_alive for engines that manage model lifetimes (embedded). */
   readonly keepAliveMs?: number | undefined;
+  /** W3C traceparent for the engine (vLLM continues the trace). */
+  readonly traceparent?: string | undefined;
 }
 
 export interface UpstreamReply {

@@ -82,16 +82,18 @@ export class HttpBackend implements Backend {
       signal.removeEventListener('abort', onAbort);
     };
     let res: Dispatcher.ResponseData;
+    const sent: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: call.stream ? 'text/event-stream' : 'application/json',
+      'x-request-id': call.requestId,
+      ...this.authHeaders,
+    };
+    if (call.traceparent !== undefined) sent.traceparent = call.traceparent;
     try {
       res = await this.pool.request({
         path: this.apiBase + endpointPaths[call.endpoint],
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: call.stream ? 'text/event-stream' : 'application/json',
-          'x-request-id': call.requestId,
-          ...this.authHeaders,
-        },
+        headers: sent,
         body: JSON.stringify(call.body),
         signal: controller.signal,
         // A non-streamed answer's headers come when generation ends: only the total timeout applies.

@@ -171,6 +171,18 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** OpenTelemetry traces over OTLP/HTTP (JSON); off unless an endpoint is given. */
+    tracing: z
+      .object({
+        /** Collector base URL, e.g. http://otel-collector:4318 (/v1/traces is added). */
+        endpoint: z.string().url('expected an http(s) URL such as http://otel-collector:4318'),
+        headers: z.record(z.string()).default({}),
+        service_name: z.string().min(1).default('relais'),
+        /** Share of requests traced when the client sends no traceparent (its sampled flag is kept otherwise). */
+        sample: z.number().min(0).max(1).default(1),
+      })
+      .strict()
+      .optional(),
     access: z
       .object({
         /** How often each instance polls the store's revision to pick up key changes made elsewhere. */

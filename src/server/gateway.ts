@@ -8,6 +8,8 @@ import type { BackendState } from '../router/backend-state.js';
 import { Router } from '../router/router.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../telemetry/metrics.js';
+import { Tracer } from '../telemetry/tracing/tracer.js';
+import { version } from '../cli/version.js';
 import { LogUsageSink } from '../usage/log-sink.js';
 import type { UsageSink } from '../usage/record.js';
 import { GatewayApp } from './app.js';
@@ -40,6 +42,7 @@ export class Gateway {
     private readonly pipeline: Pipeline,
     private readonly access: Access,
     private readonly usage: UsageSink,
+    readonly tracer: Tracer | undefined,
   ) {}
 
   /** The configuration in force (restart-only fields as started). */
@@ -55,9 +58,10 @@ export class Gateway {
     const router = new Router(plane.table);
     const access = parts.access ?? new MasterKeyAccess(config.master_key);
     const usage = parts.usage ?? new LogUsageSink(log);
-    const pipeline = new Pipeline({ config, router, access, usage, metrics, log });
+    const tracer = config.tracing ? new Tracer({ ...config.tracing, serviceName: config.tracing.service_name, serviceVersion: version, warn: (m) => log.warn(m) }) : undefined;
+    const pipeline = new Pipeline({ config, router, access, usage, metrics, log, tracer });
     const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes: config.limits.max_body_bytes, extraRoutes: parts.extraRoutes ?? [] });
-    return new Gateway(config, app, router, metrics, log, plane, planeDeps, pipeline, access, usage);
+    return new Gateway(config, app, router, metrics, log, plane, planeDeps, pipeline, access, usage, tracer);
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {
@@ -106,6 +110,7 @@ export class Gateway {
     const clean = await this.app.drain(graceMs);
     if (!clean) this.log.warn('shutdown grace period over: closed remaining connections');
     await this.usage.close();
+    await this.tracer?.close();
     await this.access.close();
     const backends = [...this.plane.states.values(), ...this.retired].map((s) => s.backend);
     this.retired.clear();

@@ -13,6 +13,9 @@ import type { Deployment } from '../router/backend-state.js';
 import type { RouteStep, Router } from '../router/router.js';
 import type { Logger } from '../telemetry/log.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
+import { operationName, outcomeAttributes, requestAttributes } from '../telemetry/tracing/genai.js';
+import { SpanKind, type Span } from '../telemetry/tracing/span.js';
+import type { RequestTrace, Tracer } from '../telemetry/tracing/tracer.js';
 import { costOf } from '../usage/cost.js';
 import type { Outcome, UsageSink } from '../usage/record.js';
 import { relayOllamaJson, relayOllamaStream } from './ollama-relay.js';
@@ -28,6 +31,8 @@ export interface PipelineDeps {
   readonly access: Access;
   readonly usage: UsageSink;
   readonly metrics: GatewayMetrics;
+  /** OpenTelemetry traces; undefined when tracing is off. */
+  readonly tracer?: Tracer | undefined;
 }
 
 function upstreamBody(req: CanonicalRequest, d: Deployment): JsonObject {
@@ -86,6 +91,10 @@ export class Pipeline {
     const entry = router.get(req.model);
     if (!entry) throw errors.unknownModel(req.model);
 
+    // The client's traceparent: continued in our spans, or passed to the engine as is when not tracing.
+    const traceparent = res.req?.headers.traceparent;
+    const trace = this.deps.tracer?.start(traceparent, `${operationName(req.endpoint)} ${req.model}`, req.arrivedAt);
+    if (trace) requestAttributes(trace.root, req);
     const promptEstimate = estimateTokens(req.promptChars);
     const maxTokens = req.maxTokens ?? (req.endpoint === 'embeddings' ? 0 : config.limits.default_max_tokens);
     // The client leaving aborts admission, the queue wait or the upstream call at once. Registered
@@ -97,17 +106,21 @@ export class Pipeline {
     res.on('close', onClose);
     if (res.destroyed || res.socket === null || res.socket.destroyed) controller.abort();
     let ticket: Ticket;
+    const admission = trace?.child('admission');
     try {
       // The limiter keys leases by request: always our own id, never the client's x-request-id.
       ticket = await access.admit(principal, { requestId: nextRequestId(), model: req.model, endpoint: req.endpoint, promptTokens: promptEstimate, maxTokens });
+      admission?.end();
     } catch (err) {
       res.off('close', onClose);
       const ge = asGatewayError(err);
-      this.record(req, principal, undefined, ge.status, 'rejected', { outcome: 'rejected', status: ge.status, events: 0, error: ge.message }, 0);
+      admission?.set('http.response.status_code', ge.status).end();
+      this.record(req, principal, undefined, ge.status, 'rejected', { outcome: 'rejected', status: ge.status, events: 0, error: ge.message }, 0, undefined, trace);
       throw ge;
     }
 
     let served: RouteStep | undefined;
+    let upstream: Span | undefined;
     let result: RelayResult;
     let queueMs = 0;
     const capture = principal.logging === 'full' && this.deps.usage.recordPrompt ? ([] as Buffer[]) : undefined;
@@ -117,8 +130,16 @@ export class Pipeline {
       // routing answers at once (fallbacks included).
       const canStart = (): boolean => router.capacity(entry, principal) !== 'full';
       const waited = entry.queue.acquire(principal.keyId ?? principal.kind, principal.priority, controller.signal, canStart);
-      if (typeof waited !== 'number') queueMs = await waited;
-      const attempt = await this.attempt(req, router.plan(req, principal), controller.signal);
+      if (typeof waited !== 'number') {
+        const queued = trace?.child('queue');
+        queueMs = await waited;
+        queued?.end();
+      }
+      const routing = trace?.child('route');
+      const steps = router.plan(req, principal);
+      routing?.set('relais.route', steps.map((s) => s.deployment.state.id)).end();
+      const attempt = await this.attempt(req, steps, controller.signal, trace, traceparent);
+      upstream = attempt.span;
       served = attempt.step;
       router.commit(served);
       const ctx: RelayContext = {
@@ -136,6 +157,7 @@ export class Pipeline {
         },
       };
       result = await this.relay(res, attempt.reply, req, ctx, ollama);
+      upstream?.set('relais.outcome', result.outcome).end();
       if (result.ttftMs !== undefined && result.outcome === 'completed') served.deployment.state.observeTtft(result.ttftMs - queueMs);
       this.finishAttempt(served, result.outcome === 'upstream_error');
     } catch (err) {
@@ -151,7 +173,8 @@ export class Pipeline {
     }
     entry.queue.dispatch();
     if (served && served.entry !== entry) served.entry.queue.dispatch();
-    this.settle(req, principal, ticket, served?.deployment, result, promptEstimate, queueMs);
+    upstream?.end();
+    this.settle(req, principal, ticket, served?.deployment, result, promptEstimate, queueMs, trace);
     if (capture) {
       this.deps.usage.recordPrompt?.({
         requestId: req.id,
@@ -166,7 +189,13 @@ export class Pipeline {
   }
 
   /** Tries the route in order; connect errors, timeouts and 5xx before the first byte move on. */
-  private async attempt(req: CanonicalRequest, steps: RouteStep[], signal: AbortSignal): Promise<{ step: RouteStep; reply: UpstreamReply; overheadMs: number }> {
+  private async attempt(
+    req: CanonicalRequest,
+    steps: RouteStep[],
+    signal: AbortSignal,
+    trace: RequestTrace | undefined,
+    traceparent: string | string[] | undefined,
+  ): Promise<{ step: RouteStep; reply: UpstreamReply; overheadMs: number; span: Span | undefined }> {
     let last: BackendError | undefined;
     for (const step of steps) {
       const d = step.deployment;
@@ -174,17 +203,28 @@ export class Pipeline {
       if (!d.state.breaker.allow(now)) continue;
       d.state.inFlight++;
       this.deps.metrics.inFlight.add([d.state.id], 1);
+      const span = trace?.child(`upstream ${d.state.id}`, SpanKind.client);
+      span?.set('relais.backend', d.state.id).set('gen_ai.provider.name', d.state.backend.kind).set('gen_ai.request.model', d.upstreamModel);
       const callAt = performance.now();
       try {
         const reply = await d.state.backend.call(
-          { requestId: req.id, endpoint: req.endpoint, body: upstreamBody(req, d), stream: req.stream, keepAliveMs: req.keepAliveMs },
+          {
+            requestId: req.id,
+            endpoint: req.endpoint,
+            body: upstreamBody(req, d),
+            stream: req.stream,
+            keepAliveMs: req.keepAliveMs,
+            traceparent: span && trace ? trace.traceparent(span) : typeof traceparent === 'string' ? traceparent : undefined,
+          },
           signal,
         );
-        return { step, reply, overheadMs: callAt - req.arrivedAt };
+        span?.set('http.response.status_code', reply.status);
+        return { step, reply, overheadMs: callAt - req.arrivedAt, span };
       } catch (err) {
         d.state.inFlight--;
         this.deps.metrics.inFlight.add([d.state.id], -1);
         const be = err instanceof BackendError ? err : new BackendError('protocol', err instanceof Error ? err.message : String(err));
+        span?.set('http.response.status_code', be.status).fail(be.message, be.failure).end();
         if (be.failure === 'aborted' || signal.aborted) {
           d.state.breaker.release();
           throw be;
@@ -212,7 +252,16 @@ export class Pipeline {
     return req.stream ? relayOpenAIStream(res, reply, req, ctx) : relayOpenAIJson(res, reply, ctx);
   }
 
-  private settle(req: CanonicalRequest, principal: Principal, ticket: Ticket, served: Deployment | undefined, result: RelayResult, promptEstimate: number, queueMs: number): void {
+  private settle(
+    req: CanonicalRequest,
+    principal: Principal,
+    ticket: Ticket,
+    served: Deployment | undefined,
+    result: RelayResult,
+    promptEstimate: number,
+    queueMs: number,
+    trace: RequestTrace | undefined,
+  ): void {
     const usage = result.usage;
     const reported = usage?.prompt_tokens !== undefined;
     const promptTokens = usage?.prompt_tokens ?? (served ? promptEstimate : 0);
@@ -228,7 +277,7 @@ export class Pipeline {
       cachedTokens: served && usage ? cachedTokens : undefined,
       estimated: !reported,
       cost,
-    });
+    }, trace);
   }
 
   private record(
@@ -240,6 +289,7 @@ export class Pipeline {
     result: RelayResult,
     queueMs: number,
     tokens?: { promptTokens?: number | undefined; completionTokens?: number | undefined; cachedTokens?: number | undefined; estimated: boolean; cost: number },
+    trace?: RequestTrace,
   ): void {
     const { metrics } = this.deps;
     const totalMs = performance.now() - req.arrivedAt;
@@ -275,5 +325,22 @@ export class Pipeline {
       finishReason: result.finishReason,
       error: result.error,
     });
+    if (trace) {
+      outcomeAttributes(trace.root, {
+        status,
+        outcome,
+        backend: served?.state.id,
+        responseModel: served?.upstreamModel,
+        inputTokens: tokens?.promptTokens,
+        outputTokens: tokens?.completionTokens,
+        cachedTokens: tokens?.cachedTokens,
+        finishReason: result.finishReason,
+        queueMs,
+        ttftMs: result.ttftMs,
+        keyId: principal.keyId,
+        error: result.error,
+      });
+      trace.finish();
+    }
   }
 }

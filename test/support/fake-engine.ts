@@ -27,6 +27,8 @@ export interface FakeEngine {
   readonly hits: Map<string, number>;
   /** The last JSON body received. */
   lastBody: Record<string, unknown> | undefined;
+  /** The headers of the last POST received. */
+  lastHeaders: IncomingMessage['headers'] | undefined;
   /** Content tokens written in total. */
   tokensSent: number;
   /** Streams currently being written. */
@@ -86,6 +88,7 @@ export async function startFakeEngine(opts: FakeEngineOptions = {}): Promise<Fak
   const state = {
     hits: new Map<string, number>(),
     lastBody: undefined as Record<string, unknown> | undefined,
+    lastHeaders: undefined as IncomingMessage['headers'] | undefined,
     tokensSent: 0,
     activeStreams: 0,
     abortedStreams: 0,
@@ -117,6 +120,7 @@ export async function startFakeEngine(opts: FakeEngineOptions = {}): Promise<Fak
     }
     const body = await readJson(req);
     state.lastBody = body;
+    state.lastHeaders = req.headers;
     if (options.headerDelayMs > 0) await new Promise((r) => setTimeout(r, options.headerDelayMs));
     if (options.mode === 'hang') return; // never answers
     if (options.mode === 'fail500' || options.mode === 'error500') return send(res, 500, { error: { message: 'engine exploded', type: 'server_error' } });
