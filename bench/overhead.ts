@@ -5,7 +5,7 @@
 // latency the gateway adds at half of its maximum load.
 // Usage: npm run bench:overhead [-- --seconds 5 --concurrency 64]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +63,7 @@ function load(url: string, stream: boolean, rate?: number): Promise<LoadResult> 
 const fmt = (r: LoadResult): string => `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(7)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms${r.errors ? `   errors ${r.errors}` : ''}`;
 
 /** `relais serve` as users run it (the compiled CLI: `npm run build` first; the npm script does it). */
-async function startRelais(port: number, upstream: number, extra = ''): Promise<void> {
+async function startRelais(port: number, upstream: number, extra = ''): Promise<ChildProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'relais-bench-'));
   const cfg = join(dir, 'relais.yaml');
   writeFileSync(cfg, `log_level: warn\ndata_dir: ${join(dir, 'data')}\nhealth: { interval_ms: 60000 }\n${extra}\nbackends:\n  up: { kind: vllm, url: http://127.0.0.1:${upstream} }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: org/Bench-Model-8B-Instruct } ]\n`);
@@ -77,6 +77,24 @@ async function startRelais(port: number, upstream: number, extra = ''): Promise<
     });
     gateway.on('exit', (code) => reject(new Error(`relais serve exited with ${code}`)));
   });
+  return gateway;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** A load run against a gateway, with the gateway's CPU time per request (steadier than req/s on a shared machine). */
+async function loadWithCpu(url: string, stream: boolean, proc: ChildProcess): Promise<LoadResult & { cpu_us: number }> {
+  const c0 = cpuSeconds(proc.pid);
+  const r = await load(url, stream);
+  return { ...r, cpu_us: ((cpuSeconds(proc.pid) - c0) / Math.max(1, r.count)) * 1e6 };
 }
 
 /** An OTLP/HTTP receiver that counts and discards spans (the collector of the tracing run). */
@@ -99,10 +117,10 @@ async function main(): Promise<void> {
   const [up, px, gw, gwTraced] = [await freePort(), await freePort(), await freePort(), await freePort()];
   await start('bench/support/fast-upstream.ts', [String(up)], 'ready');
   await start('bench/support/bare-proxy.ts', [String(px), `http://127.0.0.1:${up}`], 'ready');
-  await startRelais(gw, up);
+  const plain = await startRelais(gw, up);
   // The same gateway with every request traced (OTLP/HTTP JSON to a local receiver).
   const sink = await otlpSink();
-  await startRelais(gwTraced, up, `tracing: { endpoint: "${sink.url}", sample: 1 }`);
+  const tracedGw = await startRelais(gwTraced, up, `tracing: { endpoint: "${sink.url}", sample: 1 }`);
 
   const path = '/v1/chat/completions';
   console.log(`Gateway overhead — concurrency ${concurrency}, ${seconds}s per run, ${new Date().toISOString()}\n`);
@@ -111,14 +129,14 @@ async function main(): Promise<void> {
     const label = stream ? 'streaming (100 chunks)' : 'non-streaming';
     const direct = await load(`http://127.0.0.1:${up}${path}`, stream);
     const bare = await load(`http://127.0.0.1:${px}${path}`, stream);
-    const relais = await load(`http://127.0.0.1:${gw}${path}`, stream);
-    const traced = await load(`http://127.0.0.1:${gwTraced}${path}`, stream);
+    const relais = await loadWithCpu(`http://127.0.0.1:${gw}${path}`, stream, plain);
+    const traced = await loadWithCpu(`http://127.0.0.1:${gwTraced}${path}`, stream, tracedGw);
     results[label] = { direct, bare, relais, traced };
     console.log(`${label}`);
     console.log(`  direct       ${fmt(direct)}`);
     console.log(`  bare proxy   ${fmt(bare)}`);
-    console.log(`  relais       ${fmt(relais)}   → ${((relais.rps / bare.rps) * 100).toFixed(0)}% of the bare proxy`);
-    console.log(`  + tracing    ${fmt(traced)}   → ${((traced.rps / relais.rps) * 100).toFixed(0)}% of relais untraced`);
+    console.log(`  relais       ${fmt(relais)}   → ${((relais.rps / bare.rps) * 100).toFixed(0)}% of the bare proxy; ${relais.cpu_us.toFixed(0)} µs CPU per request`);
+    console.log(`  + tracing    ${fmt(traced)}   → ${((traced.rps / relais.rps) * 100).toFixed(0)}% of relais untraced; ${traced.cpu_us.toFixed(0)} µs CPU per request (+${(traced.cpu_us - relais.cpu_us).toFixed(0)})`);
   }
   const maxRps = results['non-streaming']!.relais!.rps;
   const half = Math.max(1, Math.round(maxRps / 2));

@@ -1,8 +1,8 @@
-// HAProxy (the Debian package) in front of gateway instances: config written to a temporary directory,
-// round-robin per request, health checks on /health/ready, retries on another instance for connection
-// failures and a draining instance's 503 — the set-up docs/deploy.md recommends.
+// HAProxy (the Debian package) in front of gateway instances, with the configuration Relais ships
+// (deploy/haproxy/haproxy.cfg) written to a temporary directory: round-robin per request, health checks
+// on /health/ready, retries on another instance for connection failures and a draining instance's 503.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,32 +19,21 @@ export interface Haproxy {
   stop(): Promise<void>;
 }
 
+/** deploy/haproxy/haproxy.cfg, the shipped example, bound to `port` in front of the instances at `servers`. */
 export function haproxyConfig(port: number, servers: readonly number[]): string {
-  return `global
-  maxconn 4096
-  tune.bufsize 65536
-
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 120s
-  timeout server 120s
-  timeout http-keep-alive 30s
-  # A request refused before it started (connection refused, a draining instance's 503) goes to another instance.
-  retries 3
-  option redispatch 1
-  retry-on conn-failure empty-response 503
-
-frontend relais
-  bind 127.0.0.1:${port}
-  default_backend gateways
-backend gateways
-  balance roundrobin
-  option httpchk GET /health/ready
-  http-check expect status 200
-  default-server inter 300ms fall 2 rise 1
-${servers.map((p, i) => `  server g${i} 127.0.0.1:${p} check`).join('\n')}
-`;
+  const shipped = readFileSync(new URL('../../deploy/haproxy/haproxy.cfg', import.meta.url), 'utf8');
+  const lines = shipped.split('\n').filter((l) => !/^\s*server /.test(l));
+  return (
+    lines
+      .join('\n')
+      .replace(/^(\s*)bind :8080$/m, `$1bind 127.0.0.1:${port}`)
+      // Quicker checks than in production, so that a test sees an instance go and come back in a second.
+      .replace(/^(\s*)default-server .*$/m, '$1default-server inter 300ms fall 2 rise 1')
+      .trimEnd() +
+    '\n' +
+    servers.map((p, i) => `  server g${i} 127.0.0.1:${p} check`).join('\n') +
+    '\n'
+  );
 }
 
 function listening(port: number): Promise<boolean> {

@@ -1,7 +1,9 @@
 // Exports spans as OTLP/HTTP JSON (POST {endpoint}/v1/traces), in batches, off the request path.
 // Bounded: past max_queue spans waiting, new ones are dropped and counted (a collector outage must not
 // grow the gateway's memory). Our own few lines instead of the OpenTelemetry SDK: no context manager,
-// no per-span objects beyond the span itself (see docs/deploy.md for the measured overhead).
+// no per-span objects beyond the span itself, spans written as JSON when their request ends
+// (docs/deploy.md has the measured overhead).
+import { Pool } from 'undici';
 import type { AttributeValue, Span } from './span.js';
 
 export interface OtlpExporterOptions {
@@ -16,45 +18,40 @@ export interface OtlpExporterOptions {
   readonly warn?: ((message: string) => void) | undefined;
 }
 
-type OtlpValue = { stringValue: string } | { intValue: string } | { doubleValue: number } | { boolValue: boolean } | { arrayValue: { values: OtlpValue[] } };
-
-function value(v: AttributeValue): OtlpValue {
-  if (typeof v === 'string') return { stringValue: v };
-  if (typeof v === 'boolean') return { boolValue: v };
-  if (typeof v === 'number') return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
-  return { arrayValue: { values: v.map((s) => ({ stringValue: s })) } };
+function value(v: AttributeValue): string {
+  if (typeof v === 'string') return `{"stringValue":${JSON.stringify(v)}}`;
+  if (typeof v === 'boolean') return `{"boolValue":${v}}`;
+  if (typeof v === 'number') return Number.isInteger(v) ? `{"intValue":"${v}"}` : Number.isFinite(v) ? `{"doubleValue":${v}}` : `{"stringValue":"${v}"}`;
+  return `{"arrayValue":{"values":[${v.map((x) => `{"stringValue":${JSON.stringify(x)}}`).join(',')}]}}`;
 }
 
 const nanos = (ms: number): string => (BigInt(Math.round(ms * 1000)) * 1000n).toString();
 
-export function otlpJson(spans: readonly Span[], serviceName: string, serviceVersion = '0'): string {
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: serviceName } }, { key: 'service.version', value: { stringValue: serviceVersion } }] },
-        scopeSpans: [
-          {
-            scope: { name: 'relais', version: serviceVersion },
-            spans: spans.map((s) => ({
-              traceId: s.traceId,
-              spanId: s.spanId,
-              ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
-              name: s.name,
-              kind: s.kind,
-              startTimeUnixNano: nanos(s.startMs),
-              endTimeUnixNano: nanos(s.endMs || s.startMs),
-              attributes: s.attributes.map(([key, v]) => ({ key, value: value(v) })),
-              status: s.status === 2 ? { code: 2, message: s.statusMessage ?? '' } : { code: s.status },
-            })),
-          },
-        ],
-      },
-    ],
-  });
+/**
+ * One span as OTLP JSON, written when its request ends: the export queue holds short strings, not
+ * span objects that would live until the next batch (less for the garbage collector to move).
+ */
+export function spanJson(s: Span): string {
+  let attrs = '';
+  for (const [key, v] of s.attributes) attrs += `${attrs ? ',' : ''}{"key":"${key}","value":${value(v)}}`;
+  const status = s.status === 2 ? `{"code":2,"message":${JSON.stringify(s.statusMessage ?? '')}}` : `{"code":${s.status}}`;
+  return (
+    `{"traceId":"${s.traceId}","spanId":"${s.spanId}",${s.parentSpanId ? `"parentSpanId":"${s.parentSpanId}",` : ''}` +
+    `"name":${JSON.stringify(s.name)},"kind":${s.kind},"startTimeUnixNano":"${nanos(s.startMs)}","endTimeUnixNano":"${nanos(s.endMs || s.startMs)}",` +
+    `"attributes":[${attrs}],"status":${status}}`
+  );
+}
+
+/** An ExportTraceServiceRequest (OTLP/HTTP JSON) of spans already written by spanJson. */
+export function otlpJson(spans: readonly string[], serviceName: string, serviceVersion = '0'): string {
+  const resource = `{"attributes":[{"key":"service.name","value":{"stringValue":${JSON.stringify(serviceName)}}},{"key":"service.version","value":{"stringValue":${JSON.stringify(serviceVersion)}}}]}`;
+  return `{"resourceSpans":[{"resource":${resource},"scopeSpans":[{"scope":{"name":"relais","version":${JSON.stringify(serviceVersion)}},"spans":[${spans.join(',')}]}]}]}`;
 }
 
 export class OtlpExporter {
-  private queue: Span[] = [];
+  private queue: string[] = [];
+  private readonly pool: Pool;
+  private readonly path: string;
   private readonly url: string;
   private readonly timer: NodeJS.Timeout;
   private sending: Promise<void> | undefined;
@@ -66,6 +63,9 @@ export class OtlpExporter {
   constructor(private readonly o: OtlpExporterOptions) {
     const base = o.endpoint.replace(/\/+$/, '');
     this.url = base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
+    const u = new URL(this.url);
+    this.pool = new Pool(u.origin, { connections: 2, keepAliveTimeout: 30_000 });
+    this.path = u.pathname + u.search;
     this.timer = setInterval(() => void this.flush(), o.intervalMs ?? 1_000);
     this.timer.unref();
   }
@@ -73,7 +73,7 @@ export class OtlpExporter {
   add(spans: readonly Span[]): void {
     const room = (this.o.maxQueue ?? 4_096) - this.queue.length;
     if (room < spans.length) this.dropped += spans.length - Math.max(0, room);
-    for (let i = 0; i < spans.length && i < room; i++) this.queue.push(spans[i] as Span);
+    for (let i = 0; i < spans.length && i < room; i++) this.queue.push(spanJson(spans[i] as Span));
     if (this.queue.length >= (this.o.maxBatch ?? 512) && !this.sending) void this.flush();
   }
 
@@ -86,16 +86,18 @@ export class OtlpExporter {
     await this.sending;
   }
 
-  private async send(batch: Span[]): Promise<void> {
+  private async send(batch: string[]): Promise<void> {
     try {
-      const res = await fetch(this.url, {
+      const res = await this.pool.request({
+        path: this.path,
         method: 'POST',
         headers: { 'content-type': 'application/json', ...this.o.headers },
         body: otlpJson(batch, this.o.serviceName, this.o.serviceVersion),
-        signal: AbortSignal.timeout(10_000),
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
       });
-      await res.arrayBuffer();
-      if (!res.ok) throw new Error(`collector answered ${res.status}`);
+      await res.body.dump();
+      if (res.statusCode >= 300) throw new Error(`collector answered ${res.statusCode}`);
       this.exported += batch.length;
     } catch (err) {
       this.dropped += batch.length;
@@ -110,5 +112,6 @@ export class OtlpExporter {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    await this.pool.close();
   }
 }
