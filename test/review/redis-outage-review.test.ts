@@ -92,9 +92,9 @@ describe('review: Redis outages and flushes', () => {
     assert.equal(await status(access.admit(p, input())), 429, 'both slots are taken');
 
     proxy.cut();
+    assert.equal(await status(access.admit(p, input())), 503, 'fail closed while Redis is away');
     // Both requests end during the outage: their settlements cannot reach Redis.
     for (const t of running) t.settle(settlement(1));
-    assert.equal(await status(access.admit(p, input())), 503, 'fail closed while Redis is away');
     await sleep(3_000);
     proxy.restore();
     const restoredAt = performance.now();
@@ -143,6 +143,6 @@ describe('review: Redis outages and flushes', () => {
       await sleep(50);
     }
     console.log(`# a dead instance's slot was free ${freedMs.toFixed(0)} ms after it died (lease ${lease} ms)`);
-    assert.ok(freedMs >= 0 && freedMs <= lease + 500, `freed after ${freedMs} ms`);
+    assert.ok(freedMs >= 0 && freedMs <= 2 * lease, `freed after ${freedMs} ms`);
   });
 });
