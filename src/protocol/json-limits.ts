@@ -20,27 +20,25 @@ function walk(v: unknown, depth: number): Failure | undefined {
   if (depth >= MAX_JSON_DEPTH) return { kind: 'depth', path: [] };
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const item: unknown = v[i];
-      if (typeof item !== 'object' && typeof item !== 'number') continue;
-      const f = walk(item, depth + 1);
-      if (f) {
-        f.path.unshift(i);
-        return f;
-      }
+      const f = child(v[i], i, depth);
+      if (f) return f;
     }
     return undefined;
   }
   const o = v as Record<string, unknown>;
   for (const k in o) {
-    const item = o[k];
-    if (typeof item !== 'object' && typeof item !== 'number') continue;
-    const f = walk(item, depth + 1);
-    if (f) {
-      f.path.unshift(k);
-      return f;
-    }
+    const f = child(o[k], k, depth);
+    if (f) return f;
   }
   return undefined;
+}
+
+function child(item: unknown, step: Step, depth: number): Failure | undefined {
+  // Strings, booleans and null cannot fail: skipped without a call.
+  if (typeof item !== 'object' && typeof item !== 'number') return undefined;
+  const f = walk(item, depth + 1);
+  f?.path.unshift(step);
+  return f;
 }
 
 /** `options.num_predict`, `messages[2].content` — the way codec errors name a field. */

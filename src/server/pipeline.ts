@@ -21,7 +21,7 @@ import { relayOpenAIJson, relayOpenAIStream } from './openai-relay.js';
 import type { RelayContext, RelayResult } from './relay-result.js';
 import { nextRequestId } from './request-id.js';
 import { asGatewayError, respondError } from './respond-error.js';
-import { secretRedactor, type Redactor } from './secret-redactor.js';
+import { backendSecrets, secretRedactor, type Redactor } from './secret-redactor.js';
 
 export interface PipelineDeps {
   readonly log?: Logger;
@@ -63,9 +63,9 @@ function engineMessage(body: string | undefined): { message?: string; code: stri
 }
 
 /** The client-visible error after every deployment failed, with configured secrets masked. */
-function finalError(err: BackendError | undefined, model: string, redactor: Redactor): GatewayError {
+function finalError(err: BackendError | undefined, model: string, redactor: Redactor | undefined): GatewayError {
   const ge = engineError(err, model);
-  const message = redactor.text(ge.message);
+  const message = redactor ? redactor.text(ge.message) : ge.message;
   return message === ge.message ? ge : new GatewayError({ status: ge.status, type: ge.type, message, code: ge.code, param: ge.param, headers: ge.headers });
 }
 
@@ -89,10 +89,14 @@ function engineError(err: BackendError | undefined, model: string): GatewayError
 }
 
 export class Pipeline {
-  private readonly redactor: Redactor;
+  /** Every configured secret, for error text; each backend's own, for the bytes it streams (it can echo only what it was sent). */
+  private readonly redactor: Redactor | undefined;
+  private readonly streamRedactors = new Map<string, Redactor | undefined>();
 
   constructor(private readonly deps: PipelineDeps) {
-    this.redactor = secretRedactor(deps.config);
+    const backends = Object.entries(deps.config.backends);
+    this.redactor = secretRedactor([deps.config.master_key, ...backends.flatMap(([, b]) => backendSecrets(b))]);
+    for (const [id, b] of backends) this.streamRedactors.set(id, secretRedactor(backendSecrets(b)));
   }
 
   async run(res: ServerResponse, req: CanonicalRequest, principal: Principal, ollama?: OllamaShape): Promise<void> {
@@ -145,7 +149,7 @@ export class Pipeline {
         signal: controller.signal,
         stallMs: Math.min(config.timeouts.first_byte_ms, config.timeouts.total_ms),
         capture,
-        redactor: this.redactor,
+        redactor: this.streamRedactors.get(served.deployment.state.id),
         headers: {
           ...ticket.headers,
           'x-relais-backend': served.deployment.state.id,

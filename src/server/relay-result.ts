@@ -27,7 +27,7 @@ export interface RelayContext {
   readonly stallMs?: number | undefined;
   /** When set, every byte written to the client is also kept here (prompt logging). */
   readonly capture?: Buffer[] | undefined;
-  /** Masks configured secrets in engine text relayed to the client (errors, error events). */
+  /** Masks the serving engine's secrets in its text relayed to the client (errors, error events); undefined: it has none. */
   readonly redactor?: Redactor | undefined;
 }
 

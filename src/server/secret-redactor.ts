@@ -1,6 +1,6 @@
 // Configured secrets (backend API keys and URL passwords, the master key) never reach a client or a
 // usage record through text the gateway relays: an engine's error may echo the key it was sent.
-import type { Config } from '../config/schema.js';
+import type { BackendConfig } from '../config/schema.js';
 
 /** Shorter values would blank ordinary words; a secret that short is a problem of its own. */
 const MIN_SECRET_CHARS = 6;
@@ -12,36 +12,33 @@ export interface Redactor {
   bytes(b: Buffer): Buffer;
 }
 
-function secretsOf(config: Pick<Config, 'master_key' | 'backends'>): string[] {
-  const found = new Set<string>();
-  if (config.master_key) found.add(config.master_key);
-  for (const b of Object.values(config.backends)) {
-    if (b.kind === 'embedded') continue;
-    if (b.api_key) found.add(b.api_key);
-    try {
-      const u = new URL(b.url);
-      if (u.password) found.add(decodeURIComponent(u.password));
-    } catch {
-      // The config schema checked the URL; nothing to add.
-    }
+/** What an engine is sent and so may echo: its api_key and the password in its URL. */
+export function backendSecrets(cfg: BackendConfig): (string | undefined)[] {
+  if (cfg.kind === 'embedded') return [];
+  let password: string | undefined;
+  try {
+    password = decodeURIComponent(new URL(cfg.url).password) || undefined;
+  } catch {
+    // The config schema checked the URL.
   }
-  // Longest first, so a secret that contains another is masked whole.
-  return [...found].filter((s) => s.length >= MIN_SECRET_CHARS).sort((a, b) => b.length - a.length);
+  return [cfg.api_key, password];
 }
 
-export function secretRedactor(config: Pick<Config, 'master_key' | 'backends'>): Redactor {
-  const secrets = secretsOf(config);
+/** A redactor of these secrets, or undefined when there is none to mask (nothing to search for). */
+export function secretRedactor(candidates: readonly (string | undefined)[]): Redactor | undefined {
+  // Longest first, so a secret that contains another is masked whole.
+  const secrets = [...new Set(candidates)].filter((s): s is string => s !== undefined && s.length >= MIN_SECRET_CHARS).sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return undefined;
   const buffers = secrets.map((s) => Buffer.from(s));
+  const text = (s: string): string => {
+    let out = s;
+    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
+    return out;
+  };
   return {
-    text(s) {
-      let out = s;
-      for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
-      return out;
-    },
+    text,
     bytes(b) {
-      for (const secret of buffers) {
-        if (b.includes(secret)) return Buffer.from(this.text(b.toString('utf8')));
-      }
+      for (const secret of buffers) if (b.includes(secret)) return Buffer.from(text(b.toString('utf8')));
       return b;
     },
   };

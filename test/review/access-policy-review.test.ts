@@ -108,7 +108,8 @@ describe('review: fallbacks and relayed secrets (item 17)', () => {
       if (body.stream === true) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         sse(res, { id: 'c', object: 'chat.completion.chunk', created: 1, model: body.model, choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] });
-        sse(res, { error: { message: `engine crashed with ${echoed}`, type: 'internal' } });
+        // Mid-stream an engine can echo only what it was sent: its own key.
+        sse(res, { error: { message: `engine crashed with ${String(req.headers.authorization)}`, type: 'internal' } });
         res.end();
         return;
       }
