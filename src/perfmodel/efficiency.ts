@@ -103,15 +103,16 @@ function llamacppEfficiency(cls: GpuClass): Efficiency {
  * Batched servers (vLLM, SGLang, TGI): one set of factors, fitted by `fitServerFactors` (src/perfmodel/validate.ts)
  * to the batched measurements of src/catalog/batched-measurements.ts with weak priors; `npm run bench:perfmodel`
  * refits them and prints the leave-one-source-out error table of docs/perfmodel.md. GDDR cards reach a smaller
- * share of their bandwidth than HBM ones (the llama.cpp fits show the same).
+ * share of their bandwidth than HBM ones (the llama.cpp fits show the same). The compute share stays at its prior:
+ * the fitted sources are decode-heavy and would pull it down against the one prefill-heavy source (Musgrave, C=8).
  */
 export const SERVER_FACTORS = {
-  bandwidthHbm: 0.79,
-  bandwidthGddr: 0.74,
-  attentionBandwidth: 0.54,
-  compute: 0.44,
+  bandwidthHbm: 0.8,
+  bandwidthGddr: 0.75,
+  attentionBandwidth: 0.52,
+  compute: 0.5,
   layerOverheadSec: 30e-6,
-  stepOverheadSec: 1.0e-3,
+  stepOverheadSec: 1.04e-3,
   seqOverheadSec: 26e-6,
 } as const;
 

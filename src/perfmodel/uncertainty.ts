@@ -21,8 +21,8 @@ export const MIN_BAND = 0.15;
 
 /** Held-out errors of the server model (docs/perfmodel.md, "Out of sample"), p10–p90 of measured / predicted. */
 export const SERVER_UNCERTAINTY: Uncertainty = {
-  speed: { low: 0.81, high: 1.15 },
-  latency: { low: 0.81, high: 1.24 },
+  speed: { low: 0.8, high: 1.15 },
+  latency: { low: 0.85, high: 1.17 },
   source: 'p10–p90 of leave-one-source-out errors against public vLLM measurements',
 };
 

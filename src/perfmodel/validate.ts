@@ -121,7 +121,7 @@ export function pointErrors(points: readonly ValidationPoint[], f: ServerFactors
 
 /** Weak priors: how far the fit may pull each factor from the documented engineering values. */
 const PRIOR_WEIGHT = 0.02;
-const FITTED: readonly (keyof ServerFactors)[] = ['bandwidthHbm', 'attentionBandwidth', 'compute', 'stepOverheadSec', 'seqOverheadSec'];
+const FITTED: readonly (keyof ServerFactors)[] = ['bandwidthHbm', 'attentionBandwidth', 'stepOverheadSec', 'seqOverheadSec'];
 const BOUNDS: Readonly<Record<keyof ServerFactors, readonly [number, number]>> = {
   bandwidthHbm: [0.4, 0.95], bandwidthGddr: [0.4, 0.95], attentionBandwidth: [0.2, 0.95], compute: [0.15, 0.9],
   layerOverheadSec: [0, 2e-4], stepOverheadSec: [1e-4, 1e-2], seqOverheadSec: [1e-6, 2e-4],

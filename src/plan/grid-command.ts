@@ -4,11 +4,11 @@ import { parseArgs } from 'node:util';
 import { fullReport } from '../bench/report-terminal.js';
 import { getGpu, getQuant } from '../catalog/lookup.js';
 import { version } from '../cli/version.js';
-import { buildReplicaModel } from '../perfmodel/index.js';
+import { buildReplicaModel, uncertaintyFor } from '../perfmodel/index.js';
 import type { EngineKind } from '../perfmodel/types.js';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from './calibration-file.js';
 import { parseChoice, parseIntList, parsePositive, parsePositiveInt } from './cli-values.js';
-import { predictGrid } from './grid.js';
+import { predictGrid, rangeLines } from './grid.js';
 import { resolveModel } from './resolve-model.js';
 
 const USAGE = `Usage: relais plan grid (--model ID | --model-config FILE | --gguf FILE) --gpu G [--gpus N] [--replicas R] [--quant Q]
@@ -65,11 +65,12 @@ export async function runGrid(argv: string[]): Promise<number> {
     const run = predictGrid({
       replicas, concurrency, promptTokens: prompts, maxTokens, requestsPerCell: parsePositiveInt('requests', values.requests),
       toolVersion: version, label: `${replicas.length}x ${tp}x${gpu.id} ${engine} ${quant.id}`,
+      uncertainty: uncertaintyFor(engine, replica.efficiency.source.startsWith('calibrated')),
     });
     const text = JSON.stringify(run, null, 2);
     if (values.out !== undefined) await writeFile(values.out, `${text}\n`);
     if (values.json) console.log(text);
-    else console.log(fullReport(run, 'e2e', 'mean'));
+    else console.log(`${fullReport(run, 'e2e', 'mean')}\n\n${rangeLines(run).join('\n')}`);
     return 0;
   } catch (err) {
     console.error(`relais plan grid: ${err instanceof Error ? err.message : String(err)}`);
