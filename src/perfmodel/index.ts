@@ -14,3 +14,4 @@ export {
 } from './uncertainty.js';
 export { fitDecode, fitCompute, type DecodePoint, type DecodeFit, type PrefillPoint } from './fit.js';
 export { steadyState, type SteadyStateInput, type SteadyState, type SteadyStateParts } from './steady-state.js';
+export { coordinateSearch, type SearchOptions, type SearchResult } from './coordinate-search.js';

@@ -7,6 +7,7 @@ import { buildReplicaModel, type ReplicaDetail } from './replica.js';
 import { steadyState } from './steady-state.js';
 import type { EngineKind } from './types.js';
 import { bandFromRatios, type Band } from './uncertainty.js';
+import { coordinateSearch } from './coordinate-search.js';
 
 export type ServerFactors = { -readonly [K in keyof typeof SERVER_FACTORS]: number };
 
@@ -146,29 +147,8 @@ function loss(points: readonly ValidationPoint[], f: ServerFactors, prior: Serve
 /** Coordinate search in log space from the priors; GDDR bandwidth keeps its ratio to HBM's. */
 export function fitServerFactors(points: readonly ValidationPoint[], prior: ServerFactors = { ...SERVER_PRIORS }): ServerFactors {
   const gddrRatio = prior.bandwidthGddr / prior.bandwidthHbm;
-  let f: ServerFactors = { ...prior };
-  let best = loss(points, f, prior);
-  for (let step = 1.5; step > 1.01; step = Math.sqrt(step)) {
-    let improved = true;
-    while (improved) {
-      improved = false;
-      for (const k of FITTED) {
-        for (const dir of [step, 1 / step]) {
-          const v = Math.min(BOUNDS[k][1], Math.max(BOUNDS[k][0], f[k] * dir));
-          if (v === f[k]) continue;
-          const g: ServerFactors = { ...f, [k]: v };
-          g.bandwidthGddr = Math.min(BOUNDS.bandwidthGddr[1], g.bandwidthHbm * gddrRatio);
-          const l = loss(points, g, prior);
-          if (l < best - 1e-9) {
-            best = l;
-            f = g;
-            improved = true;
-          }
-        }
-      }
-    }
-  }
-  return f;
+  const tie = (g: ServerFactors): ServerFactors => ({ ...g, bandwidthGddr: Math.min(BOUNDS.bandwidthGddr[1], g.bandwidthHbm * gddrRatio) });
+  return coordinateSearch({ ...prior }, (f) => loss(points, f, prior), { keys: FITTED, bounds: BOUNDS, step: 1.5, tie }).params;
 }
 
 export interface HeldOut {

@@ -2,7 +2,7 @@
 // prediction of the run (the simulator's, as `relais plan grid` makes it) reproduce the measured TPOT, TTFT and
 // end-to-end latency of every closed-loop cell, minimising log error; reports how far each factor moved.
 import type { BenchRun } from '../bench/run-types.js';
-import { buildReplicaModel, efficiencyFor, type CalibrationEntry, type Efficiency, type ReplicaParts } from '../perfmodel/index.js';
+import { buildReplicaModel, coordinateSearch, efficiencyFor, type CalibrationEntry, type Efficiency, type ReplicaParts } from '../perfmodel/index.js';
 import type { ReplicaSpec } from '../perfmodel/types.js';
 import { getGpu } from '../catalog/lookup.js';
 import { leastLoaded } from '../router/policies/least-loaded.js';
@@ -38,7 +38,7 @@ export function measuredCells(run: BenchRun): MeasuredCell[] {
 }
 
 /** The factors calibration moves; the per-layer overhead stays (it cannot be told apart from the per-step one here). */
-type Params = Pick<Efficiency, 'bandwidth' | 'attentionBandwidth' | 'compute' | 'stepOverheadSec' | 'seqOverheadSec'>;
+type Params = { -readonly [K in 'bandwidth' | 'attentionBandwidth' | 'compute' | 'stepOverheadSec' | 'seqOverheadSec']: Efficiency[K] };
 const KEYS: readonly (keyof Params)[] = ['bandwidth', 'attentionBandwidth', 'compute', 'stepOverheadSec', 'seqOverheadSec'];
 const BOUNDS: Readonly<Record<keyof Params, readonly [number, number]>> = {
   bandwidth: [0.05, 1], attentionBandwidth: [0.05, 1], compute: [0.02, 1], stepOverheadSec: [1e-5, 0.05], seqOverheadSec: [1e-7, 1e-3],
@@ -90,34 +90,14 @@ export function calibrateFromCells(spec: ReplicaSpec, cells: readonly MeasuredCe
   if (cells.length === 0) throw new Error('no usable cells: the run needs closed-loop (concurrency) cells measured with streaming');
   const base = current ?? efficiencyFor(spec.engine, parts.gpu ?? getGpu(spec.gpu));
   const entryOf = (p: Params): CalibrationEntry => ({ engine: spec.engine, gpu: spec.gpu, source: 'fit', layerOverheadSec: base.layerOverheadSec, ...p });
-  let p: Params = { bandwidth: base.bandwidth, attentionBandwidth: base.attentionBandwidth, compute: base.compute, stepOverheadSec: Math.max(base.stepOverheadSec, 1e-5), seqOverheadSec: Math.max(base.seqOverheadSec, 1e-7) };
-  const before = { ...p };
-  let best = loss(spec, parts, cells, entryOf(p));
-  const rmsErrorBefore = Math.sqrt(best);
-  for (let factor = 1.6; factor > 1.01; factor = Math.sqrt(factor)) {
-    let improved = true;
-    while (improved) {
-      improved = false;
-      for (const k of KEYS) {
-        for (const dir of [factor, 1 / factor]) {
-          const v = Math.min(BOUNDS[k][1], Math.max(BOUNDS[k][0], p[k] * dir));
-          if (v === p[k]) continue;
-          const q = { ...p, [k]: v };
-          const l = loss(spec, parts, cells, entryOf(q));
-          if (l < best - 1e-12) {
-            best = l;
-            p = q;
-            improved = true;
-          }
-        }
-      }
-    }
-  }
+  const start: Params = { bandwidth: base.bandwidth, attentionBandwidth: base.attentionBandwidth, compute: base.compute, stepOverheadSec: Math.max(base.stepOverheadSec, 1e-5), seqOverheadSec: Math.max(base.seqOverheadSec, 1e-7) };
+  const rmsErrorBefore = Math.sqrt(loss(spec, parts, cells, entryOf(start)));
+  const { params: p, loss: best } = coordinateSearch(start, (q) => loss(spec, parts, cells, entryOf(q)), { keys: KEYS, bounds: BOUNDS, step: 1.6 });
   return {
     entry: { ...entryOf(p), source: `${source}, ${cells.length} cells, rms error ${(Math.sqrt(best) * 100).toFixed(1)}%` },
     cells: cells.length,
     rmsError: Math.sqrt(best),
     rmsErrorBefore,
-    moves: KEYS.map((k) => ({ factor: k, before: before[k], after: p[k] })),
+    moves: KEYS.map((k) => ({ factor: k, before: start[k], after: p[k] })),
   };
 }
