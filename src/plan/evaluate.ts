@@ -24,6 +24,8 @@ export interface ConfigInput {
   readonly costs: CostOptions;
   readonly calibration?: Calibration;
   readonly gpuMemoryUtilization?: number;
+  /** Chunked prefill (default on: vLLM ≥ 0.6, SGLang, TGI); off models vLLM V0's prefill-only steps. */
+  readonly chunkedPrefill?: boolean;
 }
 
 export interface Evaluation {
@@ -66,7 +68,7 @@ const MAX_USERS_SEARCH = 8192;
 const MAX_LLAMACPP_SLOTS = 256;
 
 function replicaFor(c: ConfigInput, slots: number): ReplicaDetail {
-  const base = { gpu: c.gpu.id, gpus: c.tp, model: c.model.id, quant: c.quant.id, engine: c.engine, gpuMemoryUtilization: c.gpuMemoryUtilization };
+  const base = { gpu: c.gpu.id, gpus: c.tp, model: c.model.id, quant: c.quant.id, engine: c.engine, gpuMemoryUtilization: c.gpuMemoryUtilization, chunkedPrefill: c.chunkedPrefill };
   const parts = { gpu: c.gpu, model: c.model, quant: c.quant };
   if (c.engine === 'llamacpp') {
     const n = Math.max(1, Math.min(slots, MAX_LLAMACPP_SLOTS));
