@@ -1,4 +1,5 @@
-// Efficiency factors per engine × GPU class: llama.cpp fitted to the reference tables at load; servers documented defaults.
+// Efficiency factors per engine × GPU class: llama.cpp fitted to the reference tables at load; servers fitted to
+// public batched measurements (src/perfmodel/validate.ts) and shipped as constants.
 import { getGpu, getModel, getQuant } from '../catalog/lookup.js';
 import type { Gpu, GpuClass } from '../catalog/gpus.js';
 import { fitCompute, fitDecode, type DecodePoint } from './fit.js';

@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildReplicaModel, fitDecode, steadyState } from '../../src/perfmodel/index.js';
-import { LLAMACPP_DECODE, NIM_BATCH_CURVE } from '../../src/perfmodel/reference-data.js';
+import { BATCHED_MEASUREMENTS } from '../../src/catalog/batched-measurements.js';
+import { LLAMACPP_DECODE } from '../../src/perfmodel/reference-data.js';
+
+/** NVIDIA NIM 1.8.0, Llama-3.1-8B (implied FP8 on an H100-class GPU, lengths not captured): the curve's shape. */
+const NIM_BATCH_CURVE = BATCHED_MEASUREMENTS.filter((m) => m.source === 'nim-1.8-llama-3.1-8b').map((m) => ({ concurrency: m.level, itlMs: m.itlMs ?? NaN }));
 
 const decodeOne = { prefillTokens: 0, prefillContextTokens: 0, decodeSeqs: 1, decodeContextTokens: 512 };
 
