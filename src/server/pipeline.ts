@@ -5,7 +5,7 @@ import type { Access, Ticket } from '../access/access.js';
 import type { Principal } from '../access/principal.js';
 import { BackendError, type UpstreamReply } from '../backends/backend.js';
 import type { Config } from '../config/schema.js';
-import { estimateTokens, type CanonicalRequest } from '../protocol/canonical.js';
+import { estimatePromptTokens, type CanonicalRequest } from '../protocol/canonical.js';
 import { errors, GatewayError } from '../protocol/errors.js';
 import type { JsonObject } from '../protocol/json.js';
 import type { OllamaShape } from '../protocol/ollama-codec.js';
@@ -17,12 +17,14 @@ import { operationName, outcomeAttributes, requestAttributes } from '../telemetr
 import { SpanKind, type Span } from '../telemetry/tracing/span.js';
 import type { RequestTrace, Tracer } from '../telemetry/tracing/tracer.js';
 import { costOf } from '../usage/cost.js';
+import { reportedTokens } from '../usage/reported-tokens.js';
 import type { Outcome, UsageSink } from '../usage/record.js';
 import { relayOllamaJson, relayOllamaStream } from './ollama-relay.js';
 import { relayOpenAIJson, relayOpenAIStream } from './openai-relay.js';
 import type { RelayContext, RelayResult } from './relay-result.js';
 import { nextRequestId } from './request-id.js';
 import { asGatewayError, respondError } from './respond-error.js';
+import { backendSecrets, secretRedactor, type Redactor } from './secret-redactor.js';
 
 export interface PipelineDeps {
   readonly log?: Logger;
@@ -35,11 +37,18 @@ export interface PipelineDeps {
   readonly tracer?: Tracer | undefined;
 }
 
-function upstreamBody(req: CanonicalRequest, d: Deployment): JsonObject {
-  if (!req.stream) return { ...req.body, model: d.upstreamModel };
+/**
+ * The body for one deployment. `bound` is the max_tokens the admission reserved for a request that
+ * gave none: sent along so the engine cannot generate past the reservation (hosted chat APIs take
+ * max_completion_tokens, which their newer models require).
+ */
+function upstreamBody(req: CanonicalRequest, d: Deployment, bound: number | undefined): JsonObject {
+  const body: JsonObject = { ...req.body, model: d.upstreamModel };
+  if (bound !== undefined) body[req.endpoint === 'chat' && d.state.backend.kind === 'openai' ? 'max_completion_tokens' : 'max_tokens'] = bound;
+  if (!req.stream) return body;
   const so = req.body.stream_options;
-  const streamOptions = so && typeof so === 'object' && !Array.isArray(so) ? { ...so, include_usage: true } : { include_usage: true };
-  return { ...req.body, model: d.upstreamModel, stream_options: streamOptions };
+  body.stream_options = so && typeof so === 'object' && !Array.isArray(so) ? { ...so, include_usage: true } : { include_usage: true };
+  return body;
 }
 
 /** The engine's own error message from its body (OpenAI or plain shapes), if any. */
@@ -58,8 +67,14 @@ function engineMessage(body: string | undefined): { message?: string; code: stri
   return none;
 }
 
-/** The client-visible error after every deployment failed. */
-function finalError(err: BackendError | undefined, model: string): GatewayError {
+/** The client-visible error after every deployment failed, with configured secrets masked. */
+function finalError(err: BackendError | undefined, model: string, redactor: Redactor | undefined): GatewayError {
+  const ge = engineError(err, model);
+  const message = redactor ? redactor.text(ge.message) : ge.message;
+  return message === ge.message ? ge : new GatewayError({ status: ge.status, type: ge.type, message, code: ge.code, param: ge.param, headers: ge.headers });
+}
+
+function engineError(err: BackendError | undefined, model: string): GatewayError {
   if (!err) return errors.unavailable(`No deployment of '${model}' could take the request.`, 5);
   if (err.failure === 'timeout') return errors.timeout(`The model server for '${model}' timed out: ${err.message}.`);
   if (err.failure === 'status' && err.status !== undefined) {
@@ -79,11 +94,25 @@ function finalError(err: BackendError | undefined, model: string): GatewayError 
 }
 
 export class Pipeline {
-  constructor(private deps: PipelineDeps) {}
+  /** Every configured secret, for error text; each backend's own, for the bytes it streams (it can echo only what it was sent). */
+  private redactor: Redactor | undefined;
+  private readonly streamRedactors = new Map<string, Redactor | undefined>();
 
-  /** A configuration reload: timeouts and default reservations from the new file. */
+  constructor(private deps: PipelineDeps) {
+    this.redact(deps.config);
+  }
+
+  /** A configuration reload: timeouts, default reservations and the secrets to mask from the new file. */
   reconfigure(config: Config): void {
     this.deps = { ...this.deps, config };
+    this.redact(config);
+  }
+
+  private redact(config: Config): void {
+    const backends = Object.entries(config.backends);
+    this.redactor = secretRedactor([config.master_key, ...backends.flatMap(([, b]) => backendSecrets(b))]);
+    this.streamRedactors.clear();
+    for (const [id, b] of backends) this.streamRedactors.set(id, secretRedactor(backendSecrets(b)));
   }
 
   async run(res: ServerResponse, req: CanonicalRequest, principal: Principal, ollama?: OllamaShape): Promise<void> {
@@ -95,8 +124,10 @@ export class Pipeline {
     const traceparent = res.req?.headers.traceparent;
     const trace = this.deps.tracer?.start(traceparent, `${operationName(req.endpoint)} ${req.model}`, req.arrivedAt);
     if (trace) requestAttributes(trace.root, req);
-    const promptEstimate = estimateTokens(req.promptChars);
+    const promptEstimate = estimatePromptTokens(req);
     const maxTokens = req.maxTokens ?? (req.endpoint === 'embeddings' ? 0 : config.limits.default_max_tokens);
+    // Every sequence (n, best_of) may reach max_tokens: all of them are reserved.
+    const completionBound = maxTokens * (req.choices ?? 1);
     // The client leaving aborts admission, the queue wait or the upstream call at once. Registered
     // before admission (which may wait on Redis) and checked once, for a client already gone.
     const controller = new AbortController();
@@ -109,7 +140,7 @@ export class Pipeline {
     const admission = trace?.child('admission');
     try {
       // The limiter keys leases by request: always our own id, never the client's x-request-id.
-      ticket = await access.admit(principal, { requestId: nextRequestId(), model: req.model, endpoint: req.endpoint, promptTokens: promptEstimate, maxTokens });
+      ticket = await access.admit(principal, { requestId: nextRequestId(), model: req.model, endpoint: req.endpoint, promptTokens: promptEstimate, maxTokens: completionBound });
       admission?.end();
     } catch (err) {
       res.off('close', onClose);
@@ -135,10 +166,11 @@ export class Pipeline {
         queueMs = await waited;
         queued?.end();
       }
+      const bound = ticket.reserved && req.maxTokens === undefined && req.endpoint !== 'embeddings' ? maxTokens : undefined;
       const routing = trace?.child('route');
       const steps = router.plan(req, principal);
       routing?.set('relais.route', steps.map((s) => s.deployment.state.id)).end();
-      const attempt = await this.attempt(req, steps, controller.signal, trace, traceparent);
+      const attempt = await this.attempt(req, steps, controller.signal, bound, trace, traceparent);
       upstream = attempt.span;
       served = attempt.step;
       router.commit(served);
@@ -149,6 +181,7 @@ export class Pipeline {
         signal: controller.signal,
         stallMs: Math.min(config.timeouts.first_byte_ms, config.timeouts.total_ms),
         capture,
+        redactor: this.streamRedactors.get(served.deployment.state.id),
         headers: {
           ...ticket.headers,
           'x-relais-backend': served.deployment.state.id,
@@ -164,7 +197,7 @@ export class Pipeline {
       if (served) this.finishAttempt(served, false);
       const aborted = controller.signal.aborted;
       if (!aborted && !(err instanceof GatewayError)) this.deps.log?.error('request failed', { requestId: req.id, model: req.model, error: err instanceof Error ? err.message : String(err) });
-      const ge = aborted ? errors.badGateway('client went away') : err instanceof BackendError ? finalError(err, req.model) : asGatewayError(err);
+      const ge = aborted ? errors.badGateway('client went away') : err instanceof BackendError ? finalError(err, req.model, this.redactor) : asGatewayError(err);
       if (!aborted) respondError(res, ge, req.protocol, ticket.headers);
       result = { outcome: aborted ? 'client_aborted' : ge.status < 500 ? 'rejected' : 'upstream_error', status: aborted ? 499 : ge.status, events: 0, error: ge.message };
       if (ge.status >= 500) metrics.errors.inc([req.model, served?.deployment.state.id ?? '', String(ge.status)]);
@@ -193,6 +226,7 @@ export class Pipeline {
     req: CanonicalRequest,
     steps: RouteStep[],
     signal: AbortSignal,
+    bound: number | undefined,
     trace: RequestTrace | undefined,
     traceparent: string | string[] | undefined,
   ): Promise<{ step: RouteStep; reply: UpstreamReply; overheadMs: number; span: Span | undefined }> {
@@ -211,7 +245,7 @@ export class Pipeline {
           {
             requestId: req.id,
             endpoint: req.endpoint,
-            body: upstreamBody(req, d),
+            body: upstreamBody(req, d, bound),
             stream: req.stream,
             keepAliveMs: req.keepAliveMs,
             traceparent: span && trace ? trace.traceparent(span) : typeof traceparent === 'string' ? traceparent : undefined,
@@ -236,7 +270,7 @@ export class Pipeline {
         this.deps.metrics.retries.inc([req.model, d.state.id]);
       }
     }
-    throw finalError(last, req.model);
+    throw finalError(last, req.model, this.redactor);
   }
 
   private finishAttempt(step: RouteStep, failed: boolean): void {
@@ -263,10 +297,11 @@ export class Pipeline {
     trace: RequestTrace | undefined,
   ): void {
     const usage = result.usage;
-    const reported = usage?.prompt_tokens !== undefined;
-    const promptTokens = usage?.prompt_tokens ?? (served ? promptEstimate : 0);
-    const completionTokens = usage?.completion_tokens ?? (req.endpoint === 'embeddings' ? 0 : result.events);
-    const cachedTokens = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    const reportedPrompt = reportedTokens(usage?.prompt_tokens);
+    const reported = reportedPrompt !== undefined;
+    const promptTokens = reportedPrompt ?? (served ? promptEstimate : 0);
+    const completionTokens = reportedTokens(usage?.completion_tokens) ?? (req.endpoint === 'embeddings' ? 0 : result.events);
+    const cachedTokens = reportedTokens(usage?.prompt_tokens_details?.cached_tokens) ?? 0;
     // The price is that of the model that actually served (a fallback has its own).
     const price = served ? this.deps.router.get(served.model)?.price : undefined;
     const cost = served ? costOf(price, promptTokens, completionTokens, cachedTokens) : 0;
