@@ -12,7 +12,7 @@ export interface CreateAccessOptions {
   readonly config: Pick<Config, 'master_key' | 'models' | 'redis'> & { readonly access?: Partial<Config['access']> | undefined };
   readonly store: Store;
   /** Overrides config.redis (tests); null forces the in-memory limiter. */
-  readonly redis?: { readonly url: string; readonly prefix?: string | undefined; readonly fail_open?: boolean | undefined } | null | undefined;
+  readonly redis?: { readonly url: string; readonly prefix?: string | undefined; readonly fail_open?: boolean | undefined; readonly lease_ms?: number | undefined } | null | undefined;
   readonly limiter?: LimiterOptions | undefined;
   readonly warn?: ((message: string) => void) | undefined;
 }
@@ -22,7 +22,7 @@ export async function createAccess(options: CreateAccessOptions): Promise<KeyAcc
   const redis = options.redis === undefined ? config.redis : options.redis;
   const seeds = new SpendSeeds(store);
   const limiter: Limiter = redis
-    ? new RedisLimiter({ url: redis.url, prefix: redis.prefix, spendSeed: (key, start) => seeds.spend(key, start), warn: options.warn, ...options.limiter })
+    ? new RedisLimiter({ url: redis.url, prefix: redis.prefix, leaseMs: redis.lease_ms, spendSeed: (key, start) => seeds.spend(key, start), warn: options.warn, ...options.limiter })
     : new MemoryLimiter(options.limiter);
   try {
     return await KeyAccess.create({

@@ -168,6 +168,11 @@ export const configSchema = z
         fail_open: z.boolean().default(false),
         /** Prefix of every limiter key, so several gateways can share one Redis. */
         prefix: z.string().min(1).default('relais'),
+        /**
+         * A running request's hold on its concurrency slot and budget reservation, renewed while it runs:
+         * how long a crashed instance's holds outlive it.
+         */
+        lease_ms: z.number().int().min(1_000).max(15 * 60_000).default(15_000),
         /** Instances tell each other their routing decisions (prefix affinity across instances). */
         share_routing: z.boolean().default(true),
       })

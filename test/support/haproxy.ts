@@ -27,6 +27,8 @@ export function haproxyConfig(port: number, servers: readonly number[]): string 
     lines
       .join('\n')
       .replace(/^(\s*)bind :8080$/m, `$1bind 127.0.0.1:${port}`)
+      // Within the file-descriptor limit of a test process.
+      .replace(/^(\s*)maxconn \d+$/m, '$1maxconn 4096')
       // Quicker checks than in production, so that a test sees an instance go and come back in a second.
       .replace(/^(\s*)default-server .*$/m, '$1default-server inter 300ms fall 2 rise 1')
       .trimEnd() +
