@@ -11,13 +11,15 @@ const concurrency = Number(concArg);
 const rate = rateArg ? Number(rateArg) : undefined;
 const pool = new Pool(target.origin, { connections: concurrency, pipelining: 1 });
 const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say something.' }], max_tokens: 100, stream });
+// An API key for gateways with keys (bench:scaleout), from the environment.
+const headers: Record<string, string> = { 'content-type': 'application/json', ...(process.env.RELAIS_BENCH_KEY ? { authorization: `Bearer ${process.env.RELAIS_BENCH_KEY}` } : {}) };
 const latencies: number[] = [];
 let errors = 0;
 
 async function one(): Promise<void> {
   const t0 = performance.now();
   try {
-    const res = await pool.request({ path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await pool.request({ path: target.pathname, method: 'POST', headers, body });
     for await (const _ of res.body) {
       // drain
     }

@@ -18,6 +18,8 @@ export interface ClusterOptions {
   readonly yaml?: string;
   /** Simulated seconds per real second. */
   readonly speed?: number;
+  /** redis.share_routing (default on): instances tell each other their routing decisions. */
+  readonly shareRouting?: boolean;
   /** redis.lease_ms: how long a killed instance's concurrency slots and reservations outlive it. */
   readonly redisLeaseMs?: number;
   /** Extra environment for the gateway processes. */
@@ -43,7 +45,7 @@ export function clusterYaml(o: ClusterOptions, fleet: SimFleet, schema: string, 
 master_key: ${o.masterKey}
 log_level: warn
 store: { kind: postgres, url: "${POSTGRES_URL}", schema: ${schema} }
-redis: { url: "${REDIS_URL}", prefix: ${prefix}${o.redisLeaseMs ? `, lease_ms: ${o.redisLeaseMs}` : ''} }
+redis: { url: "${REDIS_URL}", prefix: ${prefix}${o.redisLeaseMs ? `, lease_ms: ${o.redisLeaseMs}` : ''}${o.shareRouting === false ? ', share_routing: false' : ''} }
 health: { interval_ms: 1000 }
 shutdown: { grace_ms: 15000 }
 ${o.yaml ?? ''}
