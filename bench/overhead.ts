@@ -5,13 +5,14 @@
 // latency the gateway adds at half of its maximum load.
 // Usage: npm run bench:overhead [-- --seconds 5 --concurrency 64]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../test/support/free-port.js';
+import { cpuSeconds, runLoad, type LoadResult } from './support/load-run.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = import.meta.resolve('tsx');
@@ -19,13 +20,6 @@ const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 
-interface LoadResult {
-  rps: number;
-  p50_ms: number;
-  p99_ms: number;
-  count: number;
-  errors: number;
-}
 
 const children: ChildProcess[] = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
@@ -45,19 +39,7 @@ function start(script: string, args: string[], readyText: string): Promise<Child
 }
 
 function load(url: string, stream: boolean, rate?: number): Promise<LoadResult> {
-  const args = [url, stream ? '1' : '0', String(seconds), String(concurrency), ...(rate ? [String(rate)] : [])];
-  const child = spawn(process.execPath, ['--import', tsx, join(root, 'bench/support/loadgen.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', () => {
-      try {
-        resolve(JSON.parse(out) as LoadResult);
-      } catch {
-        reject(new Error(`load generator printed: ${out}`));
-      }
-    });
-  });
+  return runLoad({ url, stream, seconds, concurrency, rate });
 }
 
 const fmt = (r: LoadResult): string => `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(7)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms${r.errors ? `   errors ${r.errors}` : ''}`;
@@ -80,15 +62,6 @@ async function startRelais(port: number, upstream: number, extra = ''): Promise<
   return gateway;
 }
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
 
 /** A load run against a gateway, with the gateway's CPU time per request (steadier than req/s on a shared machine). */
 async function loadWithCpu(url: string, stream: boolean, proc: ChildProcess): Promise<LoadResult & { cpu_us: number }> {

@@ -6,9 +6,8 @@
 //  2. Routing quality with 8 simulated vLLM replicas: prefix-cache hit rate and TTFT p90 for one
 //     gateway, three behind HAProxy sharing their routing decisions over Redis (the default), and three
 //     without sharing — on a shared-prefix workload and on multi-turn chats.
-// Usage: npm run bench:scaleout [-- --seconds 8 --concurrency 64 --requests 600]
+// Usage: npm run bench:scaleout [-- --seconds 8 --concurrency 64 --requests 600 --only throughput|routing]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,47 +19,18 @@ import { CLUSTER_MODEL, prefixCounters, startCluster } from '../test/support/clu
 import { freePort } from '../test/support/free-port.js';
 import { startGateway, type GatewayProcess } from '../test/support/gateway-process.js';
 import { startHaproxy } from '../test/support/haproxy.js';
+import { cpuSeconds, runLoad } from './support/load-run.js';
 import { POSTGRES_URL, REDIS_URL, dropSchema, uniqueName } from '../test/store/services.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = import.meta.resolve('tsx');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, concurrency: { type: 'string', default: '64' }, requests: { type: 'string', default: '600' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '8' }, concurrency: { type: 'string', default: '64' }, requests: { type: 'string', default: '600' }, only: { type: 'string' } },
+});
 const MASTER = 'sk-bench-scaleout';
 const children: ChildProcess[] = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-interface LoadResult {
-  rps: number;
-  p50_ms: number;
-  p99_ms: number;
-  count: number;
-  errors: number;
-}
-
-function loadgen(url: string, stream: boolean, key: string): Promise<LoadResult> {
-  const args = [url, stream ? '1' : '0', values.seconds, values.concurrency];
-  const child = spawn(process.execPath, ['--import', tsx, join(root, 'bench/support/loadgen.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RELAIS_BENCH_KEY: key } });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', () => {
-      try {
-        resolve(JSON.parse(out) as LoadResult);
-      } catch {
-        reject(new Error(`load generator printed: ${out}`));
-      }
-    });
-  });
-}
 
 async function throughput(): Promise<void> {
   const upPort = await freePort();
@@ -97,7 +67,7 @@ models:
       const c0 = procs.map((p) => cpuSeconds(p.pid));
       const h0 = cpuSeconds(lb.proc.pid);
       const t0 = performance.now();
-      const r = await loadgen(`${lb.url}/v1/chat/completions`, stream, key);
+      const r = await runLoad({ url: `${lb.url}/v1/chat/completions`, stream, seconds: Number(values.seconds), concurrency: Number(values.concurrency), key });
       const wall = (performance.now() - t0) / 1000;
       const used = procs.map((p, i) => cpuSeconds(p.pid) - (c0[i] as number));
       const perCpuSecond = (r.rps * wall) / used.reduce((a, b) => a + b, 0);
@@ -138,6 +108,6 @@ async function routing(): Promise<void> {
 }
 
 console.log(`bench:scaleout — ${new Date().toISOString()}`);
-await throughput();
-await routing();
+if (values.only !== 'routing') await throughput();
+if (values.only !== 'throughput') await routing();
 process.exit(0);
