@@ -16,7 +16,7 @@ export interface Bus {
   publish(topic: Topic, payload: Buffer): void;
   /** Handlers get the payload without the sender id; only other instances' messages arrive. */
   subscribe(topic: Topic, handler: (payload: Buffer) => void): void;
-  /** Called each time the subscription is (re)established: messages may have been missed before. */
+  /** Called once subscribed and after each reconnection: messages may have been missed before. */
   onResync(handler: () => void): void;
   close(): Promise<void>;
 }
@@ -36,6 +36,7 @@ export class RedisBus implements Bus {
   private readonly channels: Record<Topic, string>;
   private lastWarn = 0;
   private closed = false;
+  private subscribed = false;
 
   constructor(private readonly o: RedisBusOptions) {
     this.channels = { changes: `${o.prefix}:bus:changes`, routing: `${o.prefix}:bus:routing` };
@@ -45,11 +46,18 @@ export class RedisBus implements Bus {
     this.sub = new Redis(o.url, { retryStrategy, maxRetriesPerRequest: null });
     this.pub.on('error', (err: Error) => this.warnOnce(`publisher: ${err.message}`));
     this.sub.on('error', (err: Error) => this.warnOnce(`subscriber: ${err.message}`));
+    // Reconnections resubscribe by themselves (ioredis); the first subscription is confirmed below.
     this.sub.on('ready', () => {
-      if (!this.closed) for (const h of this.resync) h();
+      if (this.subscribed) this.resynced();
     });
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.deliver(channel.toString(), message));
-    void this.sub.subscribe(...topics.map((t) => this.channels[t])).catch((err: unknown) => this.warnOnce(`subscribe: ${String(err)}`));
+    this.sub.subscribe(...topics.map((t) => this.channels[t])).then(
+      () => {
+        this.subscribed = true;
+        this.resynced();
+      },
+      (err: unknown) => this.warnOnce(`subscribe: ${String(err)}`),
+    );
   }
 
   publish(topic: Topic, payload: Buffer): void {
@@ -64,6 +72,10 @@ export class RedisBus implements Bus {
 
   onResync(handler: () => void): void {
     this.resync.push(handler);
+  }
+
+  private resynced(): void {
+    if (!this.closed) for (const h of this.resync) h();
   }
 
   private deliver(channel: string, message: Buffer): void {
