@@ -37,6 +37,8 @@ export class RedisBus implements Bus {
   private lastWarn = 0;
   private closed = false;
   private subscribed = false;
+  /** Settles once the first subscription is confirmed (or failed: polling covers that). */
+  readonly ready: Promise<void>;
 
   constructor(private readonly o: RedisBusOptions) {
     this.channels = { changes: `${o.prefix}:bus:changes`, routing: `${o.prefix}:bus:routing` };
@@ -51,7 +53,7 @@ export class RedisBus implements Bus {
       if (this.subscribed) this.resynced();
     });
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.deliver(channel.toString(), message));
-    this.sub.subscribe(...topics.map((t) => this.channels[t])).then(
+    this.ready = this.sub.subscribe(...topics.map((t) => this.channels[t])).then(
       () => {
         this.subscribed = true;
         this.resynced();

@@ -29,8 +29,8 @@ describe('bus', () => {
   it('delivers to the other instances only', async () => {
     const own: string[] = [];
     a.subscribe('changes', (p) => own.push(p.toString()));
-    // Both subscriptions must be live before publishing: each says so through onResync.
-    await Promise.all([a, b].map((bus) => next<void>((r) => bus.onResync(r))));
+    // Both subscriptions must be live before publishing.
+    await Promise.all([a.ready, b.ready]);
     const got = next<string>((r) => b.subscribe('changes', (p) => r(p.toString())));
     a.publish('changes', Buffer.from('changed'));
     assert.equal(await got, 'changed');
