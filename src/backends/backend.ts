@@ -76,5 +76,12 @@ export interface Backend {
   listModels?(signal: AbortSignal): Promise<string[]>;
   /** Engine load from its metrics endpoint, when it has one. */
   load?(signal: AbortSignal): Promise<EngineLoad | undefined>;
+  /** Whether the engine serves an endpoint (chat, completions and embeddings are assumed when absent). */
+  serves?(endpoint: Endpoint): boolean;
+  /**
+   * Prompt tokens of a chat body (upstream model, messages, tools) by the engine's own tokenizer and
+   * template; undefined when the engine has no way to tell.
+   */
+  countTokens?(body: JsonObject, signal: AbortSignal): Promise<number | undefined>;
   close(): Promise<void>;
 }

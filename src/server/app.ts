@@ -21,6 +21,11 @@ const openAIRoutes: Record<string, Endpoint> = {
   '/v1/chat/completions': 'chat',
   '/v1/completions': 'completions',
   '/v1/embeddings': 'embeddings',
+  '/v1/rerank': 'rerank',
+  '/v2/rerank': 'rerank',
+  '/rerank': 'rerank',
+  '/v1/score': 'score',
+  '/score': 'score',
 };
 
 const ollamaRoutes: Record<string, OllamaRoute> = {
@@ -107,9 +112,10 @@ export class GatewayApp {
   }
 
   private resolveModel = (name: string): string => {
-    if (this.deps.router.get(name)) return name;
-    if (name.endsWith(':latest') && this.deps.router.get(name.slice(0, -7))) return name.slice(0, -7);
-    return name;
+    const { router } = this.deps;
+    if (router.get(name)) return name;
+    if (name.endsWith(':latest') && router.get(name.slice(0, -7))) return name.slice(0, -7);
+    return router.resolve(name);
   };
 
   private async route(
@@ -132,7 +138,9 @@ export class GatewayApp {
       if (method !== 'POST') throw errors.methodNotAllowed(method, path);
       const principal = this.authenticate(req);
       const canonical = parseOpenAIRequest(endpoint, parseJson(await readBody(req, maxBodyBytes)), meta);
-      return pipeline.run(res, canonical, principal);
+      // A configured alias serves under the model's own name (as OpenAI answers gpt-4o with a dated name).
+      const model = router.get(canonical.model) ? canonical.model : router.resolve(canonical.model);
+      return pipeline.run(res, model === canonical.model ? canonical : { ...canonical, model }, principal);
     }
     const ollamaRoute = ollamaRoutes[path];
     if (ollamaRoute) {

@@ -9,6 +9,7 @@ import { BackendState } from '../router/backend-state.js';
 import { HealthChecker } from '../router/health-checker.js';
 import { LoadScraper } from '../router/load-scraper.js';
 import { buildModelTable } from '../router/model-table.js';
+import { ModelAliases } from '../router/model-aliases.js';
 import { Router } from '../router/router.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../telemetry/metrics.js';
@@ -59,7 +60,7 @@ export class Gateway {
     );
     const models = config.models.length > 0 ? config.models : await discoverModels(backends, log);
     const table = buildModelTable(models, states, { routing: config.routing, staleMs: config.scrape.stale_ms });
-    const router = new Router(table);
+    const router = new Router(table, new ModelAliases(config.aliases));
     const scraper = new LoadScraper([...states.values()], config.scrape.interval_ms, () => {
       for (const m of table.values()) m.queue.dispatch();
     });

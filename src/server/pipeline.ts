@@ -17,6 +17,7 @@ import { costOf } from '../usage/cost.js';
 import type { Outcome, UsageSink } from '../usage/record.js';
 import { relayOllamaJson, relayOllamaStream } from './ollama-relay.js';
 import { relayOpenAIJson, relayOpenAIStream } from './openai-relay.js';
+import type { ReplyTranslator } from './translated-relay.js';
 import type { RelayContext, RelayResult } from './relay-result.js';
 import { nextRequestId } from './request-id.js';
 import { asGatewayError, respondError } from './respond-error.js';
@@ -35,6 +36,10 @@ function upstreamBody(req: CanonicalRequest, d: Deployment): JsonObject {
   const so = req.body.stream_options;
   const streamOptions = so && typeof so === 'object' && !Array.isArray(so) ? { ...so, include_usage: true } : { include_usage: true };
   return { ...req.body, model: d.upstreamModel, stream_options: streamOptions };
+}
+
+function servesEndpoint(d: Deployment, req: CanonicalRequest): boolean {
+  return d.state.backend.serves?.(req.endpoint) ?? true;
 }
 
 /** The engine's own error message from its body (OpenAI or plain shapes), if any. */
@@ -76,13 +81,16 @@ function finalError(err: BackendError | undefined, model: string): GatewayError 
 export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  async run(res: ServerResponse, req: CanonicalRequest, principal: Principal, ollama?: OllamaShape): Promise<void> {
+  /** `reply` translates the engine's answer for Ollama, Responses and Messages clients; OpenAI clients get it as is. */
+  async run(res: ServerResponse, req: CanonicalRequest, principal: Principal, reply?: OllamaShape | ReplyTranslator): Promise<void> {
+    const ollama = reply && 'route' in reply ? reply : undefined;
     const { router, access, metrics, config } = this.deps;
     const entry = router.get(req.model);
     if (!entry) throw errors.unknownModel(req.model);
+    if (!entry.deployments.some((d) => servesEndpoint(d, req))) throw errors.notServed(req.model, req.endpoint);
 
     const promptEstimate = estimateTokens(req.promptChars);
-    const maxTokens = req.maxTokens ?? (req.endpoint === 'embeddings' ? 0 : config.limits.default_max_tokens);
+    const maxTokens = req.maxTokens ?? config.limits.default_max_tokens;
     // The client leaving aborts admission, the queue wait or the upstream call at once. Registered
     // before admission (which may wait on Redis) and checked once, for a client already gone.
     const controller = new AbortController();
@@ -130,7 +138,7 @@ export class Pipeline {
           ...(queueMs > 0 ? { 'x-relais-queue-ms': queueMs.toFixed(1) } : {}),
         },
       };
-      result = await this.relay(res, attempt.reply, req, ctx, ollama);
+      result = reply && 'relay' in reply ? await reply.relay(res, attempt.reply, req.stream, ctx) : await this.relay(res, attempt.reply, req, ctx, ollama);
       if (result.ttftMs !== undefined && result.outcome === 'completed') served.deployment.state.observeTtft(result.ttftMs - queueMs);
       this.finishAttempt(served, result.outcome === 'upstream_error');
     } catch (err) {
@@ -166,7 +174,7 @@ export class Pipeline {
     for (const step of steps) {
       const d = step.deployment;
       const now = performance.now();
-      if (!d.state.breaker.allow(now)) continue;
+      if (!servesEndpoint(d, req) || !d.state.breaker.allow(now)) continue;
       d.state.inFlight++;
       this.deps.metrics.inFlight.add([d.state.id], 1);
       const callAt = performance.now();
@@ -209,9 +217,12 @@ export class Pipeline {
 
   private settle(req: CanonicalRequest, principal: Principal, ticket: Ticket, served: Deployment | undefined, result: RelayResult, promptEstimate: number, queueMs: number): void {
     const usage = result.usage;
-    const reported = usage?.prompt_tokens !== undefined;
-    const promptTokens = usage?.prompt_tokens ?? (served ? promptEstimate : 0);
-    const completionTokens = usage?.completion_tokens ?? (req.endpoint === 'embeddings' ? 0 : result.events);
+    // Rerank and score answers report only total_tokens: all of it is input.
+    const reportedPrompt = usage?.prompt_tokens ?? (req.maxTokens === 0 ? usage?.total_tokens : undefined);
+    const reported = reportedPrompt !== undefined;
+    const promptTokens = reportedPrompt ?? (served ? promptEstimate : 0);
+    // Embeddings, rerank and score generate nothing (their codecs set maxTokens to 0).
+    const completionTokens = usage?.completion_tokens ?? (req.maxTokens === 0 ? 0 : result.events);
     const cachedTokens = usage?.prompt_tokens_details?.cached_tokens ?? 0;
     // The price is that of the model that actually served (a fallback has its own).
     const price = served ? this.deps.router.get(served.model)?.price : undefined;
