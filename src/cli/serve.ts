@@ -87,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   // Embedded backends are built here so that /api/ps can list what they hold in memory.
   const embedded = Object.entries(config.backends).flatMap(([id, b]) => (b.kind === 'embedded' ? [createEmbeddedBackend(id, b)] : []));
   const extraRoutes = [...adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes }), psRoute(embedded)];
-  const gateway = await Gateway.create(config, { log, access, usage, extraRoutes, backends: embedded });
+  const gateway = await Gateway.create(config, { log, access, usage, extraRoutes, backends: embedded, responses: store });
   const address = await gateway.listen(host, port);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.announce(`relais listening on http://${shownHost}:${address.port}`, {

@@ -211,7 +211,7 @@ export class GatewayApp {
       if (r.method !== method && r.method !== '*') continue;
       const principal = r.auth === false ? this.anonymous() : this.authenticate(req);
       if (r.admin && !principal.admin) throw errors.forbidden('This endpoint needs an admin key.', 'admin_required');
-      const ctx: RouteContext = { requestId, path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), principal };
+      const ctx: RouteContext = { requestId, arrivedAt, sessionId: meta.sessionId, path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), principal };
       try {
         await r.handler(req, res, ctx);
       } catch (err) {

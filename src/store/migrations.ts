@@ -54,6 +54,16 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX audit_time ON audit (time)`,
     ],
   },
+  {
+    version: 20,
+    name: 'stored responses (Responses API)',
+    statements: [
+      `CREATE TABLE stored_responses (
+        id TEXT PRIMARY KEY, owner TEXT NOT NULL, model TEXT NOT NULL, created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL, response TEXT NOT NULL, input_items TEXT NOT NULL, context TEXT NOT NULL)`,
+      `CREATE INDEX stored_responses_expiry ON stored_responses (expires_at)`,
+    ],
+  },
 ];
 
 function dialect(db: SqlDb, sql: string): string {

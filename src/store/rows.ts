@@ -1,6 +1,6 @@
 // Mapping between SQL rows (snake_case, numbers possibly as strings from pg) and store rows.
 import type { SqlRow, SqlValue } from './sql-db.js';
-import type { AuditRow, BudgetPeriod, KeyRow, PromptLogRow, TeamRow, UserRow } from './types.js';
+import type { AuditRow, BudgetPeriod, KeyRow, PromptLogRow, StoredResponseRow, TeamRow, UserRow } from './types.js';
 import type { LoggingPolicy, Priority } from '../access/principal.js';
 
 export function num(v: unknown): number {
@@ -130,5 +130,18 @@ export function auditFromRow(r: SqlRow): AuditRow {
     targetType: str(r.target_type),
     targetId: strOrNull(r.target_id),
     detail: json(r.detail, {}),
+  };
+}
+
+export function storedResponseFromRow(r: SqlRow): StoredResponseRow {
+  return {
+    id: str(r.id),
+    owner: str(r.owner),
+    model: str(r.model),
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+    response: str(r.response),
+    inputItems: str(r.input_items),
+    context: str(r.context),
   };
 }

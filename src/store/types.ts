@@ -109,7 +109,35 @@ export interface AuditQuery {
   readonly limit: number;
 }
 
-export interface Store {
+/** A response of the Responses API kept for previous_response_id and GET /v1/responses/{id}. */
+export interface StoredResponseRow {
+  readonly id: string;
+  /** The key that made it (key id, or 'master' / 'anonymous'): only it can read or delete it. */
+  readonly owner: string;
+  readonly model: string;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms after which it is gone. */
+  readonly expiresAt: number;
+  /** The response object (JSON text). */
+  readonly response: string;
+  /** This request's input items (JSON array text). */
+  readonly inputItems: string;
+  /** The conversation up to and including this response's output, as chat messages (JSON array text). */
+  readonly context: string;
+}
+
+/** Stored responses: a table of the store, or memory for a gateway without one. */
+export interface ResponseStore {
+  putResponse(row: StoredResponseRow): Promise<void>;
+  /** Undefined when absent, expired or owned by another key. */
+  getResponse(id: string, owner: string, now: number): Promise<StoredResponseRow | undefined>;
+  deleteResponse(id: string, owner: string): Promise<boolean>;
+  /** Deletes responses whose retention ended before `now`; returns how many. */
+  purgeResponses(now: number): Promise<number>;
+}
+
+export interface Store extends ResponseStore {
   readonly kind: 'sqlite' | 'postgres';
 
   createTeam(team: TeamRow, audit: AuditRow): Promise<void>;
