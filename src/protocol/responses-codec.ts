@@ -132,12 +132,14 @@ function inputMessages(input: JsonValue, items: JsonObject[]): JsonObject[] {
   return out;
 }
 
-function chatTools(tools: JsonValue | undefined): JsonObject[] | undefined {
+function chatTools(tools: JsonValue | undefined, field = 'tools'): JsonObject[] | undefined {
   if (tools === undefined || tools === null) return undefined;
-  if (!Array.isArray(tools)) badType('tools', 'an array');
-  return tools.map((t, i) => {
-    const f = `tools[${i}]`;
+  if (!Array.isArray(tools)) badType(field, 'an array');
+  return tools.flatMap((t, i) => {
+    const f = `${field}[${i}]`;
     if (!isJsonObject(t)) badType(f, 'an object');
+    // A namespace groups function tools (Codex's sub-agent tools): the engine sees them as plain functions.
+    if (t.type === 'namespace') return chatTools(t.tools, `${f}.tools`) ?? [];
     if (t.type !== 'function') {
       throw errors.unsupported(`${f}.type`, `The built-in tool '${String(t.type)}' is not available on this gateway: only function tools are (the model's own functions, run by the client).`);
     }

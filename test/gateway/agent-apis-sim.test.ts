@@ -58,7 +58,7 @@ aliases:
   });
 
   it('responses.stream sends the event sequence with increasing sequence numbers', async () => {
-    const stream = openai.responses.stream({ model: 'coder', input: 'Count.', stop: undefined } as OpenAI.Responses.ResponseCreateParamsStreaming);
+    const stream = openai.responses.stream({ model: 'coder', input: 'Count.' });
     const types: string[] = [];
     const seqs: number[] = [];
     let text = '';
@@ -103,7 +103,7 @@ aliases:
       tools,
       max_output_tokens: 5,
     });
-    assert.equal(stateless.store, false);
+    assert.equal((stateless as unknown as { store: boolean }).store, false);
     assert.equal(stateless.usage?.input_tokens, second.usage?.input_tokens);
     await assert.rejects(openai.responses.retrieve(stateless.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
     // The streamed call: arguments as deltas, then done with the whole arguments.
@@ -235,7 +235,7 @@ aliases:
     assert.equal(ok.usage.output_tokens, 1);
     await assert.rejects(anthropic.messages.create({ model: 'gpt-unknown', max_tokens: 1, messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => e instanceof Anthropic.NotFoundError);
     await assert.rejects(
-      anthropic.messages.create({ model: 'coder', max_tokens: 1, temperature: 3, messages: [{ role: 'user', content: 'x' }] }),
+      anthropic.messages.create({ model: 'coder', max_tokens: 1, temperature: 3, messages: [{ role: 'user', content: 'x' }] } as unknown as Anthropic.MessageCreateParamsNonStreaming),
       (e: unknown) => e instanceof Anthropic.BadRequestError && /temperature/.test(e.message),
     );
   });
