@@ -31,6 +31,8 @@ export interface SimFleetOptions extends FaultOptions {
   readonly replicaFaults?: Readonly<Record<number, FaultOptions>>;
   /** Chance of a tool call when tools are offered with tool_choice auto (default 0.25). */
   readonly toolCallRate?: number;
+  /** max_tokens caps a sampled output length (from outputLen) instead of fixing it; ignore_eos fixes it. */
+  readonly naturalLength?: boolean;
   readonly seed?: number;
 }
 
@@ -61,7 +63,7 @@ export async function startSimFleet(o: SimFleetOptions): Promise<SimFleet> {
     for (let i = 0; i < o.replicas; i++) {
       const faults: FaultOptions = { ...pickFaults(o), ...o.replicaFaults?.[i] };
       checkFaults(faults);
-      const r = new ReplicaServer({ index: i, model, servedModelName, clock, faults, outputLen, toolCallRate: o.toolCallRate, rng: seededRng((o.seed ?? 1) * 7919 + i) });
+      const r = new ReplicaServer({ index: i, model, servedModelName, clock, faults, outputLen, toolCallRate: o.toolCallRate, naturalLength: o.naturalLength, rng: seededRng((o.seed ?? 1) * 7919 + i) });
       replicas.push(r);
       ports.push(await r.listen(o.port ? o.port + i : 0, host));
     }

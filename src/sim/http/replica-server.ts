@@ -29,6 +29,8 @@ export interface ReplicaServerOptions {
   readonly maxBodyBytes?: number;
   /** Probability of a tool call when tools are offered with tool_choice auto (default 0.25). */
   readonly toolCallRate?: number;
+  /** max_tokens caps a sampled length instead of fixing it (ignore_eos still fixes it). */
+  readonly naturalLength?: boolean;
 }
 
 interface Pending {
@@ -200,6 +202,7 @@ export class ReplicaServer {
           sampledTokens: Math.max(1, Math.min(room, Math.round(this.o.outputLen.sample(this.o.rng)))),
           maxTokens: typeof maxTokens === 'number' ? maxTokens : undefined,
           toolCallRate: this.o.toolCallRate ?? 0.25,
+          naturalLength: this.o.naturalLength ?? false,
           rng: this.o.rng,
           callId: `call_${this.o.index}_${this.nextId}_${i}`,
         }),

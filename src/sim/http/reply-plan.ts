@@ -31,6 +31,8 @@ export interface PlanInput {
   readonly maxTokens: number | undefined;
   /** Probability of a tool call when tools are offered and tool_choice is auto. */
   readonly toolCallRate: number;
+  /** Answers end at their sampled length when max_tokens allows (as models stop), not at max_tokens. */
+  readonly naturalLength: boolean;
   readonly rng: Rng;
   readonly callId: string;
 }
@@ -105,8 +107,10 @@ export function planChoice(input: PlanInput): ChoicePlan {
   if (tool) return limited(JSON.stringify(jsonInstance(tool.parameters ?? {}, input.rng)), input, 'tool_calls', { id: input.callId, name: tool.name });
   const schema = schemaOf(input.body);
   if (schema) return limited(JSON.stringify(jsonInstance(schema.schema, input.rng)), input, 'stop');
-  const tokens = input.maxTokens ?? input.sampledTokens;
-  const finish: FinishReason = input.maxTokens !== undefined ? 'length' : 'stop';
+  // max_tokens is the length asked for, unless answers end by themselves (naturalLength, no ignore_eos).
+  const natural = input.naturalLength && input.body.ignore_eos !== true;
+  const tokens = input.maxTokens === undefined ? input.sampledTokens : natural ? Math.min(input.maxTokens, input.sampledTokens) : input.maxTokens;
+  const finish: FinishReason = input.maxTokens !== undefined && tokens === input.maxTokens ? 'length' : 'stop';
   const stopList = stops(input.body);
   if (stopList.length > 0) {
     // Generation ends where a stop string first appears; the string itself is not returned.
