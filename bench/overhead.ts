@@ -1,8 +1,9 @@
 // npm run bench:overhead — the gateway's cost on the hot path, measured against a bare undici proxy.
 // Separate processes: a fast upstream, the bare proxy, the gateway (`relais serve`) and the load generator.
 // The gateway's public model name differs from the engine's (as in most configurations), so the relay
-// rewrites it in every answer. Prints requests/s and p50/p99 at concurrency 64 (non-streaming and 100-chunk streams), then the p50
-// latency the gateway adds at half of its maximum load.
+// rewrites it in every answer. Prints requests/s and p50/p99 at concurrency 64 (non-streaming and 100-chunk streams), the same
+// stream translated to the Responses and Messages APIs (as a share of the chat stream rate), then the p50 latency the gateway
+// adds at half of its maximum load.
 // Usage: npm run bench:overhead [-- --seconds 5 --concurrency 64]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -50,9 +51,9 @@ function start(script: string, args: string[], readyText: string): Promise<Child
   });
 }
 
-function load(url: string, stream: boolean, rate?: number): Promise<LoadResult> {
+function load(url: string, stream: boolean, rate?: number, api = 'chat'): Promise<LoadResult> {
   const args = [url, stream ? '1' : '0', String(seconds), String(concurrency), ...(rate ? [String(rate)] : [])];
-  const child = spawn(process.execPath, ['--import', tsx, join(root, 'bench/support/loadgen.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', tsx, join(root, 'bench/support/loadgen.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOADGEN_API: api } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -100,6 +101,21 @@ async function main(): Promise<void> {
     console.log(`  direct       ${fmt(direct)}`);
     console.log(`  bare proxy   ${fmt(bare)}`);
     console.log(`  relais       ${fmt(relais)}   → ${((relais.rps / bare.rps) * 100).toFixed(0)}% of the bare proxy`);
+  }
+  // The translating codecs: the same engine stream re-encoded as Responses and Messages events. The three
+  // APIs take turns for three rounds and the median of each is compared, so that a neighbour's load on
+  // the machine does not favour one of them.
+  const apis = [['chat', path], ['responses', '/v1/responses'], ['messages', '/v1/messages']] as const;
+  const runs: Record<string, LoadResult[]> = { chat: [], responses: [], messages: [] };
+  for (let round = 0; round < 3; round++) {
+    for (const [api, p] of apis) runs[api]!.push(await load(`http://127.0.0.1:${gw}${p}`, true, undefined, api));
+  }
+  const median = (rs: LoadResult[]): LoadResult => [...rs].sort((a, b) => a.rps - b.rps)[1]!;
+  const chatStream = median(runs.chat!);
+  console.log('\nstreaming (100 chunks) through relais, by client API (median of 3 interleaved runs)');
+  for (const [api] of apis) {
+    const r = median(runs[api]!);
+    console.log(`  ${api.padEnd(12)} ${fmt(r)}${api === 'chat' ? '' : `   → ${((r.rps / chatStream.rps) * 100).toFixed(0)}% of the chat stream`}`);
   }
   const maxRps = results['non-streaming']!.relais!.rps;
   const half = Math.max(1, Math.round(maxRps / 2));
