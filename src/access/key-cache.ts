@@ -24,6 +24,7 @@ function principalOf(row: KeyRow, defaultRetentionDays: number): Principal {
     priority: row.priority,
     logging: row.logging,
     logRetentionDays: row.logRetentionDays > 0 ? row.logRetentionDays : defaultRetentionDays,
+    ...(row.storeResponses === false ? { storeResponses: false } : {}),
   };
 }
 

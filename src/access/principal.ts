@@ -17,6 +17,8 @@ export interface Principal {
   readonly logging: LoggingPolicy;
   /** Days prompt logs are kept when logging is 'full'. */
   readonly logRetentionDays?: number | undefined;
+  /** False when the key may not keep Responses API responses (undefined: it may). */
+  readonly storeResponses?: boolean | undefined;
 }
 
 export const anonymousPrincipal: Principal = Object.freeze({

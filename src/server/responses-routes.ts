@@ -62,7 +62,8 @@ export function responsesRoutes(deps: ResponsesDeps): ExtraRoute[] {
 
   async function create(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
     const json = parseJson(await readBody(req, deps.maxBodyBytes));
-    const r: ResponsesRequest = parseResponsesRequest(json, deps.storeEnabled);
+    // Kept unless the config, the key or the request says not to.
+    const r: ResponsesRequest = parseResponsesRequest(json, deps.storeEnabled && ctx.principal.storeResponses !== false);
     const body = json as JsonObject;
     const owner = ownerOf(ctx.principal);
     let previous: PreviousTurn | undefined;

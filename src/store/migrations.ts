@@ -64,6 +64,11 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX stored_responses_expiry ON stored_responses (expires_at)`,
     ],
   },
+  {
+    version: 21,
+    name: 'per-key switch for stored responses',
+    statements: [`ALTER TABLE api_keys ADD COLUMN store_responses INTEGER NOT NULL DEFAULT 1`],
+  },
 ];
 
 function dialect(db: SqlDb, sql: string): string {

@@ -62,6 +62,7 @@ export function keyFromRow(r: SqlRow): KeyRow {
     zones: json<string[]>(r.zones, ['any']),
     logging: str(r.logging) as LoggingPolicy,
     logRetentionDays: num(r.log_retention_days),
+    storeResponses: r.store_responses === undefined || num(r.store_responses) === 1,
     admin: num(r.admin) === 1,
     metadata: json(r.metadata, {}),
     createdAt: num(r.created_at),
@@ -85,6 +86,7 @@ export const keySettingColumns: Readonly<Record<string, (k: Partial<KeyRow>) => 
   zones: (k) => JSON.stringify(k.zones ?? ['any']),
   logging: (k) => k.logging ?? 'metadata',
   log_retention_days: (k) => k.logRetentionDays ?? 30,
+  store_responses: (k) => (k.storeResponses === false ? 0 : 1),
   admin: (k) => (k.admin ? 1 : 0),
   metadata: (k) => JSON.stringify(k.metadata ?? {}),
 };
@@ -105,6 +107,7 @@ export const keySettingFields: Readonly<Record<string, string>> = {
   zones: 'zones',
   logging: 'logging',
   log_retention_days: 'logRetentionDays',
+  store_responses: 'storeResponses',
   admin: 'admin',
   metadata: 'metadata',
 };

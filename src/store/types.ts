@@ -39,8 +39,10 @@ export interface KeySettings {
   /** Backend zones prompts may reach; ['any'] means no restriction. */
   readonly zones: readonly string[];
   readonly logging: LoggingPolicy;
-  /** Days prompt logs are kept when logging is 'full'. */
+  /** Days prompt logs are kept when logging is 'full' (and Responses API responses are kept). */
   readonly logRetentionDays: number;
+  /** Responses API responses may be stored for this key (default true). */
+  readonly storeResponses?: boolean;
   readonly admin: boolean;
   readonly metadata: Readonly<Record<string, string>>;
 }

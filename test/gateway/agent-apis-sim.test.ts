@@ -138,6 +138,12 @@ aliases:
     );
     await openai.responses.delete(two.id);
     await assert.rejects(openai.responses.retrieve(two.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
+    // A key that may not keep responses: answered, never stored.
+    const stateless = await createKey(gw.url, MASTER, { name: 'no-store', store_responses: false });
+    const noStore = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: stateless.key, maxRetries: 0 });
+    const r = await noStore.responses.create({ model: 'coder', input: 'x', max_output_tokens: 2 });
+    assert.equal((r as unknown as { store: boolean }).store, false);
+    await assert.rejects(noStore.responses.retrieve(r.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
   });
 
   it('text.format json_schema gives schema-valid JSON', async () => {
