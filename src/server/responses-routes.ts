@@ -45,12 +45,17 @@ function withIds(items: readonly JsonObject[], head: ResponseHead): JsonObject[]
   return items.map((item, i) => (typeof item.id === 'string' ? item : { id: `in_${head.itemSuffix}${i.toString(16).padStart(2, '0')}`, ...item }));
 }
 
+/** Ids this gateway hands out; anything else is not looked up (nor sent to the database). */
+const ID_SHAPE = /^[A-Za-z0-9_-]{1,200}$/;
+
 function responseId(raw: string): string {
+  let id: string;
   try {
-    return decodeURIComponent(raw);
+    id = decodeURIComponent(raw);
   } catch {
     throw errors.invalidParam('response_id', 'The response id in the path is not valid percent-encoding.');
   }
+  return ID_SHAPE.test(id) ? id : notFound(id.slice(0, 200));
 }
 
 function notFound(id: string): never {
@@ -68,7 +73,7 @@ export function responsesRoutes(deps: ResponsesDeps): ExtraRoute[] {
     const owner = ownerOf(ctx.principal);
     let previous: PreviousTurn | undefined;
     if (r.previousId !== undefined) {
-      const row = await store.getResponse(r.previousId, owner, Date.now());
+      const row = ID_SHAPE.test(r.previousId) ? await store.getResponse(r.previousId, owner, Date.now()) : undefined;
       if (!row) throw errors.invalidParam('previous_response_id', `Previous response with id '${r.previousId}' not found.`);
       previous = { context: JSON.parse(row.context) as JsonObject[] };
     }
