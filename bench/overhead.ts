@@ -6,7 +6,7 @@
 // adds at half of its maximum load.
 // Usage: npm run bench:overhead [-- --seconds 5 --concurrency 64]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,16 @@ function load(url: string, stream: boolean, rate?: number, api = 'chat'): Promis
   });
 }
 
+/** User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 const fmt = (r: LoadResult): string => `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(7)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms${r.errors ? `   errors ${r.errors}` : ''}`;
 
 async function main(): Promise<void> {
@@ -105,17 +115,27 @@ async function main(): Promise<void> {
   // The translating codecs: the same engine stream re-encoded as Responses and Messages events. The three
   // APIs take turns for three rounds and the median of each is compared, so that a neighbour's load on
   // the machine does not favour one of them.
+  // The gateway's own CPU time per request is measured too (from /proc): it does not depend on what
+  // else the machine runs.
   const apis = [['chat', path], ['responses', '/v1/responses'], ['messages', '/v1/messages']] as const;
-  const runs: Record<string, LoadResult[]> = { chat: [], responses: [], messages: [] };
+  const runs: Record<string, { r: LoadResult; cpuUs: number }[]> = { chat: [], responses: [], messages: [] };
   for (let round = 0; round < 3; round++) {
-    for (const [api, p] of apis) runs[api]!.push(await load(`http://127.0.0.1:${gw}${p}`, true, undefined, api));
+    for (const [api, p] of apis) {
+      const cpu0 = cpuSeconds(gateway.pid);
+      const r = await load(`http://127.0.0.1:${gw}${p}`, true, undefined, api);
+      // The load generator's warm-up requests are served too: count them (concurrency of them).
+      runs[api]!.push({ r, cpuUs: ((cpuSeconds(gateway.pid) - cpu0) * 1e6) / (r.count + concurrency) });
+    }
   }
-  const median = (rs: LoadResult[]): LoadResult => [...rs].sort((a, b) => a.rps - b.rps)[1]!;
-  const chatStream = median(runs.chat!);
-  console.log('\nstreaming (100 chunks) through relais, by client API (median of 3 interleaved runs)');
+  const median = (xs: { r: LoadResult; cpuUs: number }[], by: (x: { r: LoadResult; cpuUs: number }) => number): { r: LoadResult; cpuUs: number } => [...xs].sort((a, b) => by(a) - by(b))[1]!;
+  const chatRate = median(runs.chat!, (x) => x.r.rps);
+  const chatCpu = median(runs.chat!, (x) => x.cpuUs).cpuUs;
+  console.log('\nstreaming (100 chunks) through relais, by client API (median of 3 interleaved runs; gateway CPU per request)');
   for (const [api] of apis) {
-    const r = median(runs[api]!);
-    console.log(`  ${api.padEnd(12)} ${fmt(r)}${api === 'chat' ? '' : `   → ${((r.rps / chatStream.rps) * 100).toFixed(0)}% of the chat stream`}`);
+    const r = median(runs[api]!, (x) => x.r.rps).r;
+    const cpu = median(runs[api]!, (x) => x.cpuUs).cpuUs;
+    const vs = api === 'chat' ? '' : `   → ${((r.rps / chatRate.r.rps) * 100).toFixed(0)}% of the chat stream rate, ${((chatCpu / cpu) * 100).toFixed(0)}% by CPU`;
+    console.log(`  ${api.padEnd(12)} ${fmt(r)}   cpu ${cpu.toFixed(0).padStart(5)} µs/req${vs}`);
   }
   const maxRps = results['non-streaming']!.relais!.rps;
   const half = Math.max(1, Math.round(maxRps / 2));

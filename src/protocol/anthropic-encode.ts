@@ -1,10 +1,10 @@
 // Encodes an engine's chat turn as an Anthropic Messages reply: the message object, and the streamed
 // events (message_start, content_block_*, message_delta, message_stop) as Anthropic sends them.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ChatTurn, TurnToolCall } from './chat-turn.js';
 import type { JsonObject, JsonValue } from './json.js';
 import type { UsageCounts } from './sse.js';
-import type { ItemEvents, TextKind } from './turn-stream.js';
+import { summaryOf, type ItemEvents, type TextKind, type TurnSummary } from './turn-stream.js';
 
 export interface MessageHead {
   readonly id: string;
@@ -13,7 +13,7 @@ export interface MessageHead {
 }
 
 export function messageHead(model: string, stopSequences: readonly string[]): MessageHead {
-  return { id: `msg_${randomBytes(12).toString('hex')}`, model, stopSequences };
+  return { id: `msg_${randomUUID().replaceAll('-', '').slice(0, 24)}`, model, stopSequences };
 }
 
 function toolUseId(callId: string): string {
@@ -30,7 +30,7 @@ function toolInput(args: string): JsonValue {
   }
 }
 
-function stopReason(h: MessageHead, turn: ChatTurn): { stop_reason: string; stop_sequence: string | null } {
+function stopReason(h: MessageHead, turn: TurnSummary): { stop_reason: string; stop_sequence: string | null } {
   switch (turn.finish) {
     case 'length':
       return { stop_reason: 'max_tokens', stop_sequence: null };
@@ -39,7 +39,7 @@ function stopReason(h: MessageHead, turn: ChatTurn): { stop_reason: string; stop
     case 'content_filter':
       return { stop_reason: 'refusal', stop_sequence: null };
     default:
-      if (turn.toolCalls.length > 0) return { stop_reason: 'tool_use', stop_sequence: null };
+      if (turn.toolCalls > 0) return { stop_reason: 'tool_use', stop_sequence: null };
       if (turn.stopString !== undefined && h.stopSequences.includes(turn.stopString)) return { stop_reason: 'stop_sequence', stop_sequence: turn.stopString };
       return { stop_reason: 'end_turn', stop_sequence: null };
   }
@@ -64,7 +64,7 @@ function blocks(turn: ChatTurn): JsonObject[] {
 
 /** The whole message for a non-streamed request. */
 export function messageFromTurn(h: MessageHead, turn: ChatTurn): JsonObject {
-  return { id: h.id, type: 'message', role: 'assistant', model: h.model, content: blocks(turn), ...stopReason(h, turn), usage: anthropicUsage(turn.usage) };
+  return { id: h.id, type: 'message', role: 'assistant', model: h.model, content: blocks(turn), ...stopReason(h, summaryOf(turn)), usage: anthropicUsage(turn.usage) };
 }
 
 function event(type: string, data: JsonObject): string {
@@ -125,7 +125,7 @@ export class MessagesEvents implements ItemEvents {
   }
 
   /** message_delta with the stop reason and usage, then message_stop. */
-  finish(turn: ChatTurn): string {
+  finish(turn: TurnSummary): string {
     return event('message_delta', { delta: stopReason(this.head, turn), usage: anthropicUsage(turn.usage) }) + event('message_stop', {});
   }
 

@@ -16,10 +16,19 @@ const FINISH_NULL = Buffer.from('"finish_reason":null');
 const USAGE_OBJECT = Buffer.from('"usage":{');
 const DONE_VIEW: ChunkView = { kind: 'done' };
 const NONE_VIEW: ChunkView = { kind: 'none' };
+/** What may follow finish_reason:null when nothing else does: `}]}` and the blank line (CRs stripped). */
+const SHORT_TAIL = 6;
+
+/** A short needle at `at`: a byte loop is cheaper than a native compare call for ~20 bytes. */
+function matchesAt(buf: Buffer, needle: Buffer, at: number): boolean {
+  if (at < 0 || at + needle.length > buf.length) return false;
+  for (let i = 0; i < needle.length; i++) if (buf[at + i] !== needle[i]) return false;
+  return true;
+}
 
 /** Index of the quote that closes the JSON string whose body starts at `from`, or -1. */
-function stringEnd(buf: Buffer, from: number): number {
-  for (let i = from; i < buf.length; i++) {
+function stringEnd(buf: Buffer, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
     const c = buf[i];
     if (c === 92 /* \ */) i++;
     else if (c === 34 /* " */) return i;
@@ -27,16 +36,49 @@ function stringEnd(buf: Buffer, from: number): number {
   return -1;
 }
 
-export function readChunk(event: Buffer): ChunkView {
-  const at = event.indexOf(CONTENT_KEY);
-  if (at >= 0) {
-    const start = at + CONTENT_KEY.length;
-    const end = stringEnd(event, start);
-    // The delta holds only the content, the choice is not finished and carries no usage.
-    if (end > 0 && event[end + 1] === 125 /* } */ && event.includes(FINISH_NULL, end) && !event.includes(USAGE_OBJECT, end)) {
-      return { kind: 'text', text: event.toString('utf8', start, end) };
+/**
+ * Reads an engine's chat chunks. An engine writes its fields in a fixed order, so once found, the
+ * content key sits at the same offset from each event's start and finish_reason at the same offset
+ * after the text: both are checked with a byte compare before falling back to a search.
+ */
+export class ChunkReader {
+  private contentAt = -1;
+  private finishAfter = -1;
+
+  /** One whole event: `start` to `end` (just past its blank line) in `buf`. */
+  read(buf: Buffer, start: number, end: number): ChunkView {
+    let at = this.contentAt >= 0 && matchesAt(buf, CONTENT_KEY, start + this.contentAt) ? start + this.contentAt : -1;
+    if (at < 0) {
+      const found = buf.indexOf(CONTENT_KEY, start);
+      if (found >= 0 && found < end) {
+        at = found;
+        this.contentAt = found - start;
+      }
     }
+    if (at >= 0) {
+      const from = at + CONTENT_KEY.length;
+      const close = stringEnd(buf, from, end);
+      // The delta holds only the content, the choice is not finished and carries no usage.
+      if (close > 0 && buf[close + 1] === 125 /* } */) {
+        let fin = this.finishAfter >= 0 && matchesAt(buf, FINISH_NULL, close + this.finishAfter) ? close + this.finishAfter : -1;
+        if (fin < 0) {
+          const found = buf.indexOf(FINISH_NULL, close);
+          if (found >= 0 && found < end) {
+            fin = found;
+            this.finishAfter = found - close;
+          }
+        }
+        const rest = fin + FINISH_NULL.length;
+        if (fin >= 0 && (end - rest <= SHORT_TAIL || buf.indexOf(USAGE_OBJECT, rest) < 0 || buf.indexOf(USAGE_OBJECT, rest) >= end)) {
+          return { kind: 'text', text: buf.toString('utf8', from, close) };
+        }
+      }
+    }
+    return parseEvent(buf.subarray(start, end));
   }
+}
+
+function parseEvent(event: Buffer): ChunkView {
   const data = eventData(event);
   if (data === undefined) return NONE_VIEW;
   if (data === '[DONE]') return DONE_VIEW;
@@ -47,6 +89,11 @@ export function readChunk(event: Buffer): ChunkView {
     throw new Error('the model server sent an event that is not JSON');
   }
   return isJsonObject(json) ? { kind: 'json', json } : NONE_VIEW;
+}
+
+/** One event on its own (tests, single reads). */
+export function readChunk(event: Buffer): ChunkView {
+  return new ChunkReader().read(event, 0, event.length);
 }
 
 /** A string as the body of a JSON string literal (no quotes). */

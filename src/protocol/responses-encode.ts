@@ -1,10 +1,10 @@
 // Encodes an engine's chat turn as an OpenAI Responses API reply: the response object, and the
 // streamed event sequence (response.created … response.completed) with sequence numbers.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ChatTurn, TurnToolCall } from './chat-turn.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { UsageCounts } from './sse.js';
-import type { ItemEvents, TextKind } from './turn-stream.js';
+import type { ItemEvents, TextKind, TurnSummary } from './turn-stream.js';
 
 /** Fixed for one response: its ids and the request fields a response echoes. */
 export interface ResponseHead {
@@ -18,7 +18,8 @@ export interface ResponseHead {
 }
 
 export function responseHead(request: JsonObject, model: string, store: boolean, includeEncrypted: boolean): ResponseHead {
-  const hex = randomBytes(24).toString('hex');
+  // randomUUID draws from a pooled buffer: cheaper per call than randomBytes.
+  const hex = randomUUID().replaceAll('-', '') + randomUUID().replaceAll('-', '').slice(0, 16);
   const tools = Array.isArray(request.tools) ? request.tools : [];
   const echo: JsonObject = {
     instructions: typeof request.instructions === 'string' ? request.instructions : null,
@@ -36,7 +37,7 @@ export function responseHead(request: JsonObject, model: string, store: boolean,
     user: typeof request.user === 'string' ? request.user : null,
     metadata: isJsonObject(request.metadata) ? request.metadata : {},
   };
-  return { id: `resp_${hex}`, itemSuffix: hex.slice(0, 40), model, createdAt: Math.floor(Date.now() / 1000), echo, includeEncrypted };
+  return { id: `resp_${hex}`, itemSuffix: hex.slice(0, 24), model, createdAt: Math.floor(Date.now() / 1000), echo, includeEncrypted };
 }
 
 export function responsesUsage(u: UsageCounts | undefined): JsonObject | null {
@@ -117,6 +118,24 @@ export function responseFromTurn(h: ResponseHead, turn: ChatTurn): JsonObject {
   return responseObject(h, finishedStatus(turn.finish), outputItems(h, turn), responsesUsage(turn.usage), turn.finish);
 }
 
+/**
+ * The response object as JSON text, its fixed parts serialized once per response: the stream writes
+ * it three times (created, in_progress, completed) and items are kept as JSON text, never re-encoded.
+ */
+class ResponseJson {
+  private readonly echo: string;
+
+  constructor(private readonly h: ResponseHead) {
+    this.echo = JSON.stringify(h.echo).slice(1, -1);
+  }
+
+  text(status: ResponseStatus, items: readonly string[], usage: JsonObject | null, finish?: string, error?: string): string {
+    const head = responseObject(this.h, status, [], null, finish, error);
+    const fixed = JSON.stringify({ id: head.id, object: head.object, created_at: head.created_at, status, background: false, error: head.error, incomplete_details: head.incomplete_details, model: head.model });
+    return `${fixed.slice(0, -1)},"output":[${items.join(',')}],${this.echo},"usage":${JSON.stringify(usage)}}`;
+  }
+}
+
 /** The item events of a Responses stream, with sequence numbers; fed by TurnStream. */
 export class ResponsesEvents implements ItemEvents {
   private seq = 0;
@@ -125,18 +144,27 @@ export class ResponsesEvents implements ItemEvents {
   /** The start of each text delta event of the current item, up to its sequence number. */
   private deltaHead = '';
   private deltaMid = '';
-  private readonly items: JsonObject[] = [];
+  /** Finished output items, as JSON text. */
+  private readonly items: string[] = [];
+  private readonly json: ResponseJson;
 
-  constructor(readonly head: ResponseHead) {}
+  constructor(readonly head: ResponseHead) {
+    this.json = new ResponseJson(head);
+  }
 
-  private event(type: string, fields: JsonObject): string {
-    return `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: this.seq++, ...fields })}\n\n`;
+  /** One event; `body` is its fields as JSON text without braces. */
+  private event(type: string, body: string): string {
+    return `event: ${type}\ndata: {"type":"${type}","sequence_number":${this.seq++},${body}}\n\n`;
+  }
+
+  private where(): string {
+    return `"item_id":"${this.id}","output_index":${this.index},"content_index":0`;
   }
 
   /** response.created and response.in_progress. */
   start(): string {
-    const r = responseObject(this.head, 'in_progress', [], null);
-    return this.event('response.created', { response: r }) + this.event('response.in_progress', { response: r });
+    const r = this.json.text('in_progress', [], null);
+    return this.event('response.created', `"response":${r}`) + this.event('response.in_progress', `"response":${r}`);
   }
 
   open(kind: TextKind): string {
@@ -146,21 +174,21 @@ export class ResponsesEvents implements ItemEvents {
       this.id = itemId(this.head, 'rs', oi);
       this.setDelta('response.reasoning_text.delta');
       return (
-        this.event('response.output_item.added', { output_index: oi, item: reasoningItem(this.head, this.id, '', false) }) +
-        this.event('response.content_part.added', { item_id: this.id, output_index: oi, content_index: 0, part: { type: 'reasoning_text', text: '' } })
+        this.event('response.output_item.added', `"output_index":${oi},"item":${JSON.stringify(reasoningItem(this.head, this.id, '', false))}`) +
+        this.event('response.content_part.added', `${this.where()},"part":{"type":"reasoning_text","text":""}`)
       );
     }
     this.id = itemId(this.head, 'msg', oi);
     this.setDelta('response.output_text.delta');
     return (
-      this.event('response.output_item.added', { output_index: oi, item: messageItem(this.id, '', false) }) +
-      this.event('response.content_part.added', { item_id: this.id, output_index: oi, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } })
+      this.event('response.output_item.added', `"output_index":${oi},"item":${JSON.stringify(messageItem(this.id, '', false))}`) +
+      this.event('response.content_part.added', `${this.where()},"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}`)
     );
   }
 
   private setDelta(type: string): void {
     this.deltaHead = `event: ${type}\ndata: {"type":"${type}","sequence_number":`;
-    this.deltaMid = `,"item_id":"${this.id}","output_index":${this.index},"content_index":0,"delta":"`;
+    this.deltaMid = `,${this.where()},"delta":"`;
   }
 
   delta(kind: TextKind, escaped: string): string {
@@ -168,24 +196,23 @@ export class ResponsesEvents implements ItemEvents {
   }
 
   close(kind: TextKind, escapedFull: string): string {
-    const text = JSON.parse(`"${escapedFull}"`) as string;
-    const base = { item_id: this.id, output_index: this.index, content_index: 0 };
+    const text = `"${escapedFull}"`;
     if (kind === 'reasoning') {
-      const item = reasoningItem(this.head, this.id, text, true);
+      const item = JSON.stringify(reasoningItem(this.head, this.id, JSON.parse(text) as string, true));
       this.items.push(item);
       return (
-        this.event('response.reasoning_text.done', { ...base, text }) +
-        this.event('response.content_part.done', { ...base, part: { type: 'reasoning_text', text } }) +
-        this.event('response.output_item.done', { output_index: this.index, item })
+        this.event('response.reasoning_text.done', `${this.where()},"text":${text}`) +
+        this.event('response.content_part.done', `${this.where()},"part":{"type":"reasoning_text","text":${text}}`) +
+        this.event('response.output_item.done', `"output_index":${this.index},"item":${item}`)
       );
     }
-    const item = messageItem(this.id, text, true);
+    const part = `{"type":"output_text","text":${text},"annotations":[],"logprobs":[]}`;
+    const item = `{"id":"${this.id}","type":"message","status":"completed","role":"assistant","content":[${part}]}`;
     this.items.push(item);
-    const part = (item.content as JsonObject[])[0] as JsonObject;
     return (
-      this.event('response.output_text.done', { ...base, text, logprobs: [] }) +
-      this.event('response.content_part.done', { ...base, part }) +
-      this.event('response.output_item.done', { output_index: this.index, item })
+      this.event('response.output_text.done', `${this.where()},"text":${text},"logprobs":[]`) +
+      this.event('response.content_part.done', `${this.where()},"part":${part}`) +
+      this.event('response.output_item.done', `"output_index":${this.index},"item":${item}`)
     );
   }
 
@@ -194,7 +221,7 @@ export class ResponsesEvents implements ItemEvents {
     this.id = itemId(this.head, 'fc', this.index);
     this.deltaHead = `event: response.function_call_arguments.delta\ndata: {"type":"response.function_call_arguments.delta","sequence_number":`;
     this.deltaMid = `,"item_id":"${this.id}","output_index":${this.index},"delta":"`;
-    return this.event('response.output_item.added', { output_index: this.index, item: callItem(this.id, { id, name, arguments: '' }, false) });
+    return this.event('response.output_item.added', `"output_index":${this.index},"item":${JSON.stringify(callItem(this.id, { id, name, arguments: '' }, false))}`);
   }
 
   toolDelta(escaped: string): string {
@@ -202,26 +229,26 @@ export class ResponsesEvents implements ItemEvents {
   }
 
   closeTool(call: TurnToolCall): string {
-    const item = callItem(this.id, call, true);
+    const item = JSON.stringify(callItem(this.id, call, true));
     this.items.push(item);
     return (
-      this.event('response.function_call_arguments.done', { item_id: this.id, output_index: this.index, name: call.name, arguments: call.arguments }) +
-      this.event('response.output_item.done', { output_index: this.index, item })
+      this.event('response.function_call_arguments.done', `"item_id":"${this.id}","output_index":${this.index},"name":${JSON.stringify(call.name)},"arguments":${JSON.stringify(call.arguments)}`) +
+      this.event('response.output_item.done', `"output_index":${this.index},"item":${item}`)
     );
   }
 
-  /** The closing event: response.completed, or response.incomplete when the engine hit a limit. */
-  finish(turn: ChatTurn): { text: string; response: JsonObject } {
-    const status = finishedStatus(turn.finish);
+  /** The closing event: response.completed, or response.incomplete when the engine hit a limit; and the response as JSON text. */
+  finish(end: TurnSummary): { text: string; responseJson: string } {
+    const status = finishedStatus(end.finish);
     // A turn with no output at all still answers with an (empty) message, as OpenAI does.
     let pre = '';
     if (this.items.length === 0) pre = this.open('text') + this.close('text', '');
-    const response = responseObject(this.head, status, this.items, responsesUsage(turn.usage), turn.finish);
-    return { text: pre + this.event(status === 'completed' ? 'response.completed' : 'response.incomplete', { response }), response };
+    const responseJson = this.json.text(status, this.items, responsesUsage(end.usage), end.finish);
+    return { text: pre + this.event(status === 'completed' ? 'response.completed' : 'response.incomplete', `"response":${responseJson}`), responseJson };
   }
 
   /** The engine failed mid-stream: response.failed with what was produced so far. */
   fail(message: string): string {
-    return this.event('response.failed', { response: responseObject(this.head, 'failed', this.items, null, undefined, message) });
+    return this.event('response.failed', `"response":${this.json.text('failed', this.items, null, undefined, message)}`);
   }
 }

@@ -28,6 +28,11 @@ export class ThinkSplitter {
   /** Decoded text held back while undecided, or a possible partial </think> while thinking. */
   private held = '';
 
+  /** Past the start of the reply with no <think>: everything is text. */
+  get plain(): boolean {
+    return this.state === 'plain';
+  }
+
   push(escaped: string, out: ThinkPiece[]): void {
     if (this.state === 'plain') {
       out.push({ kind: 'text', text: escaped });

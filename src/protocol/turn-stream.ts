@@ -1,13 +1,26 @@
 // Turns an engine's chat-completion stream into a sequence of output items — reasoning, text, tool
 // calls — each opened, filled and closed once, for the codecs that write item-shaped streams
 // (Responses output items, Messages content blocks). The codec supplies the event text of each step.
-import { readChunk, escapeJson, unescapeJson, type ChunkView } from './chat-chunk.js';
+import { ChunkReader, escapeJson, unescapeJson, type ChunkView } from './chat-chunk.js';
 import { emptyTurn, streamError, type ChatTurn, type TurnToolCall } from './chat-turn.js';
 import { isJsonObject, type JsonObject } from './json.js';
 import type { UsageCounts } from './sse.js';
 import { ThinkSplitter, type ThinkPiece } from './think-split.js';
 
 export type TextKind = 'reasoning' | 'text';
+
+/** How a turn ended: what closing events need (stop reason, usage), not its text. */
+export interface TurnSummary {
+  readonly finish: string | undefined;
+  readonly stopString: string | undefined;
+  readonly usage: UsageCounts | undefined;
+  /** Tool calls made. */
+  readonly toolCalls: number;
+}
+
+export function summaryOf(turn: ChatTurn): TurnSummary {
+  return { finish: turn.finish, stopString: turn.stopString, usage: turn.usage, toolCalls: turn.toolCalls.length };
+}
 
 /** What a codec writes at each step; every argument that is text is JSON-escaped. */
 export interface ItemEvents {
@@ -35,6 +48,7 @@ export class TurnStream {
   private readonly tools: ToolAcc[] = [];
   private readonly splitter = new ThinkSplitter();
   private readonly pieces: ThinkPiece[] = [];
+  private readonly reader = new ChunkReader();
   finish: string | undefined;
   stopString: string | undefined;
   usage: UsageCounts | undefined;
@@ -45,7 +59,12 @@ export class TurnStream {
 
   /** Client events for one upstream event; 'done' when it was [DONE]. Throws on an engine error event. */
   push(event: Buffer): string | 'done' {
-    const view: ChunkView = readChunk(event);
+    return this.pushAt(event, 0, event.length);
+  }
+
+  /** The same for the event from `start` to `end` of a buffer of whole events. */
+  pushAt(buf: Buffer, start: number, end: number): string | 'done' {
+    const view: ChunkView = this.reader.read(buf, start, end);
     if (view.kind === 'done') return 'done';
     if (view.kind === 'none') return '';
     this.contentEvents++;
@@ -54,6 +73,7 @@ export class TurnStream {
   }
 
   private content(escaped: string): string {
+    if (this.splitter.plain) return this.textDelta('text', escaped);
     this.splitter.push(escaped, this.pieces);
     return this.drain();
   }
@@ -151,6 +171,11 @@ export class TurnStream {
       if (t && !t.opened) out += this.switchTo(Object.assign(t, { id: t.id || `call_${i}` }));
     }
     return out + this.closeCurrent();
+  }
+
+  /** How the turn ended, without decoding its text. */
+  summary(): TurnSummary {
+    return { finish: this.finish, stopString: this.stopString, usage: this.usage, toolCalls: this.tools.length };
   }
 
   /** The whole turn, decoded. */

@@ -35,7 +35,7 @@ export function messagesRoutes(deps: MessagesDeps): ExtraRoute[] {
       translator({
         start: () => events.start(estimateTokens(request.promptChars)),
         turn: new TurnStream(events),
-        finish: async (turn) => events.finish(turn),
+        finish: async (stream) => events.finish(stream.summary()),
         fail: (message) => events.fail(anthropicErrorType(502), message),
         json: async (turn) => messageFromTurn(head, turn),
       }),

@@ -80,8 +80,7 @@ export function responsesRoutes(deps: ResponsesDeps): ExtraRoute[] {
     const model = deps.resolveModel(r.model);
     const canonical = responsesCanonical(r, body, previous, { id: ctx.requestId, arrivedAt: ctx.arrivedAt, sessionId: ctx.sessionId }, model);
     const head = responseHead(body, model, r.store, r.includeEncrypted);
-    const save = async (response: JsonObject, turn: ChatTurn): Promise<void> => {
-      if (!r.store) return;
+    const save = async (responseJson: string, turn: ChatTurn): Promise<void> => {
       const now = Date.now();
       const days = deps.retentionDays ?? ctx.principal.logRetentionDays ?? deps.defaultRetentionDays;
       try {
@@ -91,7 +90,7 @@ export function responsesRoutes(deps: ResponsesDeps): ExtraRoute[] {
           model,
           createdAt: now,
           expiresAt: now + days * DAY_MS,
-          response: JSON.stringify(response),
+          response: responseJson,
           inputItems: JSON.stringify(withIds(r.inputItems, head)),
           context: JSON.stringify([...(previous?.context ?? []), ...r.messages, ...assistantMessages(turn)]),
         });
@@ -108,15 +107,15 @@ export function responsesRoutes(deps: ResponsesDeps): ExtraRoute[] {
       translator({
         start: () => events.start(),
         turn: new TurnStream(events),
-        finish: async (turn) => {
-          const f = events.finish(turn);
-          await save(f.response, turn);
+        finish: async (stream) => {
+          const f = events.finish(stream.summary());
+          if (r.store) await save(f.responseJson, stream.turn());
           return f.text;
         },
         fail: (message) => events.fail(message),
         json: async (turn) => {
           const response = responseFromTurn(head, turn);
-          await save(response, turn);
+          if (r.store) await save(JSON.stringify(response), turn);
           return response;
         },
       }),

@@ -6,7 +6,7 @@ import type { UpstreamReply } from '../backends/backend.js';
 import { turnFromCompletion, type ChatTurn } from '../protocol/chat-turn.js';
 import { errors } from '../protocol/errors.js';
 import { isJsonObject, type JsonObject } from '../protocol/json.js';
-import { events, SseSplitter } from '../protocol/sse.js';
+import { eventEnd, SseSplitter } from '../protocol/sse.js';
 import type { TurnStream } from '../protocol/turn-stream.js';
 import { streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
 import { write } from './write.js';
@@ -18,7 +18,7 @@ export interface Translation {
   /** Reads the engine's chat chunks and writes the family's item events. */
   readonly turn: TurnStream;
   /** The closing events once the engine finished (may wait for the response to be stored). */
-  finish(turn: ChatTurn): Promise<string>;
+  finish(turn: TurnStream): Promise<string>;
   /** The error event when the engine fails mid-stream. */
   fail(message: string): string;
   /** The whole answer of a non-streamed request. */
@@ -48,10 +48,12 @@ export async function relayTranslatedStream(res: ServerResponse, reply: Upstream
   let sawDone = false;
   const translate = (whole: Buffer): string => {
     let out = '';
-    for (const ev of events(whole)) {
-      const r = turn.push(ev);
+    for (let start = 0; start < whole.length; ) {
+      const end = eventEnd(whole, start);
+      const r = turn.pushAt(whole, start, end);
       if (r === 'done') sawDone = true;
       else out += r;
+      start = end;
     }
     return out;
   };
@@ -77,8 +79,7 @@ export async function relayTranslatedStream(res: ServerResponse, reply: Upstream
       send(res, ctx, t.fail('The model server closed the stream before it finished.'));
     } else {
       const closing = turn.end();
-      const whole = turn.turn();
-      send(res, ctx, closing + (await t.finish(whole)));
+      send(res, ctx, closing + (await t.finish(turn)));
     }
   } catch (err) {
     const message = streamFailed(result, err, ctx, res.destroyed);

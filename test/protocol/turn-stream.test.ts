@@ -7,7 +7,7 @@ import { readChunk } from '../../src/protocol/chat-chunk.js';
 import { turnFromCompletion } from '../../src/protocol/chat-turn.js';
 import { ResponsesEvents, responseFromTurn, responseHead } from '../../src/protocol/responses-encode.js';
 import { splitThink } from '../../src/protocol/think-split.js';
-import { TurnStream } from '../../src/protocol/turn-stream.js';
+import { summaryOf, TurnStream } from '../../src/protocol/turn-stream.js';
 
 const ev = (delta: Record<string, unknown>, finish: string | null = null): Buffer =>
   Buffer.from(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`);
@@ -51,7 +51,7 @@ describe('translating codecs', () => {
     const turn = stream.turn();
     assert.equal(turn.reasoning, 'Let me see');
     assert.equal(turn.text, 'It is 42.');
-    const { response } = events.finish(turn);
+    const response = JSON.parse(events.finish(stream.summary()).responseJson) as Record<string, unknown>;
     const output = response.output as { type: string; content?: { text: string }[]; encrypted_content?: string }[];
     assert.deepEqual(output.map((o) => o.type), ['reasoning', 'message']);
     assert.equal(output[0]?.content?.[0]?.text, 'Let me see');
@@ -85,7 +85,7 @@ describe('translating codecs', () => {
     assert.deepEqual(starts, ['thinking', 'tool_use', 'tool_use']);
     const partial = out.filter(([, d]) => (d.delta as { type?: string } | undefined)?.type === 'input_json_delta' && d.index === 1).map(([, d]) => (d.delta as { partial_json: string }).partial_json);
     assert.equal(partial.join(''), '{"a":1}');
-    const fin = parse(events.finish(turn));
+    const fin = parse(events.finish(stream.summary()));
     assert.equal((fin[0]?.[1].delta as { stop_reason: string }).stop_reason, 'tool_use');
   });
 
@@ -98,7 +98,7 @@ describe('translating codecs', () => {
     assert.deepEqual((r.output as { type: string }[]).map((o) => o.type), ['reasoning', 'message', 'function_call']);
     assert.equal(r.instructions, 'sys');
     const events = new MessagesEvents(messageHead('m', ['END']));
-    const fin = parse(events.finish({ ...turn, toolCalls: [] }));
+    const fin = parse(events.finish({ ...summaryOf(turn), toolCalls: 0 }));
     assert.deepEqual(fin[0]?.[1].delta, { stop_reason: 'stop_sequence', stop_sequence: 'END' });
   });
 });
