@@ -36,40 +36,41 @@ function stringEnd(buf: Buffer, from: number, to: number): number {
   return -1;
 }
 
+/** Where a needle sits relative to `base`: the last offset if it still matches, else searched (and remembered). */
+class Offset {
+  private value = -1;
+
+  constructor(private readonly needle: Buffer) {}
+
+  find(buf: Buffer, base: number, end: number): number {
+    if (this.value >= 0 && matchesAt(buf, this.needle, base + this.value)) return base + this.value;
+    const found = buf.indexOf(this.needle, base);
+    if (found < 0 || found >= end) return -1;
+    this.value = found - base;
+    return found;
+  }
+}
+
 /**
  * Reads an engine's chat chunks. An engine writes its fields in a fixed order, so once found, the
  * content key sits at the same offset from each event's start and finish_reason at the same offset
  * after the text: both are checked with a byte compare before falling back to a search.
  */
 export class ChunkReader {
-  private contentAt = -1;
-  private finishAfter = -1;
+  private readonly content = new Offset(CONTENT_KEY);
+  private readonly finish = new Offset(FINISH_NULL);
 
   /** One whole event: `start` to `end` (just past its blank line) in `buf`. */
   read(buf: Buffer, start: number, end: number): ChunkView {
-    let at = this.contentAt >= 0 && matchesAt(buf, CONTENT_KEY, start + this.contentAt) ? start + this.contentAt : -1;
-    if (at < 0) {
-      const found = buf.indexOf(CONTENT_KEY, start);
-      if (found >= 0 && found < end) {
-        at = found;
-        this.contentAt = found - start;
-      }
-    }
+    const at = this.content.find(buf, start, end);
     if (at >= 0) {
       const from = at + CONTENT_KEY.length;
       const close = stringEnd(buf, from, end);
       // The delta holds only the content, the choice is not finished and carries no usage.
       if (close > 0 && buf[close + 1] === 125 /* } */) {
-        let fin = this.finishAfter >= 0 && matchesAt(buf, FINISH_NULL, close + this.finishAfter) ? close + this.finishAfter : -1;
-        if (fin < 0) {
-          const found = buf.indexOf(FINISH_NULL, close);
-          if (found >= 0 && found < end) {
-            fin = found;
-            this.finishAfter = found - close;
-          }
-        }
+        const fin = this.finish.find(buf, close, end);
         const rest = fin + FINISH_NULL.length;
-        if (fin >= 0 && (end - rest <= SHORT_TAIL || buf.indexOf(USAGE_OBJECT, rest) < 0 || buf.indexOf(USAGE_OBJECT, rest) >= end)) {
+        if (fin >= 0 && (end - rest <= SHORT_TAIL || !buf.subarray(rest, end).includes(USAGE_OBJECT))) {
           return { kind: 'text', text: buf.toString('utf8', from, close) };
         }
       }
