@@ -4,8 +4,8 @@ import type { CanonicalRequest } from './canonical.js';
 import { errors, type GatewayError } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { RequestMeta } from './openai-codec.js';
-import { messagesText } from './prompt-text.js';
-import { isBool, isObject, isString, optional, optionalNumber, requireString } from './validate.js';
+import { messagesText, withTools } from './prompt-text.js';
+import { isBool, isObject, isString, MAX_OUTPUT_TOKENS, optional, optionalNumber, requireString } from './validate.js';
 
 const HANDLED = new Set(['model', 'messages', 'system', 'max_tokens', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice']);
 /** Accepted with no effect on a self-hosted engine. */
@@ -189,7 +189,7 @@ export function parseMessagesRequest(json: unknown, meta: RequestMeta, resolveMo
   const clientModel = requireString(json, 'model');
   const model = resolveModel(clientModel);
   if (json.max_tokens === undefined || json.max_tokens === null) throw errors.missingParam('max_tokens');
-  const maxTokens = optionalNumber(json, 'max_tokens', 1, 10_000_000, true) as number;
+  const maxTokens = optionalNumber(json, 'max_tokens', 1, MAX_OUTPUT_TOKENS, true) as number;
   optional(json, 'stream', isBool, 'a boolean');
   optional(json, 'metadata', isObject, 'an object');
   const temperature = optionalNumber(json, 'temperature', 0, 1);
@@ -215,7 +215,7 @@ export function parseMessagesRequest(json: unknown, meta: RequestMeta, resolveMo
   if (topK !== undefined) body.top_k = topK;
   if (stopSequences.length > 0) body.stop = stopSequences;
   if (user !== undefined) body.user = user;
-  const text = messagesText(messages);
+  const text = withTools(messagesText(messages), body.tools);
   return {
     stopSequences,
     request: {
@@ -227,7 +227,9 @@ export function parseMessagesRequest(json: unknown, meta: RequestMeta, resolveMo
       stream,
       clientWantsUsage: false,
       maxTokens,
+      choices: 1,
       promptChars: text.chars,
+      promptParts: text.parts,
       promptPrefix: text.prefix,
       sessionId: meta.sessionId,
       arrivedAt: meta.arrivedAt,
@@ -236,15 +238,15 @@ export function parseMessagesRequest(json: unknown, meta: RequestMeta, resolveMo
 }
 
 /** count_tokens: the chat body (messages and tools) whose prompt is to be counted. */
-export function parseCountTokensRequest(json: unknown, resolveModel: (name: string) => string): { model: string; body: JsonObject; promptChars: number } {
+export function parseCountTokensRequest(json: unknown, resolveModel: (name: string) => string): { model: string; body: JsonObject; promptChars: number; promptParts: number } {
   if (!isJsonObject(json)) throw errors.invalidParam('body', 'The request body must be a JSON object.');
   checkFields(json, (k) => COUNT_FIELDS.has(k));
   const model = resolveModel(requireString(json, 'model'));
   const body: JsonObject = { model };
   const messages = chatConversation(json, body);
   body.messages = messages;
-  const toolChars = body.tools ? JSON.stringify(body.tools).length : 0;
-  return { model, body, promptChars: messagesText(messages).chars + toolChars };
+  const text = withTools(messagesText(messages), body.tools);
+  return { model, body, promptChars: text.chars, promptParts: text.parts };
 }
 
 const errorTypes: Record<number, string> = {

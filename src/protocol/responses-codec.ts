@@ -4,8 +4,8 @@ import type { CanonicalRequest } from './canonical.js';
 import { errors } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { RequestMeta } from './openai-codec.js';
-import { messagesText } from './prompt-text.js';
-import { isBool, isObject, isString, optional, optionalNumber, requireString } from './validate.js';
+import { messagesText, withTools } from './prompt-text.js';
+import { isBool, isObject, isString, MAX_OUTPUT_TOKENS, optional, optionalNumber, requireString } from './validate.js';
 
 /** Fields accepted with no effect on a self-hosted engine (hosted-API options, hints). */
 const IGNORED = new Set(['reasoning', 'truncation', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'stream_options', 'top_logprobs', 'max_tool_calls', 'client_metadata']);
@@ -198,7 +198,7 @@ export function parseResponsesRequest(json: unknown, storeByDefault: boolean): R
   optionalNumber(json, 'top_p', 0, 1);
   optionalNumber(json, 'top_logprobs', 0, 20, true);
   optionalNumber(json, 'max_tool_calls', 1, 1_000, true);
-  const maxOutput = optionalNumber(json, 'max_output_tokens', 1, 10_000_000, true);
+  const maxOutput = optionalNumber(json, 'max_output_tokens', 1, MAX_OUTPUT_TOKENS, true);
   if (json.background === true) throw errors.unsupported('background', 'Background responses are not supported: use stream or wait for the answer.');
   if (isJsonObject(json.metadata)) {
     for (const [k, v] of Object.entries(json.metadata)) if (typeof v !== 'string') badType(`metadata.${k}`, 'a string');
@@ -245,7 +245,8 @@ export function responsesCanonical(r: ResponsesRequest, json: JsonObject, previo
   messages.push(...r.messages);
   if (messages.length === 0) throw errors.invalidParam('input', "'input' must not be empty.");
   const body: JsonObject = { ...r.body, model, messages, stream: r.stream };
-  const text = messagesText(messages);
+  // Counted as the chat codec counts: tool definitions are rendered into the prompt too.
+  const text = withTools(messagesText(messages), body.tools);
   return {
     id: meta.id,
     endpoint: 'chat',
@@ -255,7 +256,9 @@ export function responsesCanonical(r: ResponsesRequest, json: JsonObject, previo
     stream: r.stream,
     clientWantsUsage: false,
     maxTokens: typeof r.body.max_tokens === 'number' ? r.body.max_tokens : undefined,
+    choices: 1,
     promptChars: text.chars,
+    promptParts: text.parts,
     promptPrefix: text.prefix,
     sessionId: meta.sessionId,
     arrivedAt: meta.arrivedAt,

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { zoneAllowed } from '../access/principal.js';
 import { parseCountTokensRequest, parseMessagesRequest, anthropicErrorType } from '../protocol/anthropic-codec.js';
 import { MessagesEvents, messageFromTurn, messageHead } from '../protocol/anthropic-encode.js';
-import { estimateTokens } from '../protocol/canonical.js';
+import { estimatePromptTokens } from '../protocol/canonical.js';
 import { errors } from '../protocol/errors.js';
 import { TurnStream } from '../protocol/turn-stream.js';
 import type { Router } from '../router/router.js';
@@ -33,7 +33,7 @@ export function messagesRoutes(deps: MessagesDeps): ExtraRoute[] {
       request,
       ctx.principal,
       translator({
-        start: () => events.start(estimateTokens(request.promptChars)),
+        start: () => events.start(estimatePromptTokens(request)),
         turn: new TurnStream(events),
         finish: async (stream) => events.finish(stream.summary()),
         fail: (message) => events.fail(anthropicErrorType(502), message),
@@ -55,7 +55,7 @@ export function messagesRoutes(deps: MessagesDeps): ExtraRoute[] {
     }
     if (count !== undefined) return sendJson(res, 200, { input_tokens: count }, { 'x-relais-token-count': 'engine' });
     // No tokenizer to ask: about 4 characters per token, and said so.
-    sendJson(res, 200, { input_tokens: estimateTokens(parsed.promptChars), estimated: true }, { 'x-relais-token-count': 'estimate' });
+    sendJson(res, 200, { input_tokens: estimatePromptTokens({ endpoint: 'chat', ...parsed }), estimated: true }, { 'x-relais-token-count': 'estimate' });
   }
 
   return [
