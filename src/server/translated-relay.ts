@@ -46,7 +46,9 @@ export async function relayTranslatedStream(res: ServerResponse, reply: Upstream
   const splitter = new SseSplitter();
   const turn = t.turn;
   let sawDone = false;
-  const translate = (whole: Buffer): string => {
+  const translate = (piece: Buffer): string => {
+    // As on the pass-through path: an engine's text may echo its own configured secret.
+    const whole = ctx.redactor ? ctx.redactor.bytes(piece) : piece;
     let out = '';
     for (let start = 0; start < whole.length; ) {
       const end = eventEnd(whole, start);
