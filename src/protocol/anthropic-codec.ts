@@ -82,14 +82,14 @@ function turnMessages(m: JsonValue, i: number, out: JsonObject[]): void {
         parts.push(imagePart(b, bf));
         return;
       case 'tool_use':
-        if (m.role !== 'assistant') throw errors.invalidParam(`${bf}.type`, `${bf}: tool_use blocks belong to assistant turns`);
+        if (m.role !== 'assistant') throw errors.invalidParam(`${bf}.type`, `${bf}.type: tool_use blocks belong to assistant turns`);
         if (typeof b.id !== 'string' || !b.id) badType(`${bf}.id`, 'a non-empty string');
         if (typeof b.name !== 'string' || !b.name) badType(`${bf}.name`, 'a non-empty string');
         if (!isJsonObject(b.input)) badType(`${bf}.input`, 'an object');
         calls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input) } });
         return;
       case 'tool_result':
-        if (m.role !== 'user') throw errors.invalidParam(`${bf}.type`, `${bf}: tool_result blocks belong to user turns`);
+        if (m.role !== 'user') throw errors.invalidParam(`${bf}.type`, `${bf}.type: tool_result blocks belong to user turns`);
         if (typeof b.tool_use_id !== 'string' || !b.tool_use_id) badType(`${bf}.tool_use_id`, 'a non-empty string');
         optional(b, 'is_error', isBool, 'a boolean');
         out.push({ role: 'tool', tool_call_id: b.tool_use_id, content: toolResultContent(b.content, `${bf}.content`) });
