@@ -227,13 +227,13 @@ aliases:
     const before = sim.replicas[0]?.requests ?? 0;
     const badBodies: [Record<string, unknown>, RegExp][] = [
       [{ model: 'coder', messages: [{ role: 'user', content: 'x' }] }, /max_tokens/],
-      [{ model: 'coder', max_tokens: 1e400, messages: [{ role: 'user', content: 'x' }] }, /max_tokens/],
+      [{ model: 'coder', max_tokens: 'HUGE', messages: [{ role: 'user', content: 'x' }] }, /max_tokens/],
       [{ model: 'coder', max_tokens: 5, tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [{ role: 'user', content: 'x' }] }, /tools\.0\.type/],
       [{ model: 'coder', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'tool_use', id: 'a', name: 'f', input: {} }] }] }, /messages\.0\.content\.0\.type/],
       [{ model: 'coder', max_tokens: 5, container: 'x', messages: [{ role: 'user', content: 'x' }] }, /container/],
     ];
     for (const [body, field] of badBodies) {
-      const r = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': MASTER }, body: JSON.stringify(body).replace('1e+400', '1e400') });
+      const r = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': MASTER }, body: JSON.stringify(body).replace('"HUGE"', '1e400') });
       assert.equal(r.status, 400);
       const e = (await r.json()) as { type: string; error: { type: string; message: string } };
       assert.equal(e.error.type, 'invalid_request_error');
