@@ -4,6 +4,7 @@ import type { CanonicalRequest } from './canonical.js';
 import { errors, type GatewayError } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { RequestMeta } from './openai-codec.js';
+import { translatedChat } from './translated-chat.js';
 import { messagesText, withTools } from './prompt-text.js';
 import { isBool, isObject, isString, MAX_OUTPUT_TOKENS, optional, optionalNumber, requireString } from './validate.js';
 
@@ -215,26 +216,7 @@ export function parseMessagesRequest(json: unknown, meta: RequestMeta, resolveMo
   if (topK !== undefined) body.top_k = topK;
   if (stopSequences.length > 0) body.stop = stopSequences;
   if (user !== undefined) body.user = user;
-  const text = withTools(messagesText(messages), body.tools);
-  return {
-    stopSequences,
-    request: {
-      id: meta.id,
-      endpoint: 'chat',
-      protocol: 'anthropic',
-      model,
-      body,
-      stream,
-      clientWantsUsage: false,
-      maxTokens,
-      choices: 1,
-      promptChars: text.chars,
-      promptParts: text.parts,
-      promptPrefix: text.prefix,
-      sessionId: meta.sessionId,
-      arrivedAt: meta.arrivedAt,
-    },
-  };
+  return { stopSequences, request: translatedChat('anthropic', meta, model, body, maxTokens) };
 }
 
 /** count_tokens: the chat body (messages and tools) whose prompt is to be counted. */

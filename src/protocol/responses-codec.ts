@@ -4,7 +4,7 @@ import type { CanonicalRequest } from './canonical.js';
 import { errors } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { RequestMeta } from './openai-codec.js';
-import { messagesText, withTools } from './prompt-text.js';
+import { translatedChat } from './translated-chat.js';
 import { isBool, isObject, isString, MAX_OUTPUT_TOKENS, optional, optionalNumber, requireString } from './validate.js';
 
 /** Fields accepted with no effect on a self-hosted engine (hosted-API options, hints). */
@@ -245,22 +245,5 @@ export function responsesCanonical(r: ResponsesRequest, json: JsonObject, previo
   messages.push(...r.messages);
   if (messages.length === 0) throw errors.invalidParam('input', "'input' must not be empty.");
   const body: JsonObject = { ...r.body, model, messages, stream: r.stream };
-  // Counted as the chat codec counts: tool definitions are rendered into the prompt too.
-  const text = withTools(messagesText(messages), body.tools);
-  return {
-    id: meta.id,
-    endpoint: 'chat',
-    protocol: 'responses',
-    model,
-    body,
-    stream: r.stream,
-    clientWantsUsage: false,
-    maxTokens: typeof r.body.max_tokens === 'number' ? r.body.max_tokens : undefined,
-    choices: 1,
-    promptChars: text.chars,
-    promptParts: text.parts,
-    promptPrefix: text.prefix,
-    sessionId: meta.sessionId,
-    arrivedAt: meta.arrivedAt,
-  };
+  return translatedChat('responses', meta, model, body, typeof r.body.max_tokens === 'number' ? r.body.max_tokens : undefined);
 }
