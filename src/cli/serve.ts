@@ -1,16 +1,18 @@
 // relais serve: load the config (file, or environment), start the gateway, drain on SIGTERM.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseListen } from '../config/listen.js';
 import { configFromEnv, ConfigError, loadConfigFile } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
-import { createEmbeddedBackend, embeddedServeSetup, ollamaPsJson, type EmbeddedBackend } from '../backends/embedded.js';
-import type { ExtraRoute } from '../server/routes.js';
+import { embeddedServeSetup } from '../backends/embedded.js';
 import { createAccess } from '../access/create-access.js';
 import { adminRoutes } from '../server/admin/routes.js';
 import { Gateway } from '../server/gateway.js';
 import { openStore } from '../store/open-store.js';
 import { createUsageWriter } from '../usage/batched-writer.js';
+import { UsageJournal } from '../usage/journal.js';
+import { replayJournals } from '../usage/journal-replay.js';
 import { createLogger } from '../telemetry/log.js';
 
 const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [--demo] [--models-dir DIR]
@@ -34,20 +36,6 @@ async function loadConfig(
   const setup = await embeddedServeSetup({ demo: zero.demo, modelsDir: zero.modelsDir });
   const config = configSchema.parse({ ...fromEnv, backends: setup.backends, models: setup.models });
   return { config, source: zero.demo ? 'demo' : `models directory ${setup.modelsDir}`, notice: setup.message };
-}
-
-/** GET /api/ps (Ollama): the models the embedded backends hold in memory. */
-function psRoute(backends: readonly EmbeddedBackend[]): ExtraRoute {
-  return {
-    method: 'GET',
-    path: '/api/ps',
-    protocol: 'ollama',
-    handler: async (_req, res) => {
-      const body = JSON.stringify(ollamaPsJson(backends.flatMap((b) => b.loaded())));
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    },
-  };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -83,11 +71,21 @@ export async function run(argv: string[]): Promise<number> {
   const store = await openStore(config);
   const warn = (message: string): void => log.warn(message);
   const access = await createAccess({ config, store, warn });
-  const usage = createUsageWriter(store, { warn });
-  // Embedded backends are built here so that /api/ps can list what they hold in memory.
-  const embedded = Object.entries(config.backends).flatMap(([id, b]) => (b.kind === 'embedded' ? [createEmbeddedBackend(id, b)] : []));
-  const extraRoutes = [...adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes }), psRoute(embedded)];
-  const gateway = await Gateway.create(config, { log, access, usage, extraRoutes, backends: embedded });
+  const journalDir = join(config.data_dir, 'journal');
+  if (config.usage.journal) {
+    // Records a killed process had answered but not yet written: into the store before serving.
+    const replay = await replayJournals(journalDir, store, warn).catch((err: unknown) => {
+      log.warn(`relais usage: replaying usage journals failed (they stay for the next start): ${String(err)}`);
+      return undefined;
+    });
+    if (replay && replay.journals > 0) log.announce('replayed usage journals of a previous run', { event: 'journal_replay', ...replay });
+  }
+  const journal = config.usage.journal
+    ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, warn })
+    : undefined;
+  const usage = createUsageWriter(store, { warn, journal });
+  const extraRoutes = adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes });
+  const gateway = await Gateway.create(config, { log, access, usage, extraRoutes });
   const address = await gateway.listen(host, port);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.announce(`relais listening on http://${shownHost}:${address.port}`, {
@@ -107,24 +105,32 @@ export async function run(argv: string[]): Promise<number> {
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: string): void => {
+    const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
-        // A second Ctrl-C forces the exit; a repeated SIGTERM waits for the drain.
-        if (signal === 'SIGINT') process.exit(130);
-        return;
+        // A second signal ends the drain at once; buffered usage records stay in the journal.
+        log.warn(`second ${signal}: exiting without finishing the drain`, { signal });
+        process.exit(signal === 'SIGINT' ? 130 : 143);
       }
       stopping = true;
       log.info('shutting down: draining in-flight requests', { signal, grace_ms: config.shutdown.grace_ms });
-      gateway.close().then(() => store.close()).then(
-        () => {
-          log.info('stopped');
-          resolve(0);
-        },
-        (err: unknown) => {
-          log.error('shutdown failed', { error: String(err) });
-          resolve(1);
-        },
+      const closed = gateway.close().then(
+        () => undefined,
+        (err: unknown) => err,
       );
+      // The store closes whatever happened before: an open pool would keep the process alive.
+      void closed.then(async (gatewayErr) => {
+        const storeErr = await Promise.race([
+          store.close().then(() => undefined, (err: unknown) => err),
+          new Promise<Error>((r) => setTimeout(() => r(new Error('closing the store took longer than 5 s')), 5_000).unref()),
+        ]);
+        const err = gatewayErr ?? storeErr;
+        if (err === undefined) log.info('stopped');
+        else log.error('shutdown failed', { error: String(err) });
+        const code = err === undefined ? 0 : 1;
+        // Something still holding the event loop (a dead connection) must not keep a stopped gateway alive.
+        setTimeout(() => process.exit(code), 2_000).unref();
+        resolve(code);
+      });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
