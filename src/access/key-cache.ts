@@ -12,7 +12,7 @@ export interface CachedKey {
   readonly seed: { readonly periodStart: number; readonly spent: number } | undefined;
 }
 
-function principalOf(row: KeyRow, defaultRetentionDays: number): Principal {
+function principalOf(row: KeyRow, defaultRetentionDays: number, allows: ModelMatcher): Principal {
   return {
     kind: 'key',
     admin: row.admin,
@@ -24,6 +24,7 @@ function principalOf(row: KeyRow, defaultRetentionDays: number): Principal {
     priority: row.priority,
     logging: row.logging,
     logRetentionDays: row.logRetentionDays > 0 ? row.logRetentionDays : defaultRetentionDays,
+    models: row.models.length === 0 ? undefined : allows,
   };
 }
 
@@ -81,10 +82,11 @@ export class KeyCache {
     for (const row of rows) {
       const start = periodBounds(row.budgetPeriod, now).start;
       const spent = spends.get(start)?.get(row.id);
+      const allows = modelMatcher(row.models);
       const cached: CachedKey = {
         row,
-        principal: Object.freeze(principalOf(row, this.defaultRetentionDays)),
-        allows: modelMatcher(row.models),
+        principal: Object.freeze(principalOf(row, this.defaultRetentionDays, allows)),
+        allows,
         seed: row.budget === null ? undefined : { periodStart: start, spent: spent ?? 0 },
       };
       byHash.set(row.hash, cached);
