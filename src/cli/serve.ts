@@ -13,7 +13,8 @@ import { openStore } from '../store/open-store.js';
 import { createUsageWriter } from '../usage/batched-writer.js';
 import { UsageJournal } from '../usage/journal.js';
 import { replayJournals } from '../usage/journal-replay.js';
-import { createLogger } from '../telemetry/log.js';
+import { createLogger, type Logger } from '../telemetry/log.js';
+import type { Store } from '../store/types.js';
 
 const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [--demo] [--models-dir DIR]
 
@@ -36,6 +37,41 @@ async function loadConfig(
   const setup = await embeddedServeSetup({ demo: zero.demo, modelsDir: zero.modelsDir });
   const config = configSchema.parse({ ...fromEnv, backends: setup.backends, models: setup.models });
   return { config, source: zero.demo ? 'demo' : `models directory ${setup.modelsDir}`, notice: setup.message };
+}
+
+/**
+ * The first SIGTERM or SIGINT drains, closes everything and resolves with the exit code (1 when
+ * anything failed); a second one exits at once.
+ */
+function stopOnSignals(gateway: Gateway, store: Store, log: Logger, graceMs: number): Promise<number> {
+  const settled = (p: Promise<void>): Promise<unknown> => p.then(() => undefined, (err: unknown) => err ?? new Error('failed'));
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals): Promise<void> => {
+      if (stopping) {
+        // A second signal ends the drain at once; buffered usage records stay in the journal.
+        log.warn(`second ${signal}: exiting without finishing the drain`, { signal });
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+      stopping = true;
+      log.info('shutting down: draining in-flight requests', { signal, grace_ms: graceMs });
+      const gatewayErr = await settled(gateway.close());
+      // The store closes whatever happened before: an open pool would keep the process alive.
+      const storeErr = await Promise.race([
+        settled(store.close()),
+        new Promise<Error>((r) => setTimeout(() => r(new Error('closing the store took longer than 5 s')), 5_000).unref()),
+      ]);
+      const err = gatewayErr ?? storeErr;
+      if (err === undefined) log.info('stopped');
+      else log.error('shutdown failed', { error: String(err) });
+      const code = err === undefined ? 0 : 1;
+      // Something still holding the event loop (a dead connection) must not keep a stopped gateway alive.
+      setTimeout(() => process.exit(code), 2_000).unref();
+      resolve(code);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -87,6 +123,8 @@ export async function run(argv: string[]): Promise<number> {
   const extraRoutes = adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes });
   const gateway = await Gateway.create(config, { log, access, usage, extraRoutes });
   const address = await gateway.listen(host, port);
+  // Signal handlers before the 'listening' line: whoever waits for it may signal at once.
+  const stopped = stopOnSignals(gateway, store, log, config.shutdown.grace_ms);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.announce(`relais listening on http://${shownHost}:${address.port}`, {
     event: 'listening',
@@ -103,36 +141,5 @@ export async function run(argv: string[]): Promise<number> {
     log.warn('no models configured: add backends and models to relais.yaml, or set RELAIS_BACKENDS (see README)');
   }
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        // A second signal ends the drain at once; buffered usage records stay in the journal.
-        log.warn(`second ${signal}: exiting without finishing the drain`, { signal });
-        process.exit(signal === 'SIGINT' ? 130 : 143);
-      }
-      stopping = true;
-      log.info('shutting down: draining in-flight requests', { signal, grace_ms: config.shutdown.grace_ms });
-      const closed = gateway.close().then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      // The store closes whatever happened before: an open pool would keep the process alive.
-      void closed.then(async (gatewayErr) => {
-        const storeErr = await Promise.race([
-          store.close().then(() => undefined, (err: unknown) => err),
-          new Promise<Error>((r) => setTimeout(() => r(new Error('closing the store took longer than 5 s')), 5_000).unref()),
-        ]);
-        const err = gatewayErr ?? storeErr;
-        if (err === undefined) log.info('stopped');
-        else log.error('shutdown failed', { error: String(err) });
-        const code = err === undefined ? 0 : 1;
-        // Something still holding the event loop (a dead connection) must not keep a stopped gateway alive.
-        setTimeout(() => process.exit(code), 2_000).unref();
-        resolve(code);
-      });
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-  });
+  return stopped;
 }
