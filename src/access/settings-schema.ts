@@ -7,6 +7,14 @@ import type { KeyRow, KeySettings, TeamRow, UserRow } from '../store/types.js';
 /** The last instant a date field may hold (9999-12-31T23:59:59.999Z): every client and database can show it. */
 export const MAX_TIME = 253_402_300_799_999;
 
+const isoDate = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** Epoch ms of an ISO 8601 date or date-time (a date alone is UTC midnight); NaN for anything else (Date.parse alone takes '-5'). */
+export function parseIsoTime(text: string): number {
+  if (!isoDate.test(text)) return Number.NaN;
+  return Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+}
+
 /** Whole numbers from 1 to `max`: JSON numbers such as 1e308 are integers to JavaScript, not to a database. */
 const count = (max: number) =>
   z.number().finite('must be a finite number').int('must be a whole number').positive('must be greater than 0').max(max, `must be at most ${max}`).nullable();
@@ -30,9 +38,9 @@ const name = text(200).pipe(z.string().min(1, 'must not be empty'));
 const time = z
   .union([
     z.number().finite('must be a finite number').int('must be a whole number of epoch milliseconds'),
-    z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date such as 2026-12-31T00:00:00Z'),
+    z.string().refine((s) => !Number.isNaN(parseIsoTime(s)), 'expected an ISO date such as 2026-12-31T00:00:00Z'),
   ])
-  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)))
+  .transform((v) => (typeof v === 'number' ? v : parseIsoTime(v)))
   .refine((t) => t >= 0 && t <= MAX_TIME, 'must be a date from 1970-01-01 to 9999-12-31')
   .nullable();
 

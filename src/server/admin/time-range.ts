@@ -1,6 +1,6 @@
 // from/to query parameters: YYYY-MM-DD (to is inclusive: the whole day), ISO date-times or epoch ms,
 // from 1970 to the end of year 9999 (MAX_TIME): anything else is a 400 naming the parameter.
-import { MAX_TIME } from '../../access/settings-schema.js';
+import { MAX_TIME, parseIsoTime } from '../../access/settings-schema.js';
 import { errors } from '../../protocol/errors.js';
 
 const DAY_MS = 86_400_000;
@@ -11,7 +11,7 @@ function parse(name: string, value: string, endOfDay: boolean): number {
   let t: number;
   if (/^\d{1,16}$/.test(value)) t = Number(value);
   else {
-    t = value.length > 64 ? Number.NaN : Date.parse(dateOnly.test(value) ? `${value}T00:00:00Z` : value);
+    t = parseIsoTime(value);
     if (dateOnly.test(value) && endOfDay) t += DAY_MS;
   }
   // The day after 9999-12-31 is still a valid end (exclusive): one day of slack past MAX_TIME.
