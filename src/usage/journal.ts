@@ -1,11 +1,12 @@
 // An append-only local journal of usage records, so that kill -9 (or a store that is down at
 // shutdown) does not lose the records still buffered in memory. Records are appended in memory and
-// written with one write (+ fdatasync) every `intervalMs`; what a crash can lose is bounded by that
-// interval plus one write. When the writer has put every journaled record into the store, the file
-// is truncated. At start, journals left by dead processes are replayed (journal-replay.ts); the
-// store keeps each journal's highest written sequence number, so a replay never writes a record twice.
+// written with one write every `intervalMs`, each followed by an fdatasync off the event loop; what
+// kill -9 can lose is the records of that interval (an OS crash: those of the fdatasync in flight
+// too). When the writer has put every journaled record into the store, the file is truncated.
+// At start, journals left by dead processes are replayed (journal-replay.ts); the store keeps each
+// journal's highest written sequence number, so a replay never writes a record twice.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fdatasync, ftruncate, mkdirSync, openSync, unlinkSync, write } from 'node:fs';
+import { closeSync, fdatasync, ftruncateSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { UsageRecord } from './record.js';
@@ -35,22 +36,6 @@ export function journalLine(seq: number, record: UsageRecord): string {
   return `${seq}\t${JSON.stringify(record)}\n`;
 }
 
-const writeAll = (fd: number, text: string): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const buf = Buffer.from(text, 'utf8');
-    const next = (from: number): void => {
-      write(fd, buf, from, buf.length - from, null, (err, n) => {
-        if (err) reject(err);
-        else if (from + n < buf.length) next(from + n);
-        else resolve();
-      });
-    };
-    next(0);
-  });
-
-const call = (f: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void, fd: number): Promise<void> =>
-  new Promise((resolve, reject) => f(fd, (err) => (err ? reject(err) : resolve())));
-
 export class UsageJournal {
   readonly id: string;
   readonly path: string;
@@ -60,10 +45,11 @@ export class UsageJournal {
   private readonly warn: (message: string) => void;
   private pending: string[] = [];
   private timer: NodeJS.Timeout | undefined;
-  /** File operations, one after another. */
-  private io: Promise<void> = Promise.resolve();
+  /** The fdatasync in flight, and whether writes came after it started. */
+  private syncing: Promise<void> | undefined;
+  private dirty = false;
   private lastWarn = 0;
-  private counts = { appended: 0, syncs: 0, failedSyncs: 0 };
+  private counts = { appended: 0, writes: 0, syncs: 0, failures: 0 };
 
   constructor(options: JournalOptions) {
     mkdirSync(options.dir, { recursive: true });
@@ -75,36 +61,20 @@ export class UsageJournal {
     this.warn = options.warn ?? ((m) => console.warn(m));
   }
 
-  get stats(): { appended: number; syncs: number; failedSyncs: number } {
+  get stats(): { appended: number; writes: number; syncs: number; failures: number } {
     return { ...this.counts };
   }
 
   append(seq: number, record: UsageRecord): void {
     this.pending.push(journalLine(seq, record));
     this.counts.appended++;
-    if (!this.timer) this.timer = setTimeout(() => void this.sync(), this.intervalMs);
+    this.timer ??= setTimeout(() => this.write(), this.intervalMs);
   }
 
-  /** Writes what is pending now; resolves when it is on disk (or failed: a full disk only warns). */
-  sync(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.pending.length === 0) return this.io;
-    const text = this.pending.join('');
-    this.pending = [];
-    this.io = this.io
-      .then(() => writeAll(this.fd, text))
-      .then(() => (this.fsync ? call(fdatasync, this.fd) : undefined))
-      .then(
-        () => {
-          this.counts.syncs++;
-        },
-        (err: unknown) => {
-          this.counts.failedSyncs++;
-          this.warnOnce(`relais usage: journal write failed (records are still buffered in memory): ${String(err)}`);
-        },
-      );
-    return this.io;
+  /** Writes what is pending now and resolves once it is on disk (fdatasync), or failed: a full disk only warns. */
+  async sync(): Promise<void> {
+    this.write();
+    while (this.syncing) await this.syncing;
   }
 
   /** Every record appended so far is in the store: forget them. */
@@ -112,22 +82,66 @@ export class UsageJournal {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = [];
-    this.io = this.io.then(() => call((fd, cb) => ftruncate(fd, 0, cb), this.fd)).catch(() => undefined);
+    try {
+      ftruncateSync(this.fd, 0);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   /** Writes what is pending and closes; `remove` deletes the file (everything reached the store). */
   async close(remove: boolean): Promise<void> {
     if (remove) this.checkpoint();
-    else await this.sync();
-    await this.io;
+    await this.sync();
     closeSync(this.fd);
     if (remove) unlinkSync(this.path);
   }
 
-  private warnOnce(message: string): void {
+  /**
+   * One synchronous write of the pending lines: a few kilobytes into the page cache take
+   * microseconds, and once written they survive kill -9 — no wait behind a queued fdatasync.
+   */
+  private write(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    try {
+      writeSync(this.fd, text);
+      this.counts.writes++;
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (this.fsync) this.startSync();
+  }
+
+  /** At most one fdatasync at a time; writes made meanwhile get the next one. */
+  private startSync(): void {
+    if (this.syncing) {
+      this.dirty = true;
+      return;
+    }
+    this.syncing = new Promise<void>((resolve) => {
+      fdatasync(this.fd, (err) => {
+        if (err) this.fail(err);
+        else this.counts.syncs++;
+        this.syncing = undefined;
+        if (this.dirty) {
+          this.dirty = false;
+          this.startSync();
+        }
+        resolve();
+      });
+    });
+  }
+
+  private fail(err: unknown): void {
+    this.counts.failures++;
     const now = Date.now();
     if (now - this.lastWarn < 10_000) return;
     this.lastWarn = now;
-    this.warn(message);
+    this.warn(`relais usage: journal write failed (records are still buffered in memory): ${String(err)}`);
   }
 }
