@@ -4,9 +4,8 @@
 //     with the journal off, on, and on without fsync.
 //  3. kill -9 under load: requests answered whose record is missing after the restart, journal off and on.
 // Usage: npm run bench:journal [-- --seconds 5 --kills 3]
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldLoop, setTimeout as sleep } from 'node:timers/promises';
@@ -15,42 +14,18 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { Pool } from 'undici';
 import { openStore } from '../src/store/open-store.js';
+import { freePort, runLoadgen, startChild, type LoadResult } from './support/child-processes.js';
 import { createUsageWriter } from '../src/usage/batched-writer.js';
 import { UsageJournal } from '../src/usage/journal.js';
 import type { UsageRecord } from '../src/usage/record.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = import.meta.resolve('tsx');
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, kills: { type: 'string', default: '3' } } });
 const seconds = Number(values.seconds);
 const kills = Number(values.kills);
-const children: ChildProcess[] = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
 type Mode = 'off' | 'on' | 'on, no fsync';
 const modes: Mode[] = ['off', 'on', 'on, no fsync'];
 const journalYaml = (mode: Mode): string => `usage: { journal: ${mode !== 'off'}, journal_fsync: ${mode === 'on'} }`;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
-
-function startChild(args: string[], readyText: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', tsx, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(readyText)) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-  });
-}
 
 async function startGateway(dir: string, upstream: number, mode: Mode): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
@@ -98,25 +73,13 @@ async function hotPath(mode: Mode): Promise<string> {
   return `  journal ${mode.padEnd(13)} record() ${((spent * 1000) / total).toFixed(2).padStart(5)} µs   ${Math.round(total / wall).toLocaleString().padStart(8)} records/s end to end${writes ? `   (${writes} journal writes)` : ''}`;
 }
 
-interface Load {
-  rps: number;
-  p50_ms: number;
-  p99_ms: number;
-  errors: number;
-}
-
-async function throughput(upstream: number, mode: Mode): Promise<Load> {
+async function throughput(upstream: number, mode: Mode): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'relais-bench-journal-'));
   const gw = await startGateway(dir, upstream, mode);
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, join(root, 'bench/support/loadgen.ts'), `${gw.url}/v1/chat/completions`, '0', String(seconds), '64'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`loadgen exited with ${code}`))));
-  });
+  const result = await runLoadgen(`${gw.url}/v1/chat/completions`, { stream: false, seconds, concurrency: 64 });
   await stopChild(gw.child, 'SIGTERM');
   rmSync(dir, { recursive: true, force: true });
-  return JSON.parse(out) as Load;
+  return result;
 }
 
 /** Load with request ids, kill -9 at a random moment, restart, and count answered requests without a record. */
@@ -164,11 +127,11 @@ async function main(): Promise<void> {
   // Rounds alternate the modes, and the median run of each is shown: a shared machine is noisy.
   const rounds = 3;
   console.log(`\n2. Gateway throughput (relais serve, non-streaming, concurrency 64, ${seconds} s; median of ${rounds} alternating rounds)`);
-  const loads = new Map<Mode, Load[]>(modes.map((m) => [m, []]));
+  const loads = new Map<Mode, LoadResult[]>(modes.map((m) => [m, []]));
   for (let round = 0; round < rounds; round++) for (const mode of modes) loads.get(mode)?.push(await throughput(upstream, mode));
   for (const mode of modes) {
     const runs = (loads.get(mode) ?? []).sort((a, b) => a.rps - b.rps);
-    const r = runs[Math.floor(runs.length / 2)] as Load;
+    const r = runs[Math.floor(runs.length / 2)] as LoadResult;
     console.log(`  journal ${mode.padEnd(13)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50_ms.toFixed(2)} ms   p99 ${r.p99_ms.toFixed(2)} ms   (runs: ${runs.map((x) => x.rps.toFixed(0)).join(', ')} req/s)`);
   }
 

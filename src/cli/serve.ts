@@ -106,16 +106,16 @@ export async function run(argv: string[]): Promise<number> {
   // Keys, limits and usage: the store (SQLite in data_dir unless configured), limiter (Redis when configured).
   const store = await openStore(config);
   const warn = (message: string): void => log.warn(message);
-  const access = await createAccess({ config, store, warn });
   const journalDir = join(config.data_dir, 'journal');
-  if (config.usage.journal) {
-    // Records a killed process had answered but not yet written: into the store before serving.
-    const replay = await replayJournals(journalDir, store, warn).catch((err: unknown) => {
-      log.warn(`relais usage: replaying usage journals failed (they stay for the next start): ${String(err)}`);
-      return undefined;
-    });
-    if (replay && replay.journals > 0) log.announce('replayed usage journals of a previous run', { event: 'journal_replay', ...replay });
-  }
+  // Records a killed process had answered but not yet written go into the store before serving
+  // (whatever usage.journal says now: the files may come from a run that had it on).
+  const replay = await replayJournals(journalDir, store, warn).catch((err: unknown) => {
+    log.warn(`relais usage: replaying usage journals failed (they stay for the next start): ${String(err)}`);
+    return undefined;
+  });
+  if (replay && replay.journals > 0) log.announce('replayed usage journals of a previous run', { event: 'journal_replay', ...replay });
+  // After the replay: budgets are seeded from the store's spend, replayed records included.
+  const access = await createAccess({ config, store, warn });
   const journal = config.usage.journal
     ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, warn })
     : undefined;
