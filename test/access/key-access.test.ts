@@ -70,7 +70,9 @@ describe('key access', () => {
     const a = await open();
     assert.equal(a.open, false);
     const p = a.authenticate(bearer(secret));
-    assert.deepEqual({ ...p }, { kind: 'key', admin: false, keyId: row.id, keyName: 'ada', userId: undefined, teamId: undefined, zones: ['local'], priority: 'batch', logging: 'full', logRetentionDays: 3 });
+    const { models, ...rest } = p;
+    assert.deepEqual(rest, { kind: 'key', admin: false, keyId: row.id, keyName: 'ada', userId: undefined, teamId: undefined, zones: ['local'], priority: 'batch', logging: 'full', logRetentionDays: 3 });
+    assert.deepEqual([models?.('llama-8b'), models?.('qwen-7b')], [true, false], 'the principal carries its model allowlist');
     assert.equal(a.authenticate({ apiKey: secret }).keyId, row.id);
     await rejectsWith(() => a.authenticate(bearer(`${secret}x`)), 401, 'invalid_api_key');
     await rejectsWith(() => a.authenticate({}), 401);
