@@ -9,14 +9,12 @@ function codeOf(err: unknown): string {
 
 /**
  * True when the rows are at fault: PostgreSQL data exceptions (22), integrity violations (23),
- * program limits (54, e.g. a row too big); SQLite constraint, type and size errors; values the
- * SQLite driver cannot bind. Anything else — above all a lost connection — is not.
+ * program limits (54, e.g. a row too big); SQLite constraint, type and size errors. Anything else —
+ * above all a lost connection, or an error without a code — is not: its rows are kept and retried.
  */
 export function isRowError(err: unknown): boolean {
   const code = codeOf(err);
-  if (/^(22|23|54)[0-9A-Z]{3}$/.test(code)) return true;
-  if (/^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code)) return true;
-  return err instanceof TypeError || err instanceof RangeError;
+  return /^(22|23|54)[0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
 }
 
 const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { openPostgresDb } from '../../src/store/postgres-db.js';
 import { openStore } from '../../src/store/open-store.js';
 import { createUsageWriter } from '../../src/usage/batched-writer.js';
@@ -56,6 +57,37 @@ describe('review: PostgreSQL connections cut', () => {
       assert.equal(Number(row?.n), 42);
     } finally {
       await db.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('a connection cut while migrations wait for the advisory lock fails that start, not the process; the next start migrates', async () => {
+    const proxy = await startTcpProxy(PG.hostname, Number(PG.port || 5432));
+    const schema = uniqueName('relais_cutm');
+    const holder = new pg.Client({ connectionString: POSTGRES_URL });
+    await holder.connect();
+    try {
+      // Another instance holds the migration lock: ours waits inside its transaction.
+      await holder.query(`CREATE SCHEMA ${schema}`);
+      await holder.query(`SELECT pg_advisory_lock(hashtext('relais-migrate:' || $1::text))`, [schema]);
+      const url = viaProxy(proxy.port);
+      const opening = openStore({ data_dir: '.', store: { kind: 'postgres', url, schema } }).then(
+        (store) => store,
+        (err: unknown) => err,
+      );
+      await until('the migration to wait for the lock', async () => {
+        const ports = proxy.upstreamPorts();
+        return ports.length > 0 && (await adminQuery(`SELECT 1 FROM pg_stat_activity WHERE client_port = ANY($1::int[]) AND wait_event_type = 'Lock'`, [ports])).length > 0;
+      });
+      await terminateBackends(proxy.upstreamPorts());
+      assert.ok((await opening) instanceof Error, 'that start fails');
+      await holder.query('SELECT pg_advisory_unlock_all()');
+      const store = await openStore({ data_dir: '.', store: { kind: 'postgres', url, schema } });
+      assert.equal(await store.countUsage(), 0, 'the next start migrated');
+      await store.close();
+    } finally {
+      await holder.end();
+      await proxy.close();
       await dropSchema(schema);
     }
   });
