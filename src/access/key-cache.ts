@@ -34,6 +34,7 @@ export class KeyCache {
   private loadedRevision = -1;
   /** When the last unrevoked key expires (Infinity when one never does, 0 when there is none). */
   private usableUntil = 0;
+  private anyKey = false;
   private loading: Promise<void> | undefined;
 
   constructor(
@@ -53,6 +54,11 @@ export class KeyCache {
   /** True while at least one key is neither revoked nor expired; O(1), it is asked on every request. */
   get hasUsableKeys(): boolean {
     return this.now() < this.usableUntil;
+  }
+
+  /** True once the store holds any key, usable or not (revoked and expired keys stay in it). */
+  get hadKeys(): boolean {
+    return this.anyKey;
   }
 
   get revision(): number {
@@ -94,6 +100,7 @@ export class KeyCache {
     }
     this.byHash = byHash;
     this.byId = byId;
+    this.anyKey = rows.length > 0;
     this.usableUntil = rows.reduce((m, r) => (r.revokedAt !== null ? m : Math.max(m, r.expiresAt ?? Number.POSITIVE_INFINITY)), 0);
     this.loadedRevision = revision;
   }

@@ -110,9 +110,9 @@ describe('review: PostgreSQL connections cut', () => {
         await sleep(60);
         await terminateBackends(proxy.upstreamPorts());
       }
-      proxy.setDown(true);
+      proxy.cut();
       await sleep(500);
-      proxy.setDown(false);
+      proxy.restore();
       await producing;
       await writer.close(20_000);
       assert.equal(await store.countUsage(), n, 'every record written once');
@@ -171,11 +171,11 @@ models:
         await sleep(100);
       }
       // Then the network to the database is down for 2 s.
-      proxy.setDown(true);
+      proxy.cut();
       const during = await fetch(`${gw.url}/admin/keys`, { headers: { authorization: `Bearer ${master}` } });
       assert.equal(during.status, 503, 'the admin API says the database is unavailable, not a 500');
       await sleep(2_000);
-      proxy.setDown(false);
+      proxy.restore();
       await sleep(500);
       stop = true;
       await Promise.all(clients);

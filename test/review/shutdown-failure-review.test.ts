@@ -95,25 +95,25 @@ describe('review: shutdown on PostgreSQL', () => {
     let gw = await startGateway(yaml);
     try {
       let answered = await chat(gw, 'm', 15);
-      proxy.setDown(true);
+      proxy.cut();
       gw.proc.kill('SIGTERM');
       // The writer retries for 10 s, then gives up: exit 1, never a process that stays.
       assert.equal(await exitWithin(gw, 25_000), 1, gw.lines.join('\n'));
       assert.ok(gw.lines.some((l) => l.includes('shutdown failed') && l.includes('journal')), gw.lines.join('\n'));
 
-      proxy.setDown(false);
+      proxy.restore();
       gw = await startGateway(yaml);
       assert.ok(gw.lines.some((l) => l.includes('"event":"journal_replay"')), gw.lines.join('\n'));
       assert.equal(await count(schema), answered, 'the records of the failed shutdown, written at the next start');
 
       answered += await chat(gw, 'm', 10);
-      proxy.setDown(true);
+      proxy.cut();
       gw.proc.kill('SIGTERM');
       assert.equal(await exitWithin(gw, 500), 'running', 'the first SIGTERM drains');
       gw.proc.kill('SIGTERM');
       assert.equal(await exitWithin(gw, 3_000), 143, `a second SIGTERM exits at once:\n${gw.lines.join('\n')}`);
 
-      proxy.setDown(false);
+      proxy.restore();
       gw = await startGateway(yaml);
       assert.equal(await count(schema), answered, 'none lost, none written twice');
       gw.proc.kill('SIGTERM');
