@@ -99,11 +99,14 @@ export class GatewayApp {
     }
   }
 
-  /** Answers an error in the client's protocol; a 5xx is logged with its request id (a bug's stack too). */
-  private fail(res: ServerResponse, err: unknown, protocol: ClientProtocol, requestId: string, path: string): void {
+  /**
+   * Answers an error in the client's protocol. A bug (not a GatewayError) is logged with its stack and
+   * request id; with `logServerErrors` (admin and extra routes, which have no log of their own) every 5xx is.
+   */
+  private fail(res: ServerResponse, err: unknown, protocol: ClientProtocol, requestId: string, path: string, logServerErrors = false): void {
     const ge = asGatewayError(err);
     if (!(err instanceof GatewayError)) this.deps.log.error('unhandled error', { requestId, path, status: ge.status, error: err instanceof Error ? err.stack : String(err) });
-    else if (ge.status >= 500) {
+    else if (logServerErrors && ge.status >= 500) {
       this.deps.log.error('request failed', { requestId, path, status: ge.status, error: ge.message, ...(ge.cause === undefined ? {} : { cause: String(ge.cause) }) });
     }
     respondError(res, ge, protocol);
@@ -231,7 +234,7 @@ export class GatewayApp {
       try {
         await r.handler(req, res, ctx);
       } catch (err) {
-        this.fail(res, err, r.protocol ?? protocol, requestId, path);
+        this.fail(res, err, r.protocol ?? protocol, requestId, path, true);
       }
       return;
     }

@@ -174,6 +174,9 @@ models:
       proxy.cut();
       const during = await fetch(`${gw.url}/admin/keys`, { headers: { authorization: `Bearer ${master}` } });
       assert.equal(during.status, 503, 'the admin API says the database is unavailable, not a 500');
+      const requestId = during.headers.get('x-request-id') ?? '';
+      // The line may reach us after the answer: wait for it.
+      await until('an error line with the request id and its cause', async () => gw.lines.some((l) => l.includes('"level":"error"') && l.includes(requestId) && l.includes('"cause"')), 5_000);
       await sleep(2_000);
       proxy.restore();
       await sleep(500);
