@@ -2,6 +2,7 @@
 // A failed write keeps its batch and retries (the transaction rolled back, so nothing is written twice);
 // a record the store refuses for itself is dropped and logged, never blocking the others. With a
 // journal, every record also goes to a local file first, so a killed process loses (almost) nothing.
+import { randomBytes } from 'node:crypto';
 import type { PromptLogRow, Store } from '../store/types.js';
 import { BatchInterrupted, writeIsolating } from './isolate-batch.js';
 import type { UsageJournal } from './journal.js';
@@ -40,6 +41,13 @@ export class UsageWriter implements UsageSink {
   private seqs: number[] = [];
   private seq = 0;
   private journal: UsageJournal | undefined;
+  /**
+   * Every batch also moves this writer's watermark (its journal's id, else a random one) in its
+   * transaction. After a failure that may have come after the commit (the connection lost before
+   * the answer), the watermark tells what was written: those records are not written again.
+   */
+  private readonly writerId: string;
+  private uncertain = false;
   private prompts: PromptLogRow[] = [];
   private chain: Promise<void> = Promise.resolve();
   private scheduled = false;
@@ -59,6 +67,7 @@ export class UsageWriter implements UsageSink {
     this.maxBuffered = options.maxBuffered ?? 1_000_000;
     this.warn = options.warn ?? ((m) => console.warn(m));
     this.journal = options.journal;
+    this.writerId = options.journal?.id ?? randomBytes(8).toString('hex');
     this.timer = setInterval(() => this.background(), options.flushMs ?? 1_000);
     this.timer.unref();
     const purgeEvery = options.purgeEveryMs ?? 3_600_000;
@@ -149,10 +158,9 @@ export class UsageWriter implements UsageSink {
 
   private async closeJournal(remove: boolean): Promise<void> {
     const journal = this.journal;
-    if (!journal) return;
     this.journal = undefined;
-    await journal.close(remove);
-    if (remove) await this.store.forgetJournal(journal.id).catch(() => undefined);
+    await journal?.close(remove);
+    if (remove) await this.store.forgetJournal(this.writerId).catch(() => undefined);
   }
 
   private background(): void {
@@ -161,20 +169,26 @@ export class UsageWriter implements UsageSink {
   }
 
   private async drain(): Promise<void> {
-    const journalId = this.journal?.id;
-    await this.drainQueue(
-      this.usage,
-      this.seqs,
-      async (part, lastSeq) => {
-        // The journal's watermark moves in the same transaction as the records it covers.
-        await this.store.insertUsage(part, journalId === undefined || lastSeq === undefined ? undefined : { journalId, seq: lastSeq });
-        this.counts.written += part.length;
-      },
-      (record, err) => {
-        this.counts.refused++;
-        this.warn(`relais usage: the store refuses record ${record.requestId}; dropped it: ${String(err)}; record: ${JSON.stringify(record)}`);
-      },
-    );
+    if (this.uncertain) await this.skipWritten();
+    const journalId = this.writerId;
+    try {
+      await this.drainQueue(
+        this.usage,
+        this.seqs,
+        async (part, lastSeq) => {
+          // The watermark moves in the same transaction as the records it covers.
+          await this.store.insertUsage(part, { journalId, seq: lastSeq as number });
+          this.counts.written += part.length;
+        },
+        (record, err) => {
+          this.counts.refused++;
+          this.warn(`relais usage: the store refuses record ${record.requestId}; dropped it: ${String(err)}; record: ${JSON.stringify(record)}`);
+        },
+      );
+    } catch (err) {
+      this.uncertain = true;
+      throw err;
+    }
     // Nothing buffered: every record the journal holds is in the store.
     if (this.usage.length === 0) this.journal?.checkpoint();
     await this.drainQueue(
@@ -186,6 +200,17 @@ export class UsageWriter implements UsageSink {
       },
       (row, err) => this.warn(`relais usage: the store refuses the prompt log of ${row.requestId}; dropped it: ${String(err)}`),
     );
+  }
+
+  /** Drops the buffered records the store's watermark says were written (their commit's answer was lost). */
+  private async skipWritten(): Promise<void> {
+    const mark = await this.store.journalMark(this.writerId);
+    let n = 0;
+    while (n < this.seqs.length && (this.seqs[n] as number) <= mark) n++;
+    this.usage.splice(0, n);
+    this.seqs.splice(0, n);
+    this.counts.written += n;
+    this.uncertain = false;
   }
 
   /**
