@@ -43,7 +43,7 @@ async function loadConfig(
  * The first SIGTERM or SIGINT drains, closes everything and resolves with the exit code (1 when
  * anything failed); a second one exits at once.
  */
-function stopOnSignals(gateway: Gateway, store: Store, log: Logger, graceMs: number): Promise<number> {
+function stopOnSignals(gateway: Gateway, store: Store, log: Logger, graceMs: number, beforeForcedExit: () => void): Promise<number> {
   const settled = (p: Promise<void>): Promise<unknown> => p.then(() => undefined, (err: unknown) => err ?? new Error('failed'));
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -51,6 +51,7 @@ function stopOnSignals(gateway: Gateway, store: Store, log: Logger, graceMs: num
       if (stopping) {
         // A second signal ends the drain at once; buffered usage records stay in the journal.
         log.warn(`second ${signal}: exiting without finishing the drain`, { signal });
+        beforeForcedExit();
         process.exit(signal === 'SIGINT' ? 130 : 143);
       }
       stopping = true;
@@ -124,7 +125,8 @@ export async function run(argv: string[]): Promise<number> {
   const gateway = await Gateway.create(config, { log, access, usage, extraRoutes });
   const address = await gateway.listen(host, port);
   // Signal handlers before the 'listening' line: whoever waits for it may signal at once.
-  const stopped = stopOnSignals(gateway, store, log, config.shutdown.grace_ms);
+  // A forced exit first writes the journal's last lines (synchronously: the process ends right after).
+  const stopped = stopOnSignals(gateway, store, log, config.shutdown.grace_ms, () => void journal?.sync());
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.announce(`relais listening on http://${shownHost}:${address.port}`, {
     event: 'listening',

@@ -45,7 +45,7 @@ export class Gateway {
   static async create(config: Config, parts: GatewayParts = {}): Promise<Gateway> {
     const log = parts.log ?? createLogger(config.log_level);
     const metrics = createGatewayMetrics();
-    // Our own list: the caller's array (serve's embedded backends) stays as it was given.
+    // Our own list: backends built by the caller stay in the caller's array as given (it used to receive ours).
     const backends = [...(parts.backends ?? [])];
     for (const [id, cfg] of Object.entries(config.backends)) {
       if (!backends.some((b) => b.id === id)) backends.push(await createBackend(id, cfg, config.timeouts));

@@ -48,6 +48,8 @@ export class UsageJournal {
   /** The fdatasync in flight, and whether writes came after it started. */
   private syncing: Promise<void> | undefined;
   private dirty = false;
+  /** After close the descriptor number may belong to another file: never write to it again. */
+  private closed = false;
   private lastWarn = 0;
   private counts = { appended: 0, writes: 0, syncs: 0, failures: 0 };
 
@@ -82,6 +84,7 @@ export class UsageJournal {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = [];
+    if (this.closed) return;
     try {
       ftruncateSync(this.fd, 0);
     } catch (err) {
@@ -93,6 +96,7 @@ export class UsageJournal {
   async close(remove: boolean): Promise<void> {
     if (remove) this.checkpoint();
     await this.sync();
+    this.closed = true;
     closeSync(this.fd);
     if (remove) unlinkSync(this.path);
   }
@@ -104,7 +108,7 @@ export class UsageJournal {
   private write(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.closed) return;
     const text = this.pending.join('');
     this.pending = [];
     try {
