@@ -12,6 +12,7 @@ import { createLogger } from '../../src/telemetry/log.js';
 import { createUsageWriter, type UsageWriter } from '../../src/usage/batched-writer.js';
 import type { TestStore } from '../store/services.js';
 import { startFakeEngine, type FakeEngine } from '../support/fake-engine.js';
+import { requestJson, type JsonReply } from '../support/http-json.js';
 
 export const MASTER = 'sk-master-review';
 
@@ -23,7 +24,7 @@ export interface AdminGateway {
   /** JSON log lines written so far. */
   readonly logs: Record<string, unknown>[];
   /** fetch with the master key (or `key`), JSON in and out. */
-  call(method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; json: Record<string, unknown>; text: string }>;
+  call(method: string, path: string, body?: unknown, key?: string): Promise<JsonReply>;
   close(): Promise<void>;
 }
 
@@ -64,21 +65,7 @@ export async function startAdminGateway(
     access,
     usage,
     logs,
-    async call(method, path, body, key = MASTER) {
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let json: Record<string, unknown> = {};
-      try {
-        json = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        // not JSON (CSV)
-      }
-      return { status: res.status, json, text };
-    },
+    call: (method, path, body, key = MASTER) => requestJson(`${url}${path}`, method, body, { authorization: `Bearer ${key}` }),
     async close() {
       await gateway.close(1_000);
       await cleanup();

@@ -14,7 +14,7 @@ import { replayJournals } from '../../src/usage/journal-replay.js';
 import type { UsageRecord } from '../../src/usage/record.js';
 import { testStores } from '../store/services.js';
 import { startFakeEngine } from '../support/fake-engine.js';
-import { startGateway } from '../support/gateway-process.js';
+import { oneModelYaml, startGateway } from '../support/gateway-process.js';
 
 /** Requests answered this long before the kill must have their record (journal interval + one fsync, with room for a busy machine). */
 const BOUND_MS = 100;
@@ -28,15 +28,7 @@ describe('review: usage journal', () => {
   it('kill -9 under load: every request answered before the kill has exactly one record after the restart', async () => {
     const engine = await startFakeEngine({ tokenDelayMs: 5, defaultTokens: 5 });
     const dataDir = mkdtempSync(join(tmpdir(), 'relais-kill9-'));
-    const yaml = `
-log_level: warn
-data_dir: ${dataDir}
-backends:
-  a: { kind: vllm, url: ${engine.url} }
-models:
-  - name: m
-    deployments: [ { backend: a, model: fake-model } ]
-`;
+    const yaml = oneModelYaml(engine.url, `log_level: warn\ndata_dir: ${dataDir}`);
     let gw = await startGateway(yaml);
     const answeredAt = new Map<string, number>();
     let stop = false;

@@ -12,7 +12,7 @@ import { generateTinyModel } from '../../src/engine/tiny-model.js';
 import { sqliteTestStore } from '../store/services.js';
 import { tempModelsDir } from '../engine/helpers.js';
 import { startFakeEngine } from '../support/fake-engine.js';
-import { startGateway } from '../support/gateway-process.js';
+import { oneModelYaml, startGateway } from '../support/gateway-process.js';
 import { startAdminGateway, type AdminGateway } from './admin-gateway.js';
 
 const names = (list: unknown, field: string): string[] => ((list as Record<string, unknown>[]) ?? []).map((m) => String(m[field])).sort();
@@ -49,14 +49,7 @@ describe('review: model lists show only what the key may use', () => {
 describe('review: /api/ps with HTTP backends', () => {
   it('answers 200 on `relais serve` with a vLLM backend (it answered 500)', async () => {
     const engine = await startFakeEngine();
-    const gw = await startGateway(`
-log_level: warn
-backends:
-  a: { kind: vllm, url: ${engine.url} }
-models:
-  - name: m
-    deployments: [ { backend: a, model: fake-model } ]
-`);
+    const gw = await startGateway(oneModelYaml(engine.url));
     try {
       const r = await fetch(`${gw.url}/api/ps`);
       assert.equal(r.status, 200, await r.clone().text());

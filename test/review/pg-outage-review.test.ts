@@ -12,7 +12,7 @@ import type { UsageRecord } from '../../src/usage/record.js';
 import { adminQuery, dropSchema, POSTGRES_URL, terminateBackends, uniqueName } from '../store/services.js';
 import { createKey } from '../support/admin-keys.js';
 import { startFakeEngine } from '../support/fake-engine.js';
-import { startGateway } from '../support/gateway-process.js';
+import { oneModelYaml, startGateway } from '../support/gateway-process.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const PG = new URL(POSTGRES_URL);
@@ -130,17 +130,12 @@ describe('review: PostgreSQL connections cut', () => {
     const proxy = await startTcpProxy(PG.hostname, Number(PG.port || 5432));
     const schema = uniqueName('relais_cutg');
     const master = 'sk-master-cut';
-    const gw = await startGateway(`
-master_key: ${master}
-log_level: warn
-store: { kind: postgres, url: "${viaProxy(proxy.port)}", schema: ${schema}, pool_size: 4 }
-access: { refresh_ms: 100 }
-backends:
-  a: { kind: vllm, url: ${engine.url} }
-models:
-  - name: m
-    deployments: [ { backend: a, model: fake-model } ]
-`);
+    const gw = await startGateway(
+      oneModelYaml(
+        engine.url,
+        `master_key: ${master}\nlog_level: warn\nstore: { kind: postgres, url: "${viaProxy(proxy.port)}", schema: ${schema}, pool_size: 4 }\naccess: { refresh_ms: 100 }`,
+      ),
+    );
     try {
       const key = await createKey(gw.url, master, { name: 'load', rpm: 100000, budget: 1000 });
       let answered = 0;

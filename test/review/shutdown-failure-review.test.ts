@@ -10,23 +10,13 @@ import { describe, it } from 'node:test';
 import { adminQuery, dropSchema, POSTGRES_URL, uniqueName } from '../store/services.js';
 import { startFakeEngine } from '../support/fake-engine.js';
 import { startEngine } from './harness.js';
-import { startGateway, type GatewayProcess } from '../support/gateway-process.js';
+import { oneModelYaml, startGateway, type GatewayProcess } from '../support/gateway-process.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const PG = new URL(POSTGRES_URL);
 
-function config(pgUrl: string, schema: string, engineUrl: string, dataDir: string): string {
-  return `
-log_level: warn
-data_dir: ${dataDir}
-store: { kind: postgres, url: "${pgUrl}", schema: ${schema} }
-backends:
-  a: { kind: vllm, url: ${engineUrl} }
-models:
-  - name: m
-    deployments: [ { backend: a, model: fake-model } ]
-`;
-}
+const config = (pgUrl: string, schema: string, engineUrl: string, dataDir: string): string =>
+  oneModelYaml(engineUrl, `log_level: warn\ndata_dir: ${dataDir}\nstore: { kind: postgres, url: "${pgUrl}", schema: ${schema} }`);
 
 async function chat(gw: GatewayProcess, model: string, n: number): Promise<number> {
   let answered = 0;
