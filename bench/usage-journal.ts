@@ -1,11 +1,11 @@
 // npm run bench:journal — what the usage journal costs and what it saves.
 //  1. record() on the hot path, without the journal, with it (fdatasync per write) and without fsync.
-//  2. Gateway throughput (`relais serve`, SQLite store, a fast upstream, non-streaming, concurrency 64)
-//     with the journal off, on, and on without fsync.
+//  2. Gateway throughput and CPU per request (`relais serve`, SQLite store, a fast upstream,
+//     non-streaming, concurrency 64) with the journal off, on, and on without fsync.
 //  3. kill -9 under load: requests answered whose record is missing after the restart, journal off and on.
 // Usage: npm run bench:journal [-- --seconds 5 --kills 3]
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldLoop, setTimeout as sleep } from 'node:timers/promises';
@@ -73,13 +73,23 @@ async function hotPath(mode: Mode): Promise<string> {
   return `  journal ${mode.padEnd(13)} record() ${((spent * 1000) / total).toFixed(2).padStart(5)} µs   ${Math.round(total / wall).toLocaleString().padStart(8)} records/s end to end${writes ? `   (${writes} journal writes)` : ''}`;
 }
 
-async function throughput(upstream: number, mode: Mode): Promise<LoadResult> {
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Throughput, and the gateway's CPU per request: the figure a busy shared machine disturbs least. */
+async function throughput(upstream: number, mode: Mode): Promise<LoadResult & { cpuUs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'relais-bench-journal-'));
   const gw = await startGateway(dir, upstream, mode);
+  const pid = gw.child.pid as number;
+  const cpu0 = cpuMs(pid);
   const result = await runLoadgen(`${gw.url}/v1/chat/completions`, { stream: false, seconds, concurrency: 64 });
+  const cpuUs = ((cpuMs(pid) - cpu0) * 1000) / (result.count + 64);
   await stopChild(gw.child, 'SIGTERM');
   rmSync(dir, { recursive: true, force: true });
-  return result;
+  return { ...result, cpuUs };
 }
 
 /** Load with request ids, kill -9 at a random moment, restart, and count answered requests without a record. */
@@ -125,14 +135,18 @@ async function main(): Promise<void> {
   const upstream = await freePort();
   await startChild([join(root, 'bench/support/fast-upstream.ts'), String(upstream)], 'ready');
   // Rounds alternate the modes, and the median run of each is shown: a shared machine is noisy.
-  const rounds = 3;
+  const rounds = 5;
   console.log(`\n2. Gateway throughput (relais serve, non-streaming, concurrency 64, ${seconds} s; median of ${rounds} alternating rounds)`);
-  const loads = new Map<Mode, LoadResult[]>(modes.map((m) => [m, []]));
+  const loads = new Map<Mode, (LoadResult & { cpuUs: number })[]>(modes.map((m) => [m, []]));
   for (let round = 0; round < rounds; round++) for (const mode of modes) loads.get(mode)?.push(await throughput(upstream, mode));
   for (const mode of modes) {
     const runs = (loads.get(mode) ?? []).sort((a, b) => a.rps - b.rps);
     const r = runs[Math.floor(runs.length / 2)] as LoadResult;
-    console.log(`  journal ${mode.padEnd(13)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50_ms.toFixed(2)} ms   p99 ${r.p99_ms.toFixed(2)} ms   (runs: ${runs.map((x) => x.rps.toFixed(0)).join(', ')} req/s)`);
+    const cpu = runs.map((x) => x.cpuUs).sort((a, b) => a - b);
+    console.log(
+      `  journal ${mode.padEnd(13)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50_ms.toFixed(2)} ms   p99 ${r.p99_ms.toFixed(2)} ms   (runs: ${runs.map((x) => x.rps.toFixed(0)).join(', ')} req/s)` +
+        `   gateway CPU ${cpu[Math.floor(cpu.length / 2)]?.toFixed(0)} µs/request (runs: ${cpu.map((c) => c.toFixed(0)).join(', ')})`,
+    );
   }
 
   console.log(`\n3. kill -9 under load (32 clients, killed 1.5–3 s in, ${kills} runs each)`);
