@@ -1,79 +1,69 @@
 // npm run bench:overhead — the gateway's cost on the hot path, measured against a bare undici proxy.
 // Separate processes: a fast upstream, the bare proxy, the gateway (`relais serve`) and the load generator.
 // The gateway's public model name differs from the engine's (as in most configurations), so the relay
-// rewrites it in every answer. A second gateway traces every request (OTLP/HTTP to a local receiver). Prints requests/s and p50/p99 at concurrency 64 (non-streaming and 100-chunk streams), then the p50
-// latency the gateway adds at half of its maximum load.
+// rewrites it in every answer. A second gateway traces every request (OTLP/HTTP to a local receiver). Prints requests/s and p50/p99 at concurrency 64 (non-streaming and 100-chunk streams), the same
+// stream translated to the Responses and Messages APIs (rate and gateway CPU per request against the chat stream's), then the
+// p50 latency the gateway adds at half of its maximum load.
 // Usage: npm run bench:overhead [-- --seconds 5 --concurrency 64]
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort } from '../test/support/free-port.js';
-import { cpuSeconds, runLoad, type LoadResult } from './support/load-run.js';
+import { cpuMs, freePort, runLoadgen, startChild, startProcess, type LoadResult } from './support/child-processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = import.meta.resolve('tsx');
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '64' } } });
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 
+const start = (script: string, args: string[], readyText: string): Promise<ChildProcess> => startChild([join(root, script), ...args], readyText);
 
-const children: ChildProcess[] = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
-
-function start(script: string, args: string[], readyText: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', tsx, join(root, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(readyText)) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-function load(url: string, stream: boolean, rate?: number): Promise<LoadResult> {
-  return runLoad({ url, stream, seconds, concurrency, rate });
-}
+const load = (url: string, stream: boolean, rate?: number, api?: string): Promise<LoadResult> => runLoadgen(url, { stream, seconds, concurrency, rate, api });
 
 const fmt = (r: LoadResult): string => `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(7)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms${r.errors ? `   errors ${r.errors}` : ''}`;
 
-/** `relais serve` as users run it (the compiled CLI: `npm run build` first; the npm script does it). */
-async function startRelais(port: number, upstream: number, extra = ''): Promise<ChildProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'relais-bench-'));
-  const cfg = join(dir, 'relais.yaml');
-  writeFileSync(cfg, `log_level: warn\ndata_dir: ${join(dir, 'data')}\nhealth: { interval_ms: 60000 }\n${extra}\nbackends:\n  up: { kind: vllm, url: http://127.0.0.1:${upstream} }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: org/Bench-Model-8B-Instruct } ]\n`);
-  const gateway = spawn(process.execPath, [join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(gateway);
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    gateway.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('listening')) resolve();
-    });
-    gateway.on('exit', (code) => reject(new Error(`relais serve exited with ${code}`)));
-  });
-  return gateway;
+interface Run {
+  r: LoadResult;
+  cpuUs: number;
 }
 
-
-/** A load run against a gateway, with the gateway's CPU time per request (steadier than req/s on a shared machine). */
-async function loadWithCpu(url: string, stream: boolean, proc: ChildProcess): Promise<LoadResult & { cpu_us: number }> {
-  const c0 = cpuSeconds(proc.pid);
-  const r = await load(url, stream);
-  return { ...r, cpu_us: ((cpuSeconds(proc.pid) - c0) / Math.max(1, r.count)) * 1e6 };
+/**
+ * The translating codecs: the same engine stream re-encoded as Responses and Messages events. The three
+ * APIs take turns for three rounds (after a discarded warm-up of the translating paths) and the median
+ * of each is compared; the gateway's own CPU per request (from /proc) does not depend on what else the
+ * machine runs.
+ */
+async function translated(gw: number, pid: number, chatPath: string): Promise<void> {
+  const apis = [['chat', chatPath], ['responses', '/v1/responses'], ['messages', '/v1/messages']] as const;
+  for (const [api, p] of apis.slice(1)) await load(`http://127.0.0.1:${gw}${p}`, true, undefined, api);
+  const runs: Record<string, Run[]> = { chat: [], responses: [], messages: [] };
+  for (let round = 0; round < 3; round++) {
+    for (const [api, p] of apis) {
+      const cpu0 = cpuMs(pid);
+      const r = await load(`http://127.0.0.1:${gw}${p}`, true, undefined, api);
+      // The load generator's warm-up requests (one per connection) are served too.
+      runs[api]!.push({ r, cpuUs: ((cpuMs(pid) - cpu0) * 1000) / (r.count + concurrency) });
+    }
+  }
+  const median = (xs: Run[], by: (x: Run) => number): Run => [...xs].sort((a, b) => by(a) - by(b))[1]!;
+  const chatRps = median(runs.chat!, (x) => x.r.rps).r.rps;
+  const chatCpu = median(runs.chat!, (x) => x.cpuUs).cpuUs;
+  console.log('\nstreaming (100 chunks) through relais, by client API (median of 3 interleaved runs; gateway CPU per request)');
+  for (const [api] of apis) {
+    const r = median(runs[api]!, (x) => x.r.rps).r;
+    const cpu = median(runs[api]!, (x) => x.cpuUs).cpuUs;
+    const vs = api === 'chat' ? '' : `   → ${((r.rps / chatRps) * 100).toFixed(0)}% of the chat stream rate, ${((chatCpu / cpu) * 100).toFixed(0)}% by CPU`;
+    console.log(`  ${api.padEnd(12)} ${fmt(r)}   cpu ${cpu.toFixed(0).padStart(5)} µs/req${vs}`);
+  }
 }
 
 /** An OTLP/HTTP receiver that counts and discards spans (the collector of the tracing run). */
 async function otlpSink(): Promise<{ url: string; spans: () => number }> {
   let spans = 0;
-  const server = createHttpServer((req, res) => {
+  const server = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
@@ -87,13 +77,20 @@ async function otlpSink(): Promise<{ url: string; spans: () => number }> {
 }
 
 async function main(): Promise<void> {
-  const [up, px, gw, gwTraced] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [up, px, gw] = [await freePort(), await freePort(), await freePort()];
   await start('bench/support/fast-upstream.ts', [String(up)], 'ready');
   await start('bench/support/bare-proxy.ts', [String(px), `http://127.0.0.1:${up}`], 'ready');
-  const plain = await startRelais(gw, up);
+  const dir = mkdtempSync(join(tmpdir(), 'relais-bench-'));
+  const cfg = join(dir, 'relais.yaml');
+  writeFileSync(cfg, `log_level: warn\ndata_dir: ${join(dir, 'data')}\nhealth: { interval_ms: 60000 }\nbackends:\n  up: { kind: vllm, url: http://127.0.0.1:${up} }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: org/Bench-Model-8B-Instruct } ]\n`);
+  // The gateway as users run it: the compiled CLI (`npm run build` first; the npm script does it).
+  const gateway = await startProcess([process.execPath, join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${gw}`], 'listening');
   // The same gateway with every request traced (OTLP/HTTP JSON to a local receiver).
   const sink = await otlpSink();
-  const tracedGw = await startRelais(gwTraced, up, `tracing: { endpoint: "${sink.url}", sample: 1 }`);
+  const gwTraced = await freePort();
+  const tracedCfg = join(dir, 'traced.yaml');
+  writeFileSync(tracedCfg, `log_level: warn\ndata_dir: ${join(dir, 'traced')}\nhealth: { interval_ms: 60000 }\ntracing: { endpoint: "${sink.url}", sample: 1 }\nbackends:\n  up: { kind: vllm, url: http://127.0.0.1:${up} }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: org/Bench-Model-8B-Instruct } ]\n`);
+  const traced = await startProcess([process.execPath, join(root, 'bin/relais'), 'serve', '--config', tracedCfg, '--listen', `127.0.0.1:${gwTraced}`], 'listening');
 
   const path = '/v1/chat/completions';
   console.log(`Gateway overhead — concurrency ${concurrency}, ${seconds}s per run, ${new Date().toISOString()}\n`);
@@ -102,15 +99,20 @@ async function main(): Promise<void> {
     const label = stream ? 'streaming (100 chunks)' : 'non-streaming';
     const direct = await load(`http://127.0.0.1:${up}${path}`, stream);
     const bare = await load(`http://127.0.0.1:${px}${path}`, stream);
-    const relais = await loadWithCpu(`http://127.0.0.1:${gw}${path}`, stream, plain);
-    const traced = await loadWithCpu(`http://127.0.0.1:${gwTraced}${path}`, stream, tracedGw);
-    results[label] = { direct, bare, relais, traced };
+    const relaisCpu0 = cpuMs(gateway.pid ?? 0);
+    const relais = await load(`http://127.0.0.1:${gw}${path}`, stream);
+    const relaisCpu = ((cpuMs(gateway.pid ?? 0) - relaisCpu0) * 1000) / (relais.count + concurrency);
+    const tracedCpu0 = cpuMs(traced.pid ?? 0);
+    const withTracing = await load(`http://127.0.0.1:${gwTraced}${path}`, stream);
+    const tracedCpu = ((cpuMs(traced.pid ?? 0) - tracedCpu0) * 1000) / (withTracing.count + concurrency);
+    results[label] = { direct, bare, relais, withTracing };
     console.log(`${label}`);
     console.log(`  direct       ${fmt(direct)}`);
     console.log(`  bare proxy   ${fmt(bare)}`);
-    console.log(`  relais       ${fmt(relais)}   → ${((relais.rps / bare.rps) * 100).toFixed(0)}% of the bare proxy; ${relais.cpu_us.toFixed(0)} µs CPU per request`);
-    console.log(`  + tracing    ${fmt(traced)}   → ${((traced.rps / relais.rps) * 100).toFixed(0)}% of relais untraced; ${traced.cpu_us.toFixed(0)} µs CPU per request (+${(traced.cpu_us - relais.cpu_us).toFixed(0)})`);
+    console.log(`  relais       ${fmt(relais)}   → ${((relais.rps / bare.rps) * 100).toFixed(0)}% of the bare proxy; cpu ${relaisCpu.toFixed(0)} µs/req`);
+    console.log(`  + tracing    ${fmt(withTracing)}   → ${((withTracing.rps / relais.rps) * 100).toFixed(0)}% of relais untraced; cpu ${tracedCpu.toFixed(0)} µs/req (+${(tracedCpu - relaisCpu).toFixed(0)})`);
   }
+  await translated(gw, gateway.pid ?? 0, path);
   const maxRps = results['non-streaming']!.relais!.rps;
   const half = Math.max(1, Math.round(maxRps / 2));
   const directHalf = await load(`http://127.0.0.1:${up}${path}`, false, half);

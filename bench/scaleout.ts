@@ -16,10 +16,9 @@ import { runHttpWorkload } from '../src/sim/http/load.js';
 import { parseWorkload } from '../src/sim/workload.js';
 import { createKey } from '../test/support/admin-keys.js';
 import { CLUSTER_MODEL, prefixCounters, startCluster } from '../test/support/cluster.js';
-import { freePort } from '../test/support/free-port.js';
 import { startGateway, type GatewayProcess } from '../test/support/gateway-process.js';
 import { startHaproxy } from '../test/support/haproxy.js';
-import { cpuSeconds, runLoad } from './support/load-run.js';
+import { cpuMs, freePort, runLoadgen } from './support/child-processes.js';
 import { POSTGRES_URL, REDIS_URL, dropSchema, uniqueName } from '../test/store/services.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,6 +28,7 @@ const { values } = parseArgs({
 });
 const MASTER = 'sk-bench-scaleout';
 const children: ChildProcess[] = [];
+const cpuSecondsOf = (pid: number | undefined): number => cpuMs(pid ?? 0) / 1000;
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
 
@@ -64,15 +64,15 @@ models:
     const lb = await startHaproxy(ports.slice(0, n));
     for (const stream of [false, true]) {
       const procs = gateways.slice(0, n).map((g) => g.proc);
-      const c0 = procs.map((p) => cpuSeconds(p.pid));
-      const h0 = cpuSeconds(lb.proc.pid);
+      const c0 = procs.map((p) => cpuSecondsOf(p.pid));
+      const h0 = cpuSecondsOf(lb.proc.pid);
       const t0 = performance.now();
-      const r = await runLoad({ url: `${lb.url}/v1/chat/completions`, stream, seconds: Number(values.seconds), concurrency: Number(values.concurrency), key });
+      const r = await runLoadgen(`${lb.url}/v1/chat/completions`, { stream, seconds: Number(values.seconds), concurrency: Number(values.concurrency), key });
       const wall = (performance.now() - t0) / 1000;
-      const used = procs.map((p, i) => cpuSeconds(p.pid) - (c0[i] as number));
+      const used = procs.map((p, i) => cpuSecondsOf(p.pid) - (c0[i] as number));
       const perCpuSecond = (r.rps * wall) / used.reduce((a, b) => a + b, 0);
       console.log(
-        `   ${String(n).padStart(9)}  ${(stream ? 'stream (100 ch)' : 'non-streaming').padEnd(15)} ${r.rps.toFixed(0).padStart(6)} ${r.p50_ms.toFixed(1).padStart(9)} ${r.p99_ms.toFixed(1).padStart(8)}   ${used.map((u) => (u / wall).toFixed(2)).join(' / ').padEnd(28)} ${((cpuSeconds(lb.proc.pid) - h0) / wall).toFixed(2).padStart(7)}   ${perCpuSecond.toFixed(0).padStart(8)}${r.errors ? `   errors ${r.errors}` : ''}`,
+        `   ${String(n).padStart(9)}  ${(stream ? 'stream (100 ch)' : 'non-streaming').padEnd(15)} ${r.rps.toFixed(0).padStart(6)} ${r.p50_ms.toFixed(1).padStart(9)} ${r.p99_ms.toFixed(1).padStart(8)}   ${used.map((u) => (u / wall).toFixed(2)).join(' / ').padEnd(28)} ${((cpuSecondsOf(lb.proc.pid) - h0) / wall).toFixed(2).padStart(7)}   ${perCpuSecond.toFixed(0).padStart(8)}${r.errors ? `   errors ${r.errors}` : ''}`,
       );
     }
     await lb.stop();

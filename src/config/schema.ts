@@ -1,5 +1,6 @@
 // The relais.yaml schema. Validation errors name the field; the loader adds the line.
 import { z } from 'zod';
+import { modelCapabilities } from '../backends/backend.js';
 
 const hostPort = z
   .string()
@@ -103,6 +104,8 @@ const model = z
     price: price.optional(),
     routing: routing.optional(),
     description: z.string().optional(),
+    /** What Ollama's /api/show reports; default: what the engine tells (embedded), else completion only. */
+    capabilities: z.array(z.enum(modelCapabilities)).optional(),
   })
   .strict();
 
@@ -127,6 +130,18 @@ export const configSchema = z
     log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     backends: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'backend ids are letters, digits, _ . -'), backendSchema).default({}),
     models: z.array(model).default([]),
+    /** Model names clients send → served model: exact names or `*` patterns (`claude-*: qwen-coder`). */
+    aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /** Stored responses of the Responses API (previous_response_id, GET /v1/responses/{id}). */
+    responses: z
+      .object({
+        /** Keep responses unless a request says store: false (false: never keep them). */
+        store: z.boolean().default(true),
+        /** Days a stored response is kept; default: the key's log retention (access.log_retention_days). */
+        retention_days: z.number().int().positive().max(3650).optional(),
+      })
+      .strict()
+      .default({}),
     timeouts: timeouts.default({}),
     limits: z
       .object({
@@ -190,6 +205,17 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** Usage records: a local journal bounds what kill -9 can lose (docs/keys.md). */
+    usage: z
+      .object({
+        journal: z.boolean().default(true),
+        /** Longest a record waits before it is written to the journal file. */
+        journal_interval_ms: z.number().int().positive().max(1_000).default(10),
+        /** fdatasync each journal write: survives an OS crash too, not only a killed process. */
+        journal_fsync: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
     access: z
       .object({
         /** How often each instance polls the store's revision to pick up key changes made elsewhere. */
@@ -217,6 +243,11 @@ export const configSchema = z
         }
       });
     });
+    if (cfg.models.length > 0) {
+      for (const [alias, target] of Object.entries(cfg.aliases)) {
+        if (!names.has(target)) ctx.addIssue({ code: 'custom', path: ['aliases', alias], message: `unknown model '${target}' (models: ${[...names].join(', ')})` });
+      }
+    }
     cfg.models.forEach((m, i) => {
       m.fallbacks.forEach((f, j) => {
         if (!names.has(f)) ctx.addIssue({ code: 'custom', path: ['models', i, 'fallbacks', j], message: `unknown fallback model '${f}'` });

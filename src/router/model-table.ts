@@ -1,4 +1,5 @@
 // The served models: public name → deployments (backend + upstream name), fallbacks, its scheduler and queue.
+import type { ModelCapability } from '../backends/backend.js';
 import type { ModelConfig, PriceConfig, RoutingConfig } from '../config/schema.js';
 import { AdmissionQueue } from './admission-queue.js';
 import type { BackendState, Deployment } from './backend-state.js';
@@ -14,6 +15,8 @@ export interface ModelEntry {
   readonly fallbacks: readonly string[];
   readonly price?: PriceConfig | undefined;
   readonly description?: string | undefined;
+  /** Declared in the config; undefined: ask the engine. */
+  readonly capabilities?: readonly ModelCapability[] | undefined;
   readonly created: number;
   readonly scheduler: Scheduler;
   readonly saturation: SaturationThresholds;
@@ -62,6 +65,7 @@ export function buildModelTable(
       fallbacks: m.fallbacks,
       price: m.price,
       description: m.description,
+      capabilities: m.capabilities,
       created: old?.created ?? created,
       scheduler,
       saturation,

@@ -8,6 +8,7 @@ import { estimatePromptTokens } from '../protocol/canonical.js';
 import { errors, GatewayError } from '../protocol/errors.js';
 import type { Deployment } from './backend-state.js';
 import type { DeploymentCandidate } from './candidate.js';
+import { ModelAliases } from './model-aliases.js';
 import type { ModelEntry } from './model-table.js';
 import { textBlockHashes, chainSeed } from './prefix-hash.js';
 import type { SchedulingRequest } from './scheduler/types.js';
@@ -28,11 +29,15 @@ export interface DecisionListener {
 export class Router {
   private listener: DecisionListener | undefined;
 
-  constructor(private models: ReadonlyMap<string, ModelEntry>) {}
+  constructor(
+    private models: ReadonlyMap<string, ModelEntry>,
+    private aliases: ModelAliases = new ModelAliases({}),
+  ) {}
 
-  /** A configuration reload: new requests see the new table; running ones keep their route. */
-  replace(models: ReadonlyMap<string, ModelEntry>): void {
+  /** A configuration reload: new requests see the new table and aliases; running ones keep their route. */
+  replace(models: ReadonlyMap<string, ModelEntry>, aliases: ModelAliases = this.aliases): void {
     this.models = models;
+    this.aliases = aliases;
   }
 
   /** Shares this instance's decisions (cluster/routing-share). */
@@ -42,6 +47,12 @@ export class Router {
 
   get(model: string): ModelEntry | undefined {
     return this.models.get(model);
+  }
+
+  /** The served model a client's name stands for: itself when served, else a configured alias's target. */
+  resolve(name: string): string {
+    if (this.models.has(name)) return name;
+    return this.aliases.target(name) ?? name;
   }
 
   list(): ModelEntry[] {

@@ -5,6 +5,7 @@ import { MasterKeyAccess } from '../access/master-key-access.js';
 import type { Backend } from '../backends/backend.js';
 import type { Config } from '../config/schema.js';
 import type { BackendState } from '../router/backend-state.js';
+import { ModelAliases } from '../router/model-aliases.js';
 import { Router } from '../router/router.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../telemetry/metrics.js';
@@ -13,7 +14,11 @@ import { version } from '../cli/version.js';
 import { LogUsageSink } from '../usage/log-sink.js';
 import type { UsageSink } from '../usage/record.js';
 import { GatewayApp } from './app.js';
+import { MemoryResponseStore } from '../store/memory-responses.js';
+import type { ResponseStore } from '../store/types.js';
+import { messagesRoutes } from './messages-routes.js';
 import { Pipeline } from './pipeline.js';
+import { responsesRoutes } from './responses-routes.js';
 import { mergeReload, planChanges, type ReloadResult } from './reload.js';
 import { RoutingPlane, type PlaneDeps } from './routing-plane.js';
 import type { ExtraRoute } from './routes.js';
@@ -25,6 +30,8 @@ export interface GatewayParts {
   log?: Logger;
   /** Backends built elsewhere (embedded engine, tests); config backends are built otherwise. */
   backends?: Backend[];
+  /** Where Responses API responses are kept (the store's table); memory when not given. */
+  responses?: ResponseStore;
 }
 
 export class Gateway {
@@ -43,7 +50,10 @@ export class Gateway {
     private readonly access: Access,
     private readonly usage: UsageSink,
     readonly tracer: Tracer | undefined,
+    private readonly responses: ResponseStore,
   ) {}
+
+  private purgeTimer: NodeJS.Timeout | undefined;
 
   /** The configuration in force (restart-only fields as started). */
   get config(): Config {
@@ -55,17 +65,38 @@ export class Gateway {
     const metrics = createGatewayMetrics();
     const planeDeps: PlaneDeps = { metrics, log, given: [...(parts.backends ?? [])] };
     const plane = await RoutingPlane.build(config, planeDeps);
-    const router = new Router(plane.table);
+    const router = new Router(plane.table, new ModelAliases(config.aliases));
     const access = parts.access ?? new MasterKeyAccess(config.master_key);
     const usage = parts.usage ?? new LogUsageSink(log);
     const tracer = config.tracing ? new Tracer({ ...config.tracing, serviceName: config.tracing.service_name, serviceVersion: version, warn: (m) => log.warn(m) }) : undefined;
     const pipeline = new Pipeline({ config, router, access, usage, metrics, log, tracer });
-    const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes: config.limits.max_body_bytes, extraRoutes: parts.extraRoutes ?? [] });
-    return new Gateway(config, app, router, metrics, log, plane, planeDeps, pipeline, access, usage, tracer);
+    const responses = parts.responses ?? new MemoryResponseStore();
+    const maxBodyBytes = config.limits.max_body_bytes;
+    const resolveModel = (name: string): string => router.resolve(name);
+    const familyRoutes = [
+      ...responsesRoutes({
+        pipeline,
+        resolveModel,
+        store: responses,
+        log,
+        maxBodyBytes,
+        storeEnabled: config.responses.store,
+        retentionDays: config.responses.retention_days,
+        defaultRetentionDays: config.access.log_retention_days,
+      }),
+      ...messagesRoutes({ pipeline, router, resolveModel, maxBodyBytes }),
+    ];
+    const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes, extraRoutes: [...familyRoutes, ...(parts.extraRoutes ?? [])] });
+    return new Gateway(config, app, router, metrics, log, plane, planeDeps, pipeline, access, usage, tracer, responses);
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {
     await this.plane.start();
+    // Expired stored responses are never served (reads check expiry); this reclaims their space.
+    this.purgeTimer = setInterval(() => {
+      this.responses.purgeResponses(Date.now()).catch((err: unknown) => this.log.warn('purging expired responses failed', { error: String(err) }));
+    }, 3_600_000);
+    this.purgeTimer.unref();
     return this.app.listen(host, port);
   }
 
@@ -80,7 +111,7 @@ export class Gateway {
     const old = this.plane;
     old.stop();
     this.plane = plane;
-    this.router.replace(plane.table);
+    this.router.replace(plane.table, new ModelAliases(config.aliases));
     this.pipeline.reconfigure(config);
     this.access.reconfigure?.(config);
     this.current = config;
@@ -107,13 +138,14 @@ export class Gateway {
   /** Graceful stop: drain streams within the grace period, flush usage, close backends. */
   async close(graceMs = this.current.shutdown.grace_ms): Promise<void> {
     this.plane.stop();
+    clearInterval(this.purgeTimer);
     const clean = await this.app.drain(graceMs);
     if (!clean) this.log.warn('shutdown grace period over: closed remaining connections');
-    await this.usage.close();
-    await this.tracer?.close();
-    await this.access.close();
     const backends = [...this.plane.states.values(), ...this.retired].map((s) => s.backend);
     this.retired.clear();
-    await Promise.all(backends.map((b) => b.close().catch(() => undefined)));
+    // Every part closes even when one fails (a store out of reach); the first failure is reported.
+    const results = await Promise.allSettled([this.usage.close(), this.access.close(), ...(this.tracer ? [this.tracer.close()] : []), ...backends.map((b) => b.close().catch(() => undefined))]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

@@ -1,5 +1,5 @@
 // What a configuration reload may change in a running gateway, and what it did change. Listening
-// address, storage, Redis, the master key, log level, shutdown, access and body-size settings are
+// address, storage, Redis, the master key, log level, shutdown, access, usage journal, stored responses and body-size settings are
 // fixed for the life of the process (so are tracing settings): a new value is reported and applies at the next restart.
 import type { Config } from '../config/schema.js';
 import type { RoutingPlane } from './routing-plane.js';
@@ -11,7 +11,7 @@ export interface ReloadResult {
   readonly models: { readonly added: readonly string[]; readonly removed: readonly string[] };
 }
 
-const fixed = ['listen', 'data_dir', 'store', 'redis', 'master_key', 'log_level', 'shutdown', 'access', 'tracing'] as const;
+const fixed = ['listen', 'data_dir', 'store', 'redis', 'master_key', 'log_level', 'shutdown', 'access', 'tracing', 'usage', 'responses'] as const;
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -19,12 +19,17 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
 export function mergeReload(running: Config, next: Config): { config: Config; restartOnly: string[] } {
   const restartOnly: string[] = fixed.filter((f) => !same(running[f], next[f]));
   if (running.limits.max_body_bytes !== next.limits.max_body_bytes) restartOnly.push('limits.max_body_bytes');
+  const backends = { ...next.backends };
   for (const [id, b] of Object.entries(running.backends)) {
-    // Embedded engines hold models in memory and are listed by /api/ps: changed only by a restart.
-    if (b.kind === 'embedded' && !same(b, next.backends[id])) restartOnly.push(`backends.${id}`);
+    // Embedded engines hold models in memory: they keep running as configured until a restart.
+    if (b.kind === 'embedded' && !same(b, next.backends[id])) {
+      restartOnly.push(`backends.${id}`);
+      backends[id] = b;
+    }
   }
   const config: Config = {
     ...next,
+    backends,
     listen: running.listen,
     data_dir: running.data_dir,
     store: running.store,
@@ -34,6 +39,8 @@ export function mergeReload(running: Config, next: Config): { config: Config; re
     shutdown: running.shutdown,
     access: running.access,
     tracing: running.tracing,
+    usage: running.usage,
+    responses: running.responses,
     limits: { ...next.limits, max_body_bytes: running.limits.max_body_bytes },
   };
   return { config, restartOnly };

@@ -1,12 +1,13 @@
 // The Store over any SqlDb: the same SQL serves SQLite and PostgreSQL.
 import type { UsageRecord } from '../usage/record.js';
+import { withCleanText } from './clean-text.js';
 import type { SqlDb, SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import {
-  auditFromRow, keyFromRow, keySettingColumns, keySettingFields, num, promptLogFromRow, teamFromRow, userFromRow,
+  auditFromRow, keyFromRow, keySettingColumns, keySettingFields, num, promptLogFromRow, storedResponseFromRow, teamFromRow, userFromRow,
 } from './rows.js';
-import { dailyUpserts, rollupFromRow, usageInserts, usageQuery } from './usage-sql.js';
+import { dailyUpserts, journalMarkUpsert, rollupFromRow, usageInserts, usageQuery } from './usage-sql.js';
 import type {
-  AuditQuery, AuditRow, KeyRow, KeySettings, NewKey, PromptLogRow, Store, TeamRow, UsageQuery, UsageRollupRow, UserRow,
+  AuditQuery, AuditRow, JournalMark, KeyRow, KeySettings, NewKey, PromptLogRow, Store, StoredResponseRow, TeamRow, UsageQuery, UsageRollupRow, UserRow,
 } from './types.js';
 
 const bumpRevision: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'revision'", params: [] };
@@ -33,7 +34,11 @@ function updateStatement(table: string, id: string, sets: [string, SqlValue][]):
 }
 
 export class SqlStore implements Store {
-  constructor(private readonly db: SqlDb) {}
+  private readonly db: SqlDb;
+
+  constructor(db: SqlDb) {
+    this.db = withCleanText(db);
+  }
 
   get kind(): 'sqlite' | 'postgres' {
     return this.db.kind;
@@ -143,9 +148,18 @@ export class SqlStore implements Store {
     return num(row?.value);
   }
 
-  async insertUsage(records: readonly UsageRecord[]): Promise<void> {
+  async insertUsage(records: readonly UsageRecord[], mark?: JournalMark): Promise<void> {
     if (records.length === 0) return;
-    await this.db.tx([...usageInserts(records), ...dailyUpserts(records)]);
+    await this.db.tx([...usageInserts(records), ...dailyUpserts(records), ...(mark ? [journalMarkUpsert(mark)] : [])]);
+  }
+
+  async journalMark(journalId: string): Promise<number> {
+    const [row] = await this.db.query('SELECT seq FROM usage_journal WHERE journal_id = ?', [journalId]);
+    return num(row?.seq);
+  }
+
+  async forgetJournal(journalId: string): Promise<void> {
+    await this.db.query('DELETE FROM usage_journal WHERE journal_id = ?', [journalId]);
   }
 
   async insertPromptLogs(rows: readonly PromptLogRow[]): Promise<void> {
@@ -163,6 +177,28 @@ export class SqlStore implements Store {
 
   async listPromptLogs(keyId: string, limit: number): Promise<PromptLogRow[]> {
     return (await this.db.query('SELECT * FROM prompt_logs WHERE key_id = ? ORDER BY time DESC LIMIT ?', [keyId, limit])).map(promptLogFromRow);
+  }
+
+  async putResponse(r: StoredResponseRow): Promise<void> {
+    await this.db.query(
+      'INSERT INTO stored_responses (id, owner, model, created_at, expires_at, response, input_items, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [r.id, r.owner, r.model, r.createdAt, r.expiresAt, r.response, r.inputItems, r.context],
+    );
+  }
+
+  async getResponse(id: string, owner: string, now: number): Promise<StoredResponseRow | undefined> {
+    const [row] = await this.db.query('SELECT * FROM stored_responses WHERE id = ? AND owner = ? AND expires_at >= ?', [id, owner, now]);
+    return row ? storedResponseFromRow(row) : undefined;
+  }
+
+  async deleteResponse(id: string, owner: string): Promise<boolean> {
+    const rows = await this.db.query('DELETE FROM stored_responses WHERE id = ? AND owner = ? RETURNING id', [id, owner]);
+    return rows.length > 0;
+  }
+
+  async purgeResponses(now: number): Promise<number> {
+    const rows = await this.db.query('DELETE FROM stored_responses WHERE expires_at < ? RETURNING 1 AS n', [now]);
+    return rows.length;
   }
 
   async countUsage(): Promise<number> {

@@ -3,7 +3,7 @@
 import type { CanonicalRequest, Endpoint } from '../../protocol/canonical.js';
 import type { Span } from './span.js';
 
-const operations: Record<Endpoint, string> = { chat: 'chat', completions: 'text_completion', embeddings: 'embeddings' };
+const operations: Record<Endpoint, string> = { chat: 'chat', completions: 'text_completion', embeddings: 'embeddings', rerank: 'rerank', score: 'score' };
 
 export function operationName(endpoint: Endpoint): string {
   return operations[endpoint];
