@@ -5,7 +5,10 @@ import { parseListen } from '../config/listen.js';
 import { configFromEnv, ConfigError, loadConfigFile } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { createEmbeddedBackend, embeddedServeSetup, ollamaPsJson, type EmbeddedBackend } from '../backends/embedded.js';
-import type { ExtraRoute } from '../server/routes.js';
+import type { ExtraRoute, LiveParts } from '../server/routes.js';
+import { consoleRoutes } from '../console/routes.js';
+import { SessionAccess } from '../identity/session-access.js';
+import { SessionCache } from '../identity/session-cache.js';
 import { createAccess } from '../access/create-access.js';
 import { adminRoutes } from '../server/admin/routes.js';
 import { Gateway } from '../server/gateway.js';
@@ -86,8 +89,15 @@ export async function run(argv: string[]): Promise<number> {
   const usage = createUsageWriter(store, { warn });
   // Embedded backends are built here so that /api/ps can list what they hold in memory.
   const embedded = Object.entries(config.backends).flatMap(([id, b]) => (b.kind === 'embedded' ? [createEmbeddedBackend(id, b)] : []));
-  const extraRoutes = [...adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes }), psRoute(embedded)];
-  const gateway = await Gateway.create(config, { log, access, usage, extraRoutes, backends: embedded });
+  // The console's sessions: the access stage accepts their cookie as a credential (docs/console.md).
+  const sessions = await SessionCache.create({ store, refreshMs: config.access.refresh_ms, ttlMs: config.console.session_ttl_minutes * 60_000, warn });
+  const gatewayAccess = new SessionAccess(access, sessions);
+  const extraRoutes = (live: LiveParts): ExtraRoute[] => [
+    ...(config.console.enabled ? consoleRoutes({ access: gatewayAccess }) : []),
+    ...adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes, live }),
+    psRoute(embedded),
+  ];
+  const gateway = await Gateway.create(config, { log, access: gatewayAccess, usage, extraRoutes, backends: embedded });
   const address = await gateway.listen(host, port);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.announce(`relais listening on http://${shownHost}:${address.port}`, {

@@ -17,12 +17,13 @@ import type { UsageSink } from '../usage/record.js';
 import { GatewayApp } from './app.js';
 import { discoverModels } from './discover.js';
 import { Pipeline } from './pipeline.js';
-import type { ExtraRoute } from './routes.js';
+import type { ExtraRoute, LiveParts } from './routes.js';
 
 export interface GatewayParts {
   access?: Access;
   usage?: UsageSink;
-  extraRoutes?: ExtraRoute[];
+  /** Routes to mount; a function receives the live parts (router state for the console's live view). */
+  extraRoutes?: ExtraRoute[] | ((live: LiveParts) => ExtraRoute[]);
   log?: Logger;
   /** Backends built elsewhere (embedded engine, tests); config backends are built otherwise. */
   backends?: Backend[];
@@ -66,7 +67,7 @@ export class Gateway {
     const access = parts.access ?? new MasterKeyAccess(config.master_key);
     const usage = parts.usage ?? new LogUsageSink(log);
     const pipeline = new Pipeline({ config, router, access, usage, metrics, log });
-    const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes: config.limits.max_body_bytes, extraRoutes: parts.extraRoutes ?? [] });
+    const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes: config.limits.max_body_bytes, extraRoutes: typeof parts.extraRoutes === 'function' ? parts.extraRoutes({ router, metrics, staleMs: config.scrape.stale_ms }) : (parts.extraRoutes ?? []) });
     const health = new HealthChecker([...states.values()], { intervalMs: config.health.interval_ms, timeoutMs: config.health.timeout_ms }, metrics, log);
     return new Gateway(config, app, router, metrics, log, backends, health, scraper, access, usage);
   }

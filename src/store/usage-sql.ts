@@ -40,8 +40,8 @@ export function usageInserts(records: readonly UsageRecord[]): SqlStatement[] {
   return out;
 }
 
-interface DailyCell {
-  day: number;
+interface RollupCell {
+  bucket: number;
   key: string;
   user: string;
   team: string;
@@ -56,28 +56,41 @@ interface DailyCell {
   totalMs: number;
 }
 
-const dailyUpsert = `INSERT INTO usage_daily
-  (day, key_id, user_id, team_id, model, backend, requests, errors, prompt_tokens, completion_tokens, cached_tokens, cost, total_ms)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (day, key_id, user_id, team_id, model, backend) DO UPDATE SET
-    requests = usage_daily.requests + excluded.requests,
-    errors = usage_daily.errors + excluded.errors,
-    prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
-    completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
-    cached_tokens = usage_daily.cached_tokens + excluded.cached_tokens,
-    cost = usage_daily.cost + excluded.cost,
-    total_ms = usage_daily.total_ms + excluded.total_ms`;
+export const HOUR_MS = 3_600_000;
 
-/** Aggregates a batch per day and dimensions, sorted so concurrent writers lock rows in the same order. */
-export function dailyUpserts(records: readonly UsageRecord[]): SqlStatement[] {
-  const cells = new Map<string, DailyCell>();
+/** The two rollup tables: one row per bucket × key × user × team × model × backend ('' for none). */
+const rollupTables = {
+  daily: { table: 'usage_daily', column: 'day', ms: DAY_MS },
+  hourly: { table: 'usage_hourly', column: 'hour', ms: HOUR_MS },
+} as const;
+
+function rollupUpsert(t: (typeof rollupTables)[keyof typeof rollupTables]): string {
+  return `INSERT INTO ${t.table}
+  (${t.column}, key_id, user_id, team_id, model, backend, requests, errors, prompt_tokens, completion_tokens, cached_tokens, cost, total_ms)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (${t.column}, key_id, user_id, team_id, model, backend) DO UPDATE SET
+    requests = ${t.table}.requests + excluded.requests,
+    errors = ${t.table}.errors + excluded.errors,
+    prompt_tokens = ${t.table}.prompt_tokens + excluded.prompt_tokens,
+    completion_tokens = ${t.table}.completion_tokens + excluded.completion_tokens,
+    cached_tokens = ${t.table}.cached_tokens + excluded.cached_tokens,
+    cost = ${t.table}.cost + excluded.cost,
+    total_ms = ${t.table}.total_ms + excluded.total_ms`;
+}
+
+const upsertSql = { daily: rollupUpsert(rollupTables.daily), hourly: rollupUpsert(rollupTables.hourly) };
+
+/** Aggregates a batch per bucket and dimensions, sorted so concurrent writers lock rows in the same order. */
+function rollupUpserts(records: readonly UsageRecord[], which: keyof typeof rollupTables): SqlStatement[] {
+  const size = rollupTables[which].ms;
+  const cells = new Map<string, RollupCell>();
   for (const r of records) {
-    const day = Math.floor(r.time / DAY_MS) * DAY_MS;
+    const bucket = Math.floor(r.time / size) * size;
     const dims = [r.keyId ?? '', r.userId ?? '', r.teamId ?? '', r.model, r.backend ?? ''] as const;
-    const id = `${day}\u0000${dims.join('\u0000')}`;
+    const id = `${bucket}\u0000${dims.join('\u0000')}`;
     let c = cells.get(id);
     if (!c) {
-      c = { day, key: dims[0], user: dims[1], team: dims[2], model: dims[3], backend: dims[4], requests: 0, errors: 0, prompt: 0, completion: 0, cached: 0, cost: 0, totalMs: 0 };
+      c = { bucket, key: dims[0], user: dims[1], team: dims[2], model: dims[3], backend: dims[4], requests: 0, errors: 0, prompt: 0, completion: 0, cached: 0, cost: 0, totalMs: 0 };
       cells.set(id, c);
     }
     c.requests += 1;
@@ -91,9 +104,14 @@ export function dailyUpserts(records: readonly UsageRecord[]): SqlStatement[] {
   return [...cells.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, c]) => ({
-      sql: dailyUpsert,
-      params: [c.day, c.key, c.user, c.team, c.model, c.backend, c.requests, c.errors, c.prompt, c.completion, c.cached, c.cost, c.totalMs],
+      sql: upsertSql[which],
+      params: [c.bucket, c.key, c.user, c.team, c.model, c.backend, c.requests, c.errors, c.prompt, c.completion, c.cached, c.cost, c.totalMs],
     }));
+}
+
+/** Daily and hourly rollup upserts for a batch of records. */
+export function rollupStatements(records: readonly UsageRecord[]): SqlStatement[] {
+  return [...rollupUpserts(records, 'daily'), ...rollupUpserts(records, 'hourly')];
 }
 
 const dailyColumn: Record<UsageGroup, string> = {
