@@ -85,8 +85,9 @@ export function sessionRoutes(deps: SessionRouteDeps) {
         const row = access.sessions.get(sessionIdOf(token));
         if (row) return sendJson(res, 200, sessionJson(row, token, access.principalOf(row)), noStore);
       }
+      // Not an error for the page that asks: it shows the sign-in form (or, on an open gateway, everything).
       if (access.open) return sendJson(res, 200, { signed_in: false, open: true, principal: principalJson(access.keys.authenticate({})) }, noStore);
-      throw errors.unauthorized('Not signed in.');
+      sendJson(res, 200, { signed_in: false, open: false, principal: null }, noStore);
     },
 
     async signOut(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -6,7 +6,7 @@ export async function loadSession(): Promise<Session | null> {
   try {
     const s = await api<Session>('/ui/session');
     setCsrfToken(s.csrf_token);
-    return s;
+    return s.signed_in || s.open ? s : null;
   } catch {
     setCsrfToken(undefined);
     return null;

@@ -199,7 +199,7 @@ export function ActivityPage(p: { admin: boolean; params: URLSearchParams }) {
             </button>
           </div>
           {showTable ? (
-            <div class="scroll" id="activity-table">
+            <div class="scroll" id="activity-table" tabIndex={0} role="region" aria-label="Activity table">
               <table>
                 <caption class="sr-only">Activity rows</caption>
                 <thead>

@@ -105,7 +105,7 @@ export function KeysPage() {
       <ErrorLine error={error} />
       <Loading when={keys === null && !error} />
       {keys ? (
-        <div class="scroll">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Keys table">
           <table class="keys">
             <caption class="sr-only">Keys</caption>
             <thead>
@@ -149,7 +149,7 @@ export function KeysPage() {
                     <td>{k.zones.join(', ')}</td>
                     <td>{[userName(k.user_id), teamName(k.team_id)].filter(Boolean).join(' · ')}</td>
                     <td>{dateTime(k.expires_at)}</td>
-                    <td class="actions">
+                    <td class="row-actions">
                       <Link to={`/ui/activity?key=${encodeURIComponent(k.id)}`}>Activity</Link>
                       {status !== 'revoked' ? (
                         <>

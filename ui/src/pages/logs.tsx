@@ -112,11 +112,11 @@ export function LogsPage() {
             {e.retention_days ? ` (${e.retention_days} days)` : ''}.
           </p>
           <h3>Request</h3>
-          <pre class="log-text" data-testid="log-request">
+          <pre class="log-text" data-testid="log-request" tabIndex={0} aria-label="Request">
             {pretty(e.request)}
           </pre>
           <h3>Response</h3>
-          <pre class="log-text" data-testid="log-response">
+          <pre class="log-text" data-testid="log-response" tabIndex={0} aria-label="Response">
             {e.response}
           </pre>
         </article>

@@ -115,7 +115,7 @@ export function ModelsPage() {
             </tbody>
           </table>
           <h2>Backends</h2>
-          <div class="scroll">
+          <div class="scroll" tabIndex={0} role="region" aria-label="Backends table">
             <table>
               <caption class="sr-only">Backends</caption>
               <thead>

@@ -102,7 +102,7 @@ export function PeoplePage() {
                   <td>{data.users.filter((u) => u.team_id === t.id).length}</td>
                   <td>{data.keys.filter((k) => k.team_id === t.id).length}</td>
                   <td>{cost(data.teamSpend, t.id)}</td>
-                  <td class="actions">
+                  <td class="row-actions">
                     <button type="button" class="secondary" onClick={() => setSelected({ kind: 'team', id: t.id })} aria-label={`Show ${t.name}`}>
                       Show
                     </button>
@@ -141,7 +141,7 @@ export function PeoplePage() {
                   <td>{teamName(u.team_id)}</td>
                   <td>{data.keys.filter((k) => k.user_id === u.id).length}</td>
                   <td>{cost(data.userSpend, u.id)}</td>
-                  <td class="actions">
+                  <td class="row-actions">
                     <button type="button" class="secondary" onClick={() => setSelected({ kind: 'user', id: u.id })} aria-label={`Show ${u.name}`}>
                       Show
                     </button>
