@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // The console in Chromium against a real gateway process (SQLite, then PostgreSQL): an admin signs in and
 // creates a key with a budget; its holder signs in, chats in the playground (tokens stream in, Stop aborts
 // the engine's generation), the request shows in Activity with its cost; the admin revokes the key and the
@@ -10,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Locator, Page } from 'playwright-core';
-import { syntheticRun } from '../plan/bench-run-fixture.js';
+import { runBench } from '../../src/bench/sweep.js';
 import { testStores } from '../store/services.js';
 import { MODEL, SCREENSHOTS, startConsoleEnv, type ConsoleEnv } from './harness.js';
 
@@ -209,12 +211,21 @@ for (const kind of testStores) {
       await admin.locator('input[name=users]').fill('20');
       await press(admin.getByRole('button', { name: 'Plan', exact: true }));
       await admin.getByTestId('plan-table').locator('tbody tr').first().waitFor();
-      const dir = mkdtempSync(join(tmpdir(), 'relais-console-'));
-      const spec = { gpu: 'a100-80g', gpus: 1, model: 'llama-3.1-8b', quant: 'bf16', engine: 'vllm' as const };
-      const runFile = join(dir, 'run.json');
-      writeFileSync(runFile, JSON.stringify(syntheticRun(spec, { entries: [] }, [1, 2, 4, 8], [128, 1024], 64)));
+      // A real run file, measured by `relais bench`'s runner against the simulated replica.
+      const run = await runBench({
+        url: `${env.fleet.urls[0]}/v1`,
+        endpoint: 'chat',
+        settings: {
+          mode: 'concurrency', concurrency: [1, 2], rates: [], promptTokens: [16, 64], output: { kind: 'fixed', tokens: 4 },
+          requestsPerCell: 3, warmupPerCell: 0, workload: { kind: 'random' }, stream: true, ignoreEos: false, temperature: 0, seed: 3,
+          timeoutMs: 10_000, cellTimeoutMs: 20_000, maxErrorRate: 0.5, maxConcurrency: null,
+        },
+      });
+      const runFile = join(mkdtempSync(join(tmpdir(), 'relais-console-')), 'run.json');
+      writeFileSync(runFile, JSON.stringify(run));
       await admin.getByTestId('bench-file').setInputFiles(runFile);
       await admin.getByTestId('bench-charts').waitFor();
+      // As the HTML report: three curves, then TTFT and inter-token distributions per prompt size.
       assert.equal(await admin.getByTestId('bench-charts').locator('figure.chart').count(), 3 + 2 + 2);
       await checkPage(admin, 'plan', store);
 

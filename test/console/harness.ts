@@ -38,6 +38,8 @@ export interface ConsoleEnv {
   readonly gateway: GatewayProcess;
   readonly browser: Browser;
   newPage(): Promise<{ context: BrowserContext; page: Page }>;
+  /** Another gateway instance on the same store and engines (stopped by close()). */
+  another(): Promise<GatewayProcess>;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ ${extraYaml}`;
     await fleet.close();
     throw err;
   }
+  const others: GatewayProcess[] = [];
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   return {
     url: gateway.url,
@@ -78,8 +81,14 @@ ${extraYaml}`;
       const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
       return { context, page: await context.newPage() };
     },
+    async another() {
+      const g = await startGateway(yaml, { timeoutMs: 60_000 });
+      others.push(g);
+      return g;
+    },
     async close() {
       await browser.close().catch(() => undefined);
+      await Promise.all(others.map((g) => g.stop()));
       await gateway.stop();
       await fleet.close();
       if (store === 'postgres') await dropSchema(schema);

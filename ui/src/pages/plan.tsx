@@ -284,10 +284,10 @@ function BenchViewer() {
             <Chart title={`End-to-end latency vs ${xLabel} (ms)`} {...aligned(c.latency)} xLabel={xLabel} logX={logX} points />
             <Chart title={`Time to first token vs ${xLabel} (ms)`} {...aligned(c.ttft)} xLabel={xLabel} logX={logX} points />
             <Chart title={`Output throughput vs ${xLabel} (tokens/s)`} {...aligned(c.throughput)} xLabel={xLabel} logX={logX} points />
-            {c.ttftCdf.map((d) => (
+            {c.ttftCdf.filter((d) => d.series.length > 0).map((d) => (
               <Chart key={`t${d.prompt}`} title={`Time to first token distribution, prompt ${d.prompt ?? 'mixed'} (ms)`} {...aligned(d.series)} xLabel="ms" points={false} />
             ))}
-            {c.itlCdf.map((d) => (
+            {c.itlCdf.filter((d) => d.series.length > 0).map((d) => (
               <Chart key={`i${d.prompt}`} title={`Inter-token latency distribution, prompt ${d.prompt ?? 'mixed'} (ms)`} {...aligned(d.series)} xLabel="ms" points={false} />
             ))}
           </div>
