@@ -73,6 +73,11 @@ export class KeyAccess implements Access {
     return this.options.masterKey === undefined && !this.cache.hasUsableKeys;
   }
 
+  /** A master key is configured (sessions signed in with it stay valid only while it is). */
+  get hasMasterKey(): boolean {
+    return this.options.masterKey !== undefined;
+  }
+
   /** Reloads keys now; admin changes call it so they apply at once on this instance. */
   refresh(): Promise<void> {
     return this.cache.refresh(true);

@@ -30,7 +30,10 @@ export class SessionAccess implements Access {
 
   /** Who a session acts as, checked against the key's current state. */
   principalOf(row: SessionRow): Principal {
-    if (row.subjectKind === 'master') return masterPrincipal;
+    if (row.subjectKind === 'master') {
+      if (!this.keys.hasMasterKey) throw errors.unauthorized('The master key this session was signed in with is no longer configured.');
+      return masterPrincipal;
+    }
     if (row.subjectKind === 'key') return this.keys.principalById(row.subjectId);
     // Sessions of people (single sign-on) get their principal from the identity plug-in, not yet here.
     throw errors.unauthorized('This session kind is not supported by this gateway.');

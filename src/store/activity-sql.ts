@@ -26,11 +26,18 @@ interface Source {
   readonly sums: string;
 }
 
-/** Daily rollups when the range is whole days and buckets are days (or none), hourly when whole hours, else raw records. */
+/**
+ * Daily rollups when the range is whole days and buckets are days (or none); hourly when whole hours —
+ * the small model × backend table unless keys, users or teams are asked about; else raw records.
+ */
 function sourceFor(q: ActivityQuery): Source {
   const aligned = (ms: number): boolean => q.from % ms === 0 && q.to % ms === 0;
   if (aligned(DAY_MS) && q.bucket !== 'hour') return { table: 'usage_daily', time: 'day', columns: rollupColumn, sums: rollupSums };
-  if (aligned(HOUR_MS)) return { table: 'usage_hourly', time: 'hour', columns: rollupColumn, sums: rollupSums };
+  if (aligned(HOUR_MS)) {
+    const f = q.filters ?? {};
+    const byPeople = f.keyId !== undefined || f.userId !== undefined || f.teamId !== undefined || q.split === 'key' || q.split === 'user' || q.split === 'team';
+    return { table: byPeople ? 'usage_hourly' : 'usage_hourly_models', time: 'hour', columns: rollupColumn, sums: rollupSums };
+  }
   return { table: 'usage', time: 'time', columns: rawColumn, sums: rawSums };
 }
 
@@ -54,6 +61,12 @@ export function activityQuery(q: ActivityQuery): SqlStatement {
     if (v === undefined) continue;
     where.push(`${src.columns[dim]} = ?`);
     params.push(v);
+  }
+  if (q.split && q.groups) {
+    // Only these values of the split dimension (the top ones the caller will draw).
+    if (q.groups.length === 0) where.push('1 = 0');
+    else where.push(`${src.columns[q.split]} IN (${q.groups.map(() => '?').join(', ')})`);
+    params.push(...q.groups);
   }
   const groupBy = group.length > 0 ? ` GROUP BY ${group.join(', ')}` : '';
   // Ranked lists (no buckets) come most expensive first; series in time order.

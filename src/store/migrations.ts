@@ -86,6 +86,23 @@ export const migrations: readonly Migration[] = [
         FROM usage GROUP BY 1, 2, 3, 4, 5, 6`,
     ],
   },
+  {
+    version: 32,
+    name: 'hourly usage by model and backend; hourly lookups by user and team',
+    statements: [
+      // Hour buckets over weeks read this small table unless the view filters or splits by key, user or team.
+      `CREATE TABLE usage_hourly_models (
+        hour BIGINT NOT NULL, model TEXT NOT NULL, backend TEXT NOT NULL, requests BIGINT NOT NULL, errors BIGINT NOT NULL,
+        prompt_tokens BIGINT NOT NULL, completion_tokens BIGINT NOT NULL, cached_tokens BIGINT NOT NULL,
+        cost DOUBLE PRECISION NOT NULL, total_ms DOUBLE PRECISION NOT NULL, PRIMARY KEY (hour, model, backend))`,
+      `INSERT INTO usage_hourly_models
+        SELECT hour, model, backend, SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens),
+          SUM(cost), SUM(total_ms)
+        FROM usage_hourly GROUP BY 1, 2, 3`,
+      `CREATE INDEX usage_hourly_user ON usage_hourly (user_id, hour)`,
+      `CREATE INDEX usage_hourly_team ON usage_hourly (team_id, hour)`,
+    ],
+  },
 ];
 
 function dialect(db: SqlDb, sql: string): string {

@@ -122,6 +122,8 @@ export interface ActivityQuery {
   readonly bucket?: 'hour' | 'day' | undefined;
   readonly split?: ActivityDimension | undefined;
   readonly filters?: ActivityFilters | undefined;
+  /** With a split: only these values of the split dimension. */
+  readonly groups?: readonly string[] | undefined;
   /** Rows at most (ranked lists: most expensive first). */
   readonly limit?: number | undefined;
 }

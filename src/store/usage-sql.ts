@@ -58,17 +58,24 @@ interface RollupCell {
 
 export const HOUR_MS = 3_600_000;
 
-/** The two rollup tables: one row per bucket × key × user × team × model × backend ('' for none). */
+/**
+ * The rollup tables: one row per bucket × key × user × team × model × backend ('' for none), and an
+ * hourly one by model and backend only (far fewer rows: hour buckets over weeks stay fast).
+ */
 const rollupTables = {
-  daily: { table: 'usage_daily', column: 'day', ms: DAY_MS },
-  hourly: { table: 'usage_hourly', column: 'hour', ms: HOUR_MS },
+  daily: { table: 'usage_daily', column: 'day', ms: DAY_MS, dims: ['key_id', 'user_id', 'team_id', 'model', 'backend'] },
+  hourly: { table: 'usage_hourly', column: 'hour', ms: HOUR_MS, dims: ['key_id', 'user_id', 'team_id', 'model', 'backend'] },
+  hourlyModels: { table: 'usage_hourly_models', column: 'hour', ms: HOUR_MS, dims: ['model', 'backend'] },
 } as const;
 
+const dimIndex: Record<string, number> = { key_id: 0, user_id: 1, team_id: 2, model: 3, backend: 4 };
+
 function rollupUpsert(t: (typeof rollupTables)[keyof typeof rollupTables]): string {
+  const n = t.dims.length + 8;
   return `INSERT INTO ${t.table}
-  (${t.column}, key_id, user_id, team_id, model, backend, requests, errors, prompt_tokens, completion_tokens, cached_tokens, cost, total_ms)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (${t.column}, key_id, user_id, team_id, model, backend) DO UPDATE SET
+  (${t.column}, ${t.dims.join(', ')}, requests, errors, prompt_tokens, completion_tokens, cached_tokens, cost, total_ms)
+  VALUES (${new Array<string>(n).fill('?').join(', ')})
+  ON CONFLICT (${t.column}, ${t.dims.join(', ')}) DO UPDATE SET
     requests = ${t.table}.requests + excluded.requests,
     errors = ${t.table}.errors + excluded.errors,
     prompt_tokens = ${t.table}.prompt_tokens + excluded.prompt_tokens,
@@ -78,15 +85,22 @@ function rollupUpsert(t: (typeof rollupTables)[keyof typeof rollupTables]): stri
     total_ms = ${t.table}.total_ms + excluded.total_ms`;
 }
 
-const upsertSql = { daily: rollupUpsert(rollupTables.daily), hourly: rollupUpsert(rollupTables.hourly) };
+const upsertSql = {
+  daily: rollupUpsert(rollupTables.daily),
+  hourly: rollupUpsert(rollupTables.hourly),
+  hourlyModels: rollupUpsert(rollupTables.hourlyModels),
+};
 
 /** Aggregates a batch per bucket and dimensions, sorted so concurrent writers lock rows in the same order. */
 function rollupUpserts(records: readonly UsageRecord[], which: keyof typeof rollupTables): SqlStatement[] {
   const size = rollupTables[which].ms;
+  const kept = rollupTables[which].dims.map((d) => dimIndex[d] as number);
   const cells = new Map<string, RollupCell>();
   for (const r of records) {
     const bucket = Math.floor(r.time / size) * size;
-    const dims = [r.keyId ?? '', r.userId ?? '', r.teamId ?? '', r.model, r.backend ?? ''] as const;
+    const all = [r.keyId ?? '', r.userId ?? '', r.teamId ?? '', r.model, r.backend ?? ''];
+    // Dimensions the table does not have are '' (the cell then sums over them).
+    const dims = all.map((v, i) => (kept.includes(i) ? v : '')) as [string, string, string, string, string];
     const id = `${bucket}\u0000${dims.join('\u0000')}`;
     let c = cells.get(id);
     if (!c) {
@@ -103,15 +117,18 @@ function rollupUpserts(records: readonly UsageRecord[], which: keyof typeof roll
   }
   return [...cells.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, c]) => ({
-      sql: upsertSql[which],
-      params: [c.bucket, c.key, c.user, c.team, c.model, c.backend, c.requests, c.errors, c.prompt, c.completion, c.cached, c.cost, c.totalMs],
-    }));
+    .map(([, c]) => {
+      const dims: Record<string, string> = { key_id: c.key, user_id: c.user, team_id: c.team, model: c.model, backend: c.backend };
+      return {
+        sql: upsertSql[which],
+        params: [c.bucket, ...rollupTables[which].dims.map((d) => dims[d] as string), c.requests, c.errors, c.prompt, c.completion, c.cached, c.cost, c.totalMs],
+      };
+    });
 }
 
 /** Daily and hourly rollup upserts for a batch of records. */
 export function rollupStatements(records: readonly UsageRecord[]): SqlStatement[] {
-  return [...rollupUpserts(records, 'daily'), ...rollupUpserts(records, 'hourly')];
+  return [...rollupUpserts(records, 'daily'), ...rollupUpserts(records, 'hourly'), ...rollupUpserts(records, 'hourlyModels')];
 }
 
 const dailyColumn: Record<UsageGroup, string> = {

@@ -86,6 +86,7 @@ export interface Activity {
   to: string;
   bucket: 'hour' | 'day';
   split: string | null;
+  split_groups: string[] | null;
   totals: Totals;
   series: Totals[];
   top: { keys: Totals[]; models: Totals[] };

@@ -53,10 +53,15 @@ async function answer(res: ServerResponse, query: URLSearchParams, deps: AdminDe
   const topText = query.get('top') ?? '10';
   const top = Number(topText);
   if (!Number.isInteger(top) || top < 1 || top > 1000) throw errors.invalidParam('top', 'Invalid request: top: expected a whole number from 1 to 1000.');
+  const splitTopText = query.get('split_top') ?? '10';
+  const splitTop = Number(splitTopText);
+  if (!Number.isInteger(splitTop) || splitTop < 1 || splitTop > 100) throw errors.invalidParam('split_top', 'Invalid request: split_top: expected a whole number from 1 to 100.');
   await deps.usage?.flush().catch(() => undefined);
   const base = { from, to, filters };
+  // A split draws its most expensive groups only: the series are asked for those alone.
+  const groups = split ? (await deps.store.activity({ ...base, split, limit: splitTop })).map((r) => r.group ?? '') : undefined;
   const [series, totals, keys, models] = await Promise.all([
-    deps.store.activity({ ...base, bucket, split }),
+    deps.store.activity({ ...base, bucket, split, groups }),
     deps.store.activity(base),
     ownKey ? Promise.resolve([]) : deps.store.activity({ ...base, split: 'key', limit: top }),
     deps.store.activity({ ...base, split: 'model', limit: top }),
@@ -67,6 +72,7 @@ async function answer(res: ServerResponse, query: URLSearchParams, deps: AdminDe
     to: new Date(to).toISOString(),
     bucket,
     split: split ?? null,
+    split_groups: groups ?? null,
     totals: activityJson(totals[0] ?? { time: null, group: null, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, cost: 0, totalMs: 0 }),
     series: series.map(activityJson),
     top: { keys: keys.map(activityJson), models: models.map(activityJson) },

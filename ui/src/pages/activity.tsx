@@ -176,7 +176,7 @@ export function ActivityPage(p: { admin: boolean; params: URLSearchParams }) {
             </li>
           </ul>
           <p class="muted">
-            {data.from.slice(0, 10)} to {data.to.slice(0, 10)} (UTC, end exclusive), {data.bucket} buckets{data.split ? `, split by ${data.split}` : ''}.
+            {data.from.slice(0, 10)} to {data.to.slice(0, 10)} (UTC, end exclusive), {data.bucket} buckets{data.split ? `, split by ${data.split} (the ${data.split_groups?.length ?? 0} most expensive)` : ''}.
           </p>
           {charts ? (
             <div class="chart-grid">
