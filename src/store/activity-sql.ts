@@ -2,7 +2,7 @@
 // filtered by any of them; read from the coarsest rollup table that answers the range exactly.
 import type { SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import { num } from './rows.js';
-import { DAY_MS, HOUR_MS } from './usage-sql.js';
+import { DAY_MS, HOUR_MS, totalsFromRow } from './usage-sql.js';
 import type { ActivityDimension, ActivityQuery, ActivityRow } from './types.js';
 
 const rollupColumn: Record<ActivityDimension, string> = { key: 'key_id', user: 'user_id', team: 'team_id', model: 'model', backend: 'backend' };
@@ -76,15 +76,5 @@ export function activityQuery(q: ActivityQuery): SqlStatement {
 }
 
 export function activityFromRow(r: SqlRow): ActivityRow {
-  return {
-    time: r.t === undefined ? null : num(r.t),
-    group: r.grp === undefined ? null : String(r.grp ?? ''),
-    requests: num(r.requests),
-    errors: num(r.errors),
-    promptTokens: num(r.prompt_tokens),
-    completionTokens: num(r.completion_tokens),
-    cachedTokens: num(r.cached_tokens),
-    cost: num(r.cost),
-    totalMs: num(r.total_ms),
-  };
+  return { time: r.t === undefined ? null : num(r.t), group: r.grp === undefined ? null : String(r.grp ?? ''), ...totalsFromRow(r) };
 }

@@ -91,9 +91,8 @@ export interface UsageQuery {
   readonly keyId?: string | undefined;
 }
 
-export interface UsageRollupRow {
-  /** Group value: key id, user id, team id, model, backend or YYYY-MM-DD; '' when unknown. */
-  readonly group: string;
+/** Sums over a set of usage records. */
+export interface UsageTotals {
   readonly requests: number;
   readonly errors: number;
   readonly promptTokens: number;
@@ -101,6 +100,11 @@ export interface UsageRollupRow {
   readonly cachedTokens: number;
   readonly cost: number;
   readonly totalMs: number;
+}
+
+export interface UsageRollupRow extends UsageTotals {
+  /** Group value: key id, user id, team id, model, backend or YYYY-MM-DD; '' when unknown. */
+  readonly group: string;
 }
 
 export type ActivityDimension = 'key' | 'user' | 'team' | 'model' | 'backend';
@@ -128,18 +132,11 @@ export interface ActivityQuery {
   readonly limit?: number | undefined;
 }
 
-export interface ActivityRow {
+export interface ActivityRow extends UsageTotals {
   /** Bucket start (epoch ms, UTC) when bucketed. */
   readonly time: number | null;
   /** Dimension value when split ('' when unknown). */
   readonly group: string | null;
-  readonly requests: number;
-  readonly errors: number;
-  readonly promptTokens: number;
-  readonly completionTokens: number;
-  readonly cachedTokens: number;
-  readonly cost: number;
-  readonly totalMs: number;
 }
 
 export interface PromptLogQuery {

@@ -2,7 +2,7 @@
 import type { UsageRecord } from '../usage/record.js';
 import type { SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import { num } from './rows.js';
-import type { UsageGroup, UsageQuery, UsageRollupRow } from './types.js';
+import type { UsageGroup, UsageQuery, UsageRollupRow, UsageTotals } from './types.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -169,8 +169,12 @@ export function usageQuery(q: UsageQuery): SqlStatement {
 
 export function rollupFromRow(groupBy: UsageGroup, r: SqlRow): UsageRollupRow {
   const group = groupBy === 'day' ? new Date(num(r.grp)).toISOString().slice(0, 10) : String(r.grp ?? '');
+  return { group, ...totalsFromRow(r) };
+}
+
+/** The sums every usage query selects (requests, errors, prompt_tokens, …). */
+export function totalsFromRow(r: SqlRow): UsageTotals {
   return {
-    group,
     requests: num(r.requests),
     errors: num(r.errors),
     promptTokens: num(r.prompt_tokens),

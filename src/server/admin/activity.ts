@@ -8,23 +8,18 @@ import { sendJson } from '../body.js';
 import type { RouteContext } from '../routes.js';
 import type { AdminDeps } from './deps.js';
 import { timeRange } from './time-range.js';
+import { totalsToJson } from './usage.js';
 
 const dimensions: readonly ActivityDimension[] = ['key', 'user', 'team', 'model', 'backend'];
 const HOUR_MS = 3_600_000;
 /** Hour buckets over longer ranges than this would draw more points than a chart shows. */
 const MAX_HOURLY_DAYS = 93;
 
-function activityJson(r: ActivityRow): Record<string, string | number | null> {
+function activityJson(r: ActivityRow): Record<string, string | number> {
   return {
     ...(r.time !== null ? { time: new Date(r.time).toISOString() } : {}),
     ...(r.group !== null ? { group: r.group } : {}),
-    requests: r.requests,
-    errors: r.errors,
-    prompt_tokens: r.promptTokens,
-    completion_tokens: r.completionTokens,
-    cached_tokens: r.cachedTokens,
-    cost: Math.round(r.cost * 1e6) / 1e6,
-    avg_ms: r.requests > 0 ? Math.round((r.totalMs / r.requests) * 10) / 10 : 0,
+    ...totalsToJson(r),
   };
 }
 
