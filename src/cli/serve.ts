@@ -104,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
     event: 'listening',
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
+    ...(config.console.enabled ? { console: `http://${shownHost}:${address.port}/ui/` } : {}),
     config: source,
     models: gateway.router.list().map((m) => m.name),
   });

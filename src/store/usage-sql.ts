@@ -70,11 +70,11 @@ const rollupTables = {
 
 const dimIndex: Record<string, number> = { key_id: 0, user_id: 1, team_id: 2, model: 3, backend: 4 };
 
-function rollupUpsert(t: (typeof rollupTables)[keyof typeof rollupTables]): string {
-  const n = t.dims.length + 8;
+function rollupUpsert(t: (typeof rollupTables)[keyof typeof rollupTables], rows: number): string {
+  const row = `(${new Array<string>(t.dims.length + 8).fill('?').join(', ')})`;
   return `INSERT INTO ${t.table}
   (${t.column}, ${t.dims.join(', ')}, requests, errors, prompt_tokens, completion_tokens, cached_tokens, cost, total_ms)
-  VALUES (${new Array<string>(n).fill('?').join(', ')})
+  VALUES ${new Array<string>(rows).fill(row).join(', ')}
   ON CONFLICT (${t.column}, ${t.dims.join(', ')}) DO UPDATE SET
     requests = ${t.table}.requests + excluded.requests,
     errors = ${t.table}.errors + excluded.errors,
@@ -85,11 +85,18 @@ function rollupUpsert(t: (typeof rollupTables)[keyof typeof rollupTables]): stri
     total_ms = ${t.table}.total_ms + excluded.total_ms`;
 }
 
-const upsertSql = {
-  daily: rollupUpsert(rollupTables.daily),
-  hourly: rollupUpsert(rollupTables.hourly),
-  hourlyModels: rollupUpsert(rollupTables.hourlyModels),
-};
+// Many cells per statement: one round trip per 100 rows instead of one per row (PostgreSQL).
+// A batch's cells are distinct, as one multi-row ON CONFLICT statement requires.
+const upsertSql = new Map<string, string>();
+function upsertFor(which: keyof typeof rollupTables, rows: number): string {
+  const id = `${which}:${rows}`;
+  let sql = upsertSql.get(id);
+  if (sql === undefined) {
+    sql = rollupUpsert(rollupTables[which], rows);
+    upsertSql.set(id, sql);
+  }
+  return sql;
+}
 
 /** Aggregates a batch per bucket and dimensions, sorted so concurrent writers lock rows in the same order. */
 function rollupUpserts(records: readonly UsageRecord[], which: keyof typeof rollupTables): SqlStatement[] {
@@ -115,15 +122,19 @@ function rollupUpserts(records: readonly UsageRecord[], which: keyof typeof roll
     c.cost += r.cost ?? 0;
     c.totalMs += r.totalMs;
   }
-  return [...cells.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, c]) => {
-      const dims: Record<string, string> = { key_id: c.key, user_id: c.user, team_id: c.team, model: c.model, backend: c.backend };
-      return {
-        sql: upsertSql[which],
-        params: [c.bucket, ...rollupTables[which].dims.map((d) => dims[d] as string), c.requests, c.errors, c.prompt, c.completion, c.cached, c.cost, c.totalMs],
-      };
+  const sorted = [...cells.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
+  const out: SqlStatement[] = [];
+  for (let i = 0; i < sorted.length; i += CHUNK) {
+    const chunk = sorted.slice(i, i + CHUNK);
+    out.push({
+      sql: upsertFor(which, chunk.length),
+      params: chunk.flatMap((c) => {
+        const dims: Record<string, string> = { key_id: c.key, user_id: c.user, team_id: c.team, model: c.model, backend: c.backend };
+        return [c.bucket, ...rollupTables[which].dims.map((d) => dims[d] as string), c.requests, c.errors, c.prompt, c.completion, c.cached, c.cost, c.totalMs];
+      }),
     });
+  }
+  return out;
 }
 
 /** Daily and hourly rollup upserts for a batch of records. */

@@ -71,6 +71,12 @@ for (const kind of testStores) {
       await admin.getByLabel('Relais key').fill(env.masterKey);
       await admin.keyboard.press('Enter');
       await admin.getByRole('heading', { level: 1, name: 'Activity' }).waitFor();
+      // Tab order starts with the skip link, then the pages.
+      await admin.locator('body').focus();
+      await admin.keyboard.press('Tab');
+      assert.equal(await admin.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+      await admin.keyboard.press('Tab');
+      assert.equal(await admin.evaluate(() => document.activeElement?.textContent), 'Activity');
       // The session is an httpOnly cookie, never readable by the page, and nothing is in storage.
       assert.equal(await admin.evaluate(() => document.cookie), '');
       assert.equal(await admin.evaluate(() => localStorage.length + sessionStorage.length), 0);
