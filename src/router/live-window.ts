@@ -1,6 +1,7 @@
 // Rates over the last seconds for the console's live view: per backend tokens/s, requests, errors,
 // TTFT percentiles and the engine's prefix-cache hit rate, from differences between samples of the
-// gateway's own counters. Sampled only when someone asks, so an unwatched gateway pays nothing.
+// gateway's own counters (which count a request when it ends). Sampled only when someone asks, so an
+// unwatched gateway pays nothing.
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { BackendState } from './backend-state.js';
 
@@ -92,7 +93,9 @@ export class LiveWindow {
     const now = this.now();
     const last = this.samples[this.samples.length - 1];
     if (!last || now - last.at >= MIN_GAP_MS) this.samples.push(this.take(states));
+    // Keep the last ~10 s; after a pause in polling the old sample goes too (rates unknown until the next poll).
     while (this.samples.length > 2 && now - (this.samples[1] as Sample).at >= WINDOW_MS) this.samples.shift();
+    if (this.samples.length > 1 && now - (this.samples[0] as Sample).at > WINDOW_MS + 2_000) this.samples.shift();
     const newest = this.samples[this.samples.length - 1] as Sample;
     const oldest = this.samples[0] as Sample;
     const out = new Map<string, BackendRates | null>();

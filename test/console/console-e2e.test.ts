@@ -185,14 +185,27 @@ for (const kind of testStores) {
       const entry = admin.getByTestId('log-entry').filter({ hasText: 'Hello' }).first();
       await entry.waitFor();
       assert.match((await entry.getByTestId('log-request').textContent()) ?? '', /<script>window.__pwned=1<\/script>/);
+      assert.match((await entry.getByTestId('log-answer').textContent()) ?? '', /^ ?\w+ \w+/, 'the answer text, read from the stream');
       assert.match((await entry.textContent()) ?? '', /30 days/);
       await checkPage(admin, 'logs', store);
 
-      // Models and backends, live.
+      // Models and backends, live: with streams running, tokens/s rises within a few polls.
       await goTo(admin, 'Models and backends', 'Models and backends');
       await admin.locator('tr[data-backend=sim0]').waitFor();
       await admin.waitForFunction(() => (document.querySelector('[data-testid=queue-sim-chat]')?.textContent ?? '') === '0');
+      const load = Array.from({ length: 4 }, () =>
+        fetch(`${env.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${env.masterKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'load' }], max_tokens: 600, stream: true }),
+        }).then((r) => r.text()),
+      );
+      // Mid-stream: requests in flight on a backend, its engine running them.
+      await admin.waitForFunction(() => [...document.querySelectorAll('tr[data-backend] td:nth-child(4)')].some((td) => Number(td.textContent) > 0), undefined, { timeout: 15_000 });
       await checkPage(admin, 'models', store);
+      await Promise.all(load);
+      // Finished requests count in the window's tokens/s.
+      await admin.waitForFunction(() => [...document.querySelectorAll('tr[data-backend] td:nth-child(9)')].some((td) => Number(td.textContent) > 0), undefined, { timeout: 15_000 });
 
       // Users and teams: create a team and a user in it.
       await goTo(admin, 'Users and teams', 'Users and teams');

@@ -26,6 +26,35 @@ function pretty(text: string): string {
   }
 }
 
+interface AnswerPart {
+  choices?: { delta?: { content?: string | null }; message?: { content?: string | null }; text?: string }[];
+  message?: { content?: string };
+  response?: string;
+}
+
+/** The answer's text from what was sent back: OpenAI SSE or JSON, or Ollama NDJSON; null when unreadable. */
+function answerText(raw: string): string | null {
+  const parts: AnswerPart[] = [];
+  try {
+    if (raw.startsWith('data:')) {
+      for (const line of raw.split('\n')) {
+        const data = line.startsWith('data:') ? line.slice(5).trim() : '';
+        if (data && data !== '[DONE]') parts.push(JSON.parse(data) as AnswerPart);
+      }
+    } else if (raw.trimStart().startsWith('{') && raw.includes('\n{')) {
+      for (const line of raw.split('\n')) if (line.trim()) parts.push(JSON.parse(line) as AnswerPart);
+    } else {
+      parts.push(JSON.parse(raw) as AnswerPart);
+    }
+  } catch {
+    return null;
+  }
+  const text = parts
+    .map((p) => p.choices?.[0]?.delta?.content ?? p.choices?.[0]?.message?.content ?? p.choices?.[0]?.text ?? p.message?.content ?? p.response ?? '')
+    .join('');
+  return text === '' ? null : text;
+}
+
 export function LogsPage() {
   const [keys, setKeys] = useState<Key[]>([]);
   const [models, setModels] = useState<string[]>([]);
@@ -115,10 +144,16 @@ export function LogsPage() {
           <pre class="log-text" data-testid="log-request" tabIndex={0} aria-label="Request">
             {pretty(e.request)}
           </pre>
-          <h3>Response</h3>
-          <pre class="log-text" data-testid="log-response" tabIndex={0} aria-label="Response">
-            {e.response}
+          <h3>Answer</h3>
+          <pre class="log-text" data-testid="log-answer" tabIndex={0} aria-label="Answer">
+            {answerText(e.response) ?? '(no text)'}
           </pre>
+          <details>
+            <summary>Response as sent</summary>
+            <pre class="log-text" data-testid="log-response" tabIndex={0} aria-label="Response as sent">
+              {e.response}
+            </pre>
+          </details>
         </article>
       ))}
     </section>
