@@ -125,8 +125,8 @@ function meanOf(rendered: string[]): number {
 
 function virtualScale(model: ReturnType<typeof buildReplicaModel>, requests: number): void {
   const cases = [
-    { name: 'single-turn, shared prefixes', replicas: 32, workload: { seed: 1, requests, arrival: { rate: 150 }, prompt: 'lognormal:800:0.8', output: 'lognormal:200:0.7', prefix: { groups: 64, tokens: 2048, fraction: 0.5 } } },
-    { name: 'multi-turn chats (4 turns)', replicas: 32, workload: { seed: 2, requests, arrival: { rate: 40 }, prompt: 'lognormal:300:0.8', output: 'lognormal:250:0.6', turns: 4, think: 'exp:20' } },
+    { name: 'single-turn, shared prefixes', replicas: 32, workload: { seed: 1, requests, arrival: { rate: 120 }, prompt: 'lognormal:800:0.8', output: 'lognormal:200:0.7', prefix: { groups: 64, tokens: 2048, fraction: 0.5 } } },
+    { name: 'multi-turn chats (4 turns)', replicas: 32, workload: { seed: 2, requests, arrival: { rate: 32 }, prompt: 'lognormal:300:0.8', output: 'lognormal:250:0.6', turns: 4, think: 'exp:20' } },
   ];
   for (const c of cases) {
     const r = simulateFleet({ replicas: Array.from({ length: c.replicas }, () => model), workload: parseWorkload(c.workload), policy: createPolicy('least-loaded') });

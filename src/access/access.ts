@@ -28,9 +28,9 @@ export interface AdmissionInput {
   readonly requestId: string;
   readonly model: string;
   readonly endpoint: Endpoint;
-  /** Estimated prompt tokens (characters / 4). */
+  /** Estimated prompt tokens (characters / 4 plus the chat template). */
   readonly promptTokens: number;
-  /** max_tokens asked for, or the gateway's default reservation when absent. */
+  /** Completion tokens to reserve: max_tokens (or the gateway's default) times the choices generated. */
   readonly maxTokens: number;
 }
 
@@ -45,6 +45,8 @@ export interface Settlement {
 export interface Ticket {
   /** Response headers to add (x-ratelimit-*), if any. */
   readonly headers: Readonly<Record<string, string>>;
+  /** True when admission reserved the request's max_tokens (tpm or budget): the engine must be held to it. */
+  readonly reserved?: boolean | undefined;
   /** Called exactly once when the request ends, whatever its outcome. */
   settle(settlement: Settlement): void;
 }

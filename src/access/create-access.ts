@@ -6,6 +6,7 @@ import type { Limiter, LimiterOptions } from './limiter.js';
 import { MemoryLimiter } from './memory-limiter.js';
 import { createPricing } from './pricing.js';
 import { RedisLimiter } from './redis-limiter.js';
+import { SpendSeeds } from './spend-seed.js';
 
 export interface CreateAccessOptions {
   readonly config: Pick<Config, 'master_key' | 'models' | 'redis'> & { readonly access?: Partial<Config['access']> | undefined };
@@ -19,8 +20,9 @@ export interface CreateAccessOptions {
 export async function createAccess(options: CreateAccessOptions): Promise<KeyAccess> {
   const { config, store } = options;
   const redis = options.redis === undefined ? config.redis : options.redis;
+  const seeds = new SpendSeeds(store);
   const limiter: Limiter = redis
-    ? new RedisLimiter({ url: redis.url, prefix: redis.prefix, ...options.limiter })
+    ? new RedisLimiter({ url: redis.url, prefix: redis.prefix, spendSeed: (key, start) => seeds.spend(key, start), warn: options.warn, ...options.limiter })
     : new MemoryLimiter(options.limiter);
   try {
     return await KeyAccess.create({
@@ -28,6 +30,7 @@ export async function createAccess(options: CreateAccessOptions): Promise<KeyAcc
       limiter,
       pricing: createPricing(config.models),
       masterKey: config.master_key,
+      openness: config.access?.open,
       refreshMs: config.access?.refresh_ms,
       failOpen: redis?.fail_open ?? false,
       defaultRetentionDays: config.access?.log_retention_days,

@@ -5,14 +5,21 @@ import type { Access, AdmissionInput, Credentials, Settlement, Ticket } from './
 import { noopTicket } from './access.js';
 import { KeyCache, type CachedKey } from './key-cache.js';
 import { hashSecret, sameSecret, tokenFrom } from './key-secret.js';
-import { LimiterUnavailableError, type LimitSpec, type LimitState, type Limiter } from './limiter.js';
+import { LimiterInputError, LimiterUnavailableError, type LimitSpec, type LimitState, type Limiter } from './limiter.js';
 import { periodBounds } from './periods.js';
 import { anonymousPrincipal, masterPrincipal, type Principal } from './principal.js';
 import type { Pricing } from './pricing.js';
 import { rateLimitHeaders, retryHeaders } from './ratelimit-headers.js';
 
+/**
+ * When a gateway without a master key lets anyone in (as an admin): only until its store has held a
+ * key (default), whenever no key is usable (also after the last one expired or was revoked), or never.
+ */
+export type Openness = 'until_first_key' | 'while_no_usable_key' | 'never';
+
 export interface KeyAccessOptions {
   readonly store: Store;
+  readonly openness?: Openness | undefined;
   readonly limiter: Limiter;
   readonly pricing: Pricing;
   readonly masterKey?: string | undefined;
@@ -46,6 +53,7 @@ export class KeyAccess implements Access {
   private readonly pending = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private lastWarn = 0;
+  private wasOpen = false;
 
   private constructor(private readonly options: KeyAccessOptions) {
     this.now = options.now ?? Date.now;
@@ -56,9 +64,11 @@ export class KeyAccess implements Access {
   static async create(options: KeyAccessOptions): Promise<KeyAccess> {
     const access = new KeyAccess(options);
     await access.cache.refresh(true);
+    access.wasOpen = access.isOpen();
     const every = options.refreshMs ?? 2_000;
     access.timer = setInterval(() => {
-      access.cache.refresh().catch((err: unknown) => access.warnOnce(`key cache refresh failed: ${String(err)}`));
+      // Reading `open` logs a change of openness (a key expiring) even while no request comes.
+      access.cache.refresh().then(() => access.open, (err: unknown) => access.warnOnce(`key cache refresh failed: ${String(err)}`));
     }, every);
     access.timer.unref();
     return access;
@@ -68,9 +78,30 @@ export class KeyAccess implements Access {
     return this.options.pricing;
   }
 
-  /** Neither a master key nor a usable key: the gateway is open for local use. */
+  private isOpen(): boolean {
+    if (this.options.masterKey !== undefined) return false;
+    switch (this.options.openness ?? 'until_first_key') {
+      case 'until_first_key':
+        return !this.cache.hadKeys;
+      case 'while_no_usable_key':
+        return !this.cache.hasUsableKeys;
+      case 'never':
+        return false;
+    }
+  }
+
+  /** No master key and no key yet (see Openness): anyone who can reach the gateway is an admin. Changes are logged at warn. */
   get open(): boolean {
-    return this.options.masterKey === undefined && !this.cache.hasUsableKeys;
+    const open = this.isOpen();
+    if (open !== this.wasOpen) {
+      this.wasOpen = open;
+      this.warn(
+        open
+          ? 'relais access: the gateway is now OPEN: no usable key is left and access.open is while_no_usable_key, so anyone who can reach it is an admin'
+          : 'relais access: the gateway is now closed: requests need a key',
+      );
+    }
+    return open;
   }
 
   /** A master key is configured (sessions signed in with it stay valid only while it is). */
@@ -132,6 +163,7 @@ export class KeyAccess implements Access {
     try {
       result = await this.options.limiter.acquire(cached.row.id, spec, { requestId: input.requestId, tokens, reserve });
     } catch (err) {
+      if (err instanceof LimiterInputError) throw errors.invalidParam('max_tokens', 'The request asks for more tokens than the gateway can account for.');
       if (!(err instanceof LimiterUnavailableError)) throw err;
       if (this.options.failOpen) {
         this.warnOnce(`${err.message}; admitting without limits (redis.fail_open)`);
@@ -159,12 +191,13 @@ export class KeyAccess implements Access {
     let settled = false;
     return {
       headers,
+      reserved: spec.tpm !== null || spec.budget !== null,
       settle: (s: Settlement) => {
         if (settled) return;
         settled = true;
         const p = this.options.limiter
           .release(keyId, spec, { requestId, tokens: s.promptTokens + s.completionTokens, cost: s.cost })
-          .catch((err: unknown) => this.warnOnce(`settling ${requestId} failed (its reservation expires with the lease): ${String(err)}`))
+          .catch((err: unknown) => this.warnOnce(`settling ${requestId} failed: ${String(err)}`))
           .finally(() => this.pending.delete(p));
         this.pending.add(p);
       },

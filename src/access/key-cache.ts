@@ -12,7 +12,7 @@ export interface CachedKey {
   readonly seed: { readonly periodStart: number; readonly spent: number } | undefined;
 }
 
-function principalOf(row: KeyRow, defaultRetentionDays: number): Principal {
+function principalOf(row: KeyRow, defaultRetentionDays: number, allows: ModelMatcher): Principal {
   return {
     kind: 'key',
     admin: row.admin,
@@ -24,6 +24,7 @@ function principalOf(row: KeyRow, defaultRetentionDays: number): Principal {
     priority: row.priority,
     logging: row.logging,
     logRetentionDays: row.logRetentionDays > 0 ? row.logRetentionDays : defaultRetentionDays,
+    models: row.models.length === 0 ? undefined : allows,
   };
 }
 
@@ -33,6 +34,7 @@ export class KeyCache {
   private loadedRevision = -1;
   /** When the last unrevoked key expires (Infinity when one never does, 0 when there is none). */
   private usableUntil = 0;
+  private anyKey = false;
   private loading: Promise<void> | undefined;
 
   constructor(
@@ -52,6 +54,11 @@ export class KeyCache {
   /** True while at least one key is neither revoked nor expired; O(1), it is asked on every request. */
   get hasUsableKeys(): boolean {
     return this.now() < this.usableUntil;
+  }
+
+  /** True once the store holds any key, usable or not (revoked and expired keys stay in it). */
+  get hadKeys(): boolean {
+    return this.anyKey;
   }
 
   get revision(): number {
@@ -81,10 +88,11 @@ export class KeyCache {
     for (const row of rows) {
       const start = periodBounds(row.budgetPeriod, now).start;
       const spent = spends.get(start)?.get(row.id);
+      const allows = modelMatcher(row.models);
       const cached: CachedKey = {
         row,
-        principal: Object.freeze(principalOf(row, this.defaultRetentionDays)),
-        allows: modelMatcher(row.models),
+        principal: Object.freeze(principalOf(row, this.defaultRetentionDays, allows)),
+        allows,
         seed: row.budget === null ? undefined : { periodStart: start, spent: spent ?? 0 },
       };
       byHash.set(row.hash, cached);
@@ -92,6 +100,7 @@ export class KeyCache {
     }
     this.byHash = byHash;
     this.byId = byId;
+    this.anyKey = rows.length > 0;
     this.usableUntil = rows.reduce((m, r) => (r.revokedAt !== null ? m : Math.max(m, r.expiresAt ?? Number.POSITIVE_INFINITY)), 0);
     this.loadedRevision = revision;
   }

@@ -64,6 +64,38 @@ export interface Limiter {
   close(): Promise<void>;
 }
 
+/** Thrown for a request or spec no counter may take (non-finite, negative, absurd): never recorded. */
+export class LimiterInputError extends RangeError {
+  constructor(message: string) {
+    super(`rate limiter input refused: ${message}`);
+    this.name = 'LimiterInputError';
+  }
+}
+
+/** Most tokens one request may count: far above any real request, far below integer overflow. */
+export const MAX_TOKENS = 2 ** 40;
+/** Most credits one request may reserve or cost (1e15 micro-credits stays an exact integer). */
+export const MAX_CREDITS = 1e9;
+
+export const validTokens = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= MAX_TOKENS;
+export const validCredits = (c: number): boolean => Number.isFinite(c) && c >= 0 && c <= MAX_CREDITS;
+const validLimit = (l: number | null): boolean => l === null || (Number.isFinite(l) && l >= 0);
+
+/** Refuses what would turn a counter into NaN or overflow it (defence in depth: codecs bound these first). */
+export function checkAcquire(spec: LimitSpec, req: AcquireRequest): void {
+  if (!validTokens(req.tokens)) throw new LimiterInputError(`tokens ${req.tokens} is not a whole number in [0, ${MAX_TOKENS}]`);
+  if (!validCredits(req.reserve)) throw new LimiterInputError(`reservation ${req.reserve} is not a number in [0, ${MAX_CREDITS}]`);
+  if (!validLimit(spec.rpm) || !validLimit(spec.tpm) || !validLimit(spec.concurrency) || !validLimit(spec.budget?.limit ?? null)) {
+    throw new LimiterInputError(`limits must be finite and not negative (rpm ${spec.rpm}, tpm ${spec.tpm}, concurrency ${spec.concurrency}, budget ${spec.budget?.limit})`);
+  }
+}
+
+/** A stored spend as a counter's start: garbage that is too big fails closed, garbage that is not a number counts as 0. */
+export function seedMicro(seed: number): number {
+  if (Number.isNaN(seed) || seed <= 0) return 0;
+  return toMicro(Math.min(seed, MAX_CREDITS));
+}
+
 /** Thrown when the limiter's backing service cannot answer (Redis down). */
 export class LimiterUnavailableError extends Error {
   constructor(cause: unknown) {
@@ -80,6 +112,7 @@ export interface LimiterOptions {
 }
 
 export const DEFAULT_WINDOW_MS = 60_000;
+/** In memory a lease only guards against a request that never settles (the process holds the rest). */
 export const DEFAULT_LEASE_MS = 15 * 60_000;
 
 /** Credits are counted in integer micro-credits so sums stay exact. */

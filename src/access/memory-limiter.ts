@@ -1,6 +1,6 @@
 // In-process limiter: exact sliding windows (one entry per request) for a single gateway instance.
 import {
-  DEFAULT_LEASE_MS, DEFAULT_WINDOW_MS, fromMicro, reserveMicro, toMicro,
+  checkAcquire, DEFAULT_LEASE_MS, DEFAULT_WINDOW_MS, fromMicro, reserveMicro, seedMicro, toMicro, validCredits, validTokens,
   type AcquireRequest, type AcquireResult, type LimitReason, type LimitSpec, type LimitState, type Limiter,
   type LimiterOptions, type ReleaseRequest, type WindowState,
 } from './limiter.js';
@@ -28,14 +28,16 @@ class Window {
     this.sum += weight;
   }
 
-  /** Time at which enough weight has left the window for `need` to be freed. */
+  /** Time at which enough weight has left the window for `need` to be freed (at the latest: when it is empty). */
   freedAt(need: number, window: number): number {
     let freed = 0;
+    let last = 0;
     for (const e of this.entries.values()) {
       freed += e.weight;
-      if (freed >= need) return e.time + window;
+      last = e.time;
+      if (freed >= need) break;
     }
-    return Number.POSITIVE_INFINITY;
+    return last + window;
   }
 
   oldest(): number | undefined {
@@ -73,7 +75,7 @@ class Subject {
     if (!b) return 0;
     if (this.periodStart !== b.periodStart) {
       this.periodStart = b.periodStart;
-      this.spent = toMicro(b.seed);
+      this.spent = seedMicro(b.seed);
     }
     return this.spent;
   }
@@ -117,6 +119,11 @@ export class MemoryLimiter implements Limiter {
   }
 
   acquire(subjectId: string, spec: LimitSpec, req: AcquireRequest): Promise<AcquireResult> {
+    try {
+      checkAcquire(spec, req);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const now = this.clock();
     const s = this.subject(subjectId);
     s.prune(now, this.window);
@@ -150,7 +157,8 @@ export class MemoryLimiter implements Limiter {
   release(subjectId: string, spec: LimitSpec, req: ReleaseRequest): Promise<void> {
     const s = this.subject(subjectId);
     const t = s.tpm.entries.get(req.requestId);
-    if (t) {
+    // A count no counter may take leaves the admission estimate in place; a cost likewise charges the reservation.
+    if (t && validTokens(req.tokens)) {
       s.tpm.sum += req.tokens - t.weight;
       t.weight = req.tokens;
     }
@@ -159,7 +167,7 @@ export class MemoryLimiter implements Limiter {
       s.leases.delete(req.requestId);
       s.reserved -= lease.reserve;
     }
-    if (spec.budget) s.spent = s.spentFor(spec) + toMicro(req.cost);
+    if (spec.budget) s.spent = s.spentFor(spec) + (validCredits(req.cost) ? toMicro(req.cost) : (lease?.reserve ?? 0));
     return Promise.resolve();
   }
 

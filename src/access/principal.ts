@@ -1,4 +1,5 @@
 // Who is calling, and what their key lets them do. Produced by authentication, read by later stages.
+import type { ModelMatcher } from './model-match.js';
 
 export type Priority = 'interactive' | 'batch';
 export type LoggingPolicy = 'none' | 'metadata' | 'full';
@@ -17,6 +18,8 @@ export interface Principal {
   readonly logging: LoggingPolicy;
   /** Days prompt logs are kept when logging is 'full'. */
   readonly logRetentionDays?: number | undefined;
+  /** The models this key may use; undefined: every model. */
+  readonly models?: ModelMatcher | undefined;
 }
 
 export const anonymousPrincipal: Principal = Object.freeze({
@@ -38,4 +41,9 @@ export const masterPrincipal: Principal = Object.freeze({
 
 export function zoneAllowed(principal: Principal, zone: string): boolean {
   return principal.zones === 'any' || principal.zones.includes(zone);
+}
+
+/** May this caller use (and so see) the model? */
+export function modelAllowed(principal: Principal, model: string): boolean {
+  return principal.models === undefined || principal.models(model);
 }

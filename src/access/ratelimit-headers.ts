@@ -24,7 +24,8 @@ export function rateLimitHeaders(state: LimitState): Record<string, string> {
   return h;
 }
 
-/** Retry-After in whole seconds (at least 1) plus the millisecond form the openai SDKs also read. */
+/** Retry-After in whole seconds (at least 1) plus the millisecond form the openai SDKs also read; never "Infinity" or "NaN". */
 export function retryHeaders(retryAfterMs: number): Record<string, string> {
-  return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'retry-after-ms': String(Math.max(0, Math.ceil(retryAfterMs))) };
+  const ms = Number.isFinite(retryAfterMs) ? Math.min(Math.max(0, retryAfterMs), 86_400_000) : 60_000;
+  return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms': String(Math.ceil(ms)) };
 }

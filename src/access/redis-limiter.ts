@@ -1,8 +1,10 @@
 // Limiter shared by every gateway instance through Redis; each decision is one atomic Lua script.
+// Leases are short and renewed while a request runs, so a dead instance's slots free within seconds;
+// settlements that cannot reach Redis wait in a backlog and are replayed once it answers again.
 import { Redis } from 'ioredis';
-import { acquireScript, releaseScript } from './redis-scripts.js';
+import { acquireScript, releaseScript, renewScript } from './redis-scripts.js';
 import {
-  DEFAULT_LEASE_MS, DEFAULT_WINDOW_MS, LimiterUnavailableError, fromMicro, reserveMicro, toMicro,
+  checkAcquire, DEFAULT_WINDOW_MS, LimiterInputError, LimiterUnavailableError, fromMicro, reserveMicro, seedMicro, toMicro, validCredits, validTokens,
   type AcquireRequest, type AcquireResult, type LimitReason, type LimitSpec, type LimitState, type Limiter,
   type LimiterOptions, type ReleaseRequest, type WindowState,
 } from './limiter.js';
@@ -13,18 +15,52 @@ export interface RedisLimiterOptions extends LimiterOptions {
   readonly prefix?: string | undefined;
   /** A command slower than this counts as Redis unavailable (default 1 s). */
   readonly commandTimeoutMs?: number | undefined;
+  /**
+   * The store's spend of a subject in the period starting at `periodStart`, read when its Redis
+   * counter does not exist (a new or flushed Redis). Without it the spec's seed is used.
+   */
+  readonly spendSeed?: ((subject: string, periodStart: number) => Promise<number>) | undefined;
+  /** Outage and recovery messages (backlog queued, replayed, dropped). */
+  readonly warn?: ((message: string) => void) | undefined;
 }
+
+/** Renewed every third of it: an outage shorter than two thirds of a lease keeps every lease. */
+export const REDIS_LEASE_MS = 15_000;
+/** Settlements kept while Redis is unreachable; past it the oldest are dropped (their leases expire). */
+const MAX_BACKLOG = 100_000;
+/** How often a non-empty backlog is retried, besides every reconnection. */
+const REPLAY_EVERY_MS = 1_000;
 
 type ScriptReply = [number, string, number, number, number, number, number, number, number, number, number];
 
 interface ScriptedRedis extends Redis {
   relaisAcquire(...args: (string | number)[]): Promise<ScriptReply>;
   relaisRelease(...args: (string | number)[]): Promise<number>;
+  relaisRenew(...args: (string | number)[]): Promise<number>;
+}
+
+interface Held {
+  readonly subject: string;
+  readonly keys: readonly [string, string, string];
+}
+
+interface Backlogged {
+  readonly subject: string;
+  readonly spec: LimitSpec;
+  readonly req: ReleaseRequest;
+  /** The failed attempt may have run on Redis (sent, then the connection broke). */
+  readonly maybeRan: boolean;
 }
 
 function windowState(limit: number | null, used: number, oldest: number, now: number, window: number): WindowState | null {
   if (limit === null) return null;
   return { limit, used, remaining: Math.max(0, limit - used), resetMs: oldest < 0 ? 0 : Math.max(0, oldest + window - now) };
+}
+
+/** A script's own refusal of its input is not an outage. */
+function scriptError(err: unknown): Error {
+  if (err instanceof Error && err.message.includes('relais: invalid')) return new LimiterInputError(err.message);
+  return new LimiterUnavailableError(err);
 }
 
 export class RedisLimiter implements Limiter {
@@ -33,13 +69,23 @@ export class RedisLimiter implements Limiter {
   private readonly lease: number;
   private readonly prefix: string;
   private readonly timeout: number;
+  private readonly warn: (message: string) => void;
   private waiting: Promise<boolean> | undefined;
+  /** Requests of this instance holding a lease, renewed until released. */
+  private readonly held = new Map<string, Held>();
+  private readonly backlog: Backlogged[] = [];
+  private replaying: Promise<void> | undefined;
+  private outageSince = 0;
+  private dropped = 0;
+  private readonly renewTimer: NodeJS.Timeout;
+  private replayTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: RedisLimiterOptions) {
+  constructor(private readonly options: RedisLimiterOptions) {
     this.window = options.windowMs ?? DEFAULT_WINDOW_MS;
-    this.lease = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.lease = options.leaseMs ?? REDIS_LEASE_MS;
     this.prefix = options.prefix ?? 'relais';
     this.timeout = options.commandTimeoutMs ?? 1_000;
+    this.warn = options.warn ?? ((m) => console.warn(m));
     // No offline queue: while Redis is down, commands fail at once instead of piling up (fail closed is decided above).
     const redis = new Redis(options.url, {
       enableOfflineQueue: false,
@@ -48,9 +94,13 @@ export class RedisLimiter implements Limiter {
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     });
     redis.on('error', () => undefined);
+    redis.on('ready', () => void this.replay());
     redis.defineCommand('relaisAcquire', { numberOfKeys: 8, lua: acquireScript });
     redis.defineCommand('relaisRelease', { numberOfKeys: 8, lua: releaseScript });
+    redis.defineCommand('relaisRenew', { numberOfKeys: 3, lua: renewScript });
     this.redis = redis as ScriptedRedis;
+    this.renewTimer = setInterval(() => void this.renew(), Math.max(10, Math.floor(this.lease / 3)));
+    this.renewTimer.unref();
   }
 
   /** Resolves true once connected, false after the command timeout; concurrent callers share one wait. */
@@ -70,6 +120,11 @@ export class RedisLimiter implements Limiter {
     return this.waiting;
   }
 
+  /** Settlements waiting for Redis to come back. */
+  get backlogSize(): number {
+    return this.backlog.length;
+  }
+
   /** Waits (bounded) for a connection in progress, so start-up and short reconnects do not refuse requests. */
   private async connected(): Promise<void> {
     if (this.redis.status === 'ready') return;
@@ -85,24 +140,35 @@ export class RedisLimiter implements Limiter {
     ];
   }
 
-  private budgetArgs(spec: LimitSpec): [number, number, number] {
+  /** Budget µcredits (-1 none), the counter's seed (-1: ask the store when it is missing) and its expiry. */
+  private budgetArgs(spec: LimitSpec, seed: number | undefined): [number, number, number] {
     const b = spec.budget;
     if (!b) return [-1, 0, 0];
+    const start = seed !== undefined ? seedMicro(seed) : this.options.spendSeed ? -1 : seedMicro(b.seed);
     // Keep the counter a day past the period's end so late settlements still land on it.
-    return [toMicro(b.limit), toMicro(b.seed), b.periodEnd === null ? 0 : b.periodEnd + 86_400_000];
+    return [toMicro(b.limit), start, b.periodEnd === null ? 0 : b.periodEnd + 86_400_000];
   }
 
-  private async run(subject: string, spec: LimitSpec, req: AcquireRequest, readOnly: boolean): Promise<ScriptReply> {
-    const [budget, seed, expireAt] = this.budgetArgs(spec);
+  /** The store's spend for a counter Redis does not have. */
+  private storeSpend(subject: string, spec: LimitSpec): Promise<number> {
+    const load = this.options.spendSeed;
+    return load && spec.budget ? load(subject, spec.budget.periodStart) : Promise.resolve(spec.budget?.seed ?? 0);
+  }
+
+  private async run(subject: string, spec: LimitSpec, req: AcquireRequest, readOnly: boolean, seed?: number): Promise<ScriptReply> {
+    const [budget, start, expireAt] = this.budgetArgs(spec, seed);
     await this.connected();
+    let r: ScriptReply;
     try {
-      return await this.redis.relaisAcquire(
+      r = await this.redis.relaisAcquire(
         ...this.keys(subject, spec), req.requestId, this.window, this.lease, spec.rpm ?? 0, spec.tpm ?? 0,
-        spec.concurrency ?? 0, budget, req.tokens, spec.budget ? reserveMicro(req.reserve) : 0, seed, expireAt, readOnly ? '1' : '0',
+        spec.concurrency ?? 0, budget, req.tokens, spec.budget ? reserveMicro(req.reserve) : 0, start, expireAt, readOnly ? '1' : '0',
       );
     } catch (err) {
-      throw new LimiterUnavailableError(err);
+      throw scriptError(err);
     }
+    if (r[1] === 'seed' && seed === undefined) return this.run(subject, spec, req, readOnly, await this.storeSpend(subject, spec));
+    return r;
   }
 
   private state(spec: LimitSpec, r: ScriptReply): LimitState {
@@ -116,20 +182,107 @@ export class RedisLimiter implements Limiter {
   }
 
   async acquire(subject: string, spec: LimitSpec, req: AcquireRequest): Promise<AcquireResult> {
+    checkAcquire(spec, req);
     const r = await this.run(subject, spec, req, false);
     const state = this.state(spec, r);
-    if (r[0] === 1) return { ok: true, state };
-    return { ok: false, reason: r[1] as LimitReason, retryAfterMs: Math.max(0, r[2]), state };
+    if (r[0] !== 1) return { ok: false, reason: r[1] as LimitReason, retryAfterMs: Math.max(0, r[2]), state };
+    if (spec.concurrency !== null || spec.budget !== null) {
+      const k = this.keys(subject, spec);
+      this.held.set(req.requestId, { subject, keys: [k[4] as string, k[5] as string, k[6] as string] });
+    }
+    return { ok: true, state };
+  }
+
+  /** One attempt; throws LimiterUnavailableError with `maybeRan` when Redis may have run it. */
+  private async settle(item: Backlogged, seed?: number): Promise<void> {
+    const { subject, spec, req } = item;
+    const [budget, start, expireAt] = this.budgetArgs(spec, seed);
+    // A count or cost no counter may take: the estimate and the reservation stand instead.
+    const tokens = validTokens(req.tokens) ? req.tokens : -1;
+    const cost = validCredits(req.cost) ? toMicro(req.cost) : -1;
+    await this.connected();
+    let done: number;
+    try {
+      done = await this.redis.relaisRelease(...this.keys(subject, spec), req.requestId, tokens, cost, budget, start, expireAt, item.maybeRan ? '1' : '0');
+    } catch (err) {
+      const e = scriptError(err);
+      if (e instanceof LimiterUnavailableError) Object.assign(e, { maybeRan: true });
+      throw e;
+    }
+    if (done === 0 && seed === undefined) await this.settle(item, await this.storeSpend(subject, spec));
   }
 
   async release(subject: string, spec: LimitSpec, req: ReleaseRequest): Promise<void> {
-    const [budget, seed, expireAt] = this.budgetArgs(spec);
-    await this.connected();
+    this.held.delete(req.requestId);
+    const item: Backlogged = { subject, spec, req, maybeRan: false };
     try {
-      await this.redis.relaisRelease(...this.keys(subject, spec), req.requestId, req.tokens, toMicro(req.cost), budget, seed, expireAt);
+      await this.settle(item);
     } catch (err) {
-      throw new LimiterUnavailableError(err);
+      if (!(err instanceof LimiterUnavailableError)) throw err;
+      this.enqueue({ ...item, maybeRan: (err as { maybeRan?: boolean }).maybeRan === true });
     }
+  }
+
+  private enqueue(item: Backlogged): void {
+    if (this.backlog.length === 0 && this.outageSince === 0) {
+      this.outageSince = Date.now();
+      this.warn(`relais limiter: Redis unreachable; settlements are queued and replayed when it is back`);
+    }
+    this.backlog.push(item);
+    if (this.backlog.length > MAX_BACKLOG) {
+      this.backlog.shift();
+      this.dropped++;
+    }
+    if (!this.replayTimer) {
+      this.replayTimer = setInterval(() => void this.replay(), REPLAY_EVERY_MS);
+      this.replayTimer.unref();
+    }
+  }
+
+  /** Replays the backlog in order; stops at the first outage and tries again later. */
+  replay(): Promise<void> {
+    this.replaying ??= (async () => {
+      let replayed = 0;
+      while (this.backlog.length > 0 && this.redis.status === 'ready') {
+        const item = this.backlog[0] as Backlogged;
+        try {
+          await this.settle(item);
+        } catch (err) {
+          if (err instanceof LimiterUnavailableError) {
+            // Sent and lost again: from now on it may have run.
+            if ((err as { maybeRan?: boolean }).maybeRan) this.backlog[0] = { ...item, maybeRan: true };
+            break;
+          }
+          this.warn(`relais limiter: dropped the settlement of ${item.req.requestId}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        this.backlog.shift();
+        replayed++;
+      }
+      if (this.backlog.length === 0 && this.outageSince !== 0) {
+        const lost = this.dropped > 0 ? `; ${this.dropped} dropped (backlog full)` : '';
+        this.warn(`relais limiter: Redis is back; replayed ${replayed} queued settlements after ${Date.now() - this.outageSince} ms${lost}`);
+        this.outageSince = 0;
+        this.dropped = 0;
+        if (this.replayTimer) clearInterval(this.replayTimer);
+        this.replayTimer = undefined;
+      }
+    })().finally(() => {
+      this.replaying = undefined;
+    });
+    return this.replaying;
+  }
+
+  /** Extends the leases of every request still running here: one script per subject. */
+  private async renew(): Promise<void> {
+    if (this.held.size === 0 || this.redis.status !== 'ready') return;
+    const bySubject = new Map<string, { keys: readonly string[]; ids: string[] }>();
+    for (const [id, h] of this.held) {
+      let g = bySubject.get(h.subject);
+      if (!g) bySubject.set(h.subject, (g = { keys: h.keys, ids: [] }));
+      g.ids.push(id);
+    }
+    // A failed renewal is retried at the next tick; the lease outlives two of them.
+    await Promise.all([...bySubject.values()].map((g) => this.redis.relaisRenew(...g.keys, this.lease, ...g.ids).catch(() => undefined)));
   }
 
   async peek(subject: string, spec: LimitSpec): Promise<LimitState> {
@@ -137,6 +290,12 @@ export class RedisLimiter implements Limiter {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.renewTimer);
+    if (this.replayTimer) clearInterval(this.replayTimer);
+    if (this.backlog.length > 0) {
+      await this.replay();
+      if (this.backlog.length > 0) this.warn(`relais limiter: closing with ${this.backlog.length} settlements not replayed (their leases expire)`);
+    }
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

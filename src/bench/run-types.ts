@@ -111,7 +111,18 @@ export interface BenchCell {
   summary: CellSummary | null;
   /** How busy the load generator was during the cell (measured runs only). */
   loadgen?: { cpuFraction: number; eventLoopDelayP99Ms: number; wallMs: number };
+  /** Predicted runs: p10–p90 range of the cell's mean figures (names as in `relais plan --json`). */
+  predicted_range?: PredictedRange;
   warnings?: string[];
+}
+
+/** [low, high] of predicted means, from the model's out-of-sample error (seconds, tok/s). */
+export interface PredictedRange {
+  e2e_s_range: [number, number];
+  ttft_s_range: [number, number];
+  tpot_s_range: [number, number];
+  per_user_tok_s_range: [number, number];
+  output_tok_s_range: [number, number];
 }
 
 export interface RequestSample {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { getGpu, getQuant, GPUS } from '../catalog/index.js';
 import type { EngineKind } from '../perfmodel/types.js';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from '../plan/calibration-file.js';
-import { parseChoice, parseDuration, parsePositive, parsePositiveInt } from '../plan/cli-values.js';
+import { parseChoice, parseDuration, parseOnOff, parsePositive, parsePositiveInt } from '../plan/cli-values.js';
 import { DEFAULT_COSTS, type CostOptions } from '../plan/costs.js';
 import { evaluate } from '../plan/evaluate.js';
 import { explain } from '../plan/explain.js';
@@ -26,7 +26,7 @@ Workload: --context N  --prompt-tokens N  --output-tokens N  --users N (simultan
 Targets:  --min-tps N (tok/s per user)  --max-ttft 1s|500ms
 Costs:    --pricing buy|rent  --eur-kwh X  --power-share X  --budget-eur N (purchase, or monthly when renting)
 Search:   --max-gpus N  --top N  --engine E  --quant Q
-Other:    --gpu-memory-utilization X  --calibration FILE  --json  --explain
+Other:    --gpu-memory-utilization X  --chunked-prefill on|off  --calibration FILE  --json  --explain
 
 GPUs: ${GPUS.map((g) => g.id).join(', ')}`;
 
@@ -45,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
         'use-case': { type: 'string' }, context: { type: 'string' }, 'prompt-tokens': { type: 'string' }, 'output-tokens': { type: 'string' },
         users: { type: 'string' }, 'min-tps': { type: 'string' }, 'max-ttft': { type: 'string' },
         pricing: { type: 'string' }, 'eur-kwh': { type: 'string' }, 'power-share': { type: 'string' }, 'budget-eur': { type: 'string' },
-        'max-gpus': { type: 'string' }, top: { type: 'string' }, 'gpu-memory-utilization': { type: 'string' }, calibration: { type: 'string' },
+        'max-gpus': { type: 'string' }, top: { type: 'string' }, 'gpu-memory-utilization': { type: 'string' }, calibration: { type: 'string' }, 'chunked-prefill': { type: 'string' },
         json: { type: 'boolean' }, explain: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -112,6 +112,7 @@ export async function run(argv: string[]): Promise<number> {
     const e = evaluate({
       gpu, model: source.model, quant, engine: chosenEngine, gpus, tp: gpus / replicas, workload,
       users: parsePositiveInt('users', values.users) ?? 1, costs, calibration, gpuMemoryUtilization: util,
+      chunkedPrefill: parseOnOff('chunked-prefill', values['chunked-prefill']),
     });
     if (values.json) console.log(JSON.stringify(evaluationJson(e), null, 2));
     else console.log((values.explain ? [...formatEvaluation(e), '', ...explain(e)] : formatEvaluation(e)).join('\n'));

@@ -53,11 +53,13 @@ const embeddedBackend = z
 
 export const backendSchema = z.discriminatedUnion('kind', [httpBackend, embeddedBackend]);
 
+// Credits per 1M tokens: finite and bounded, so that no cost or reservation can overflow.
+const credits = z.number().nonnegative().finite().max(1e9);
 const price = z
   .object({
-    input: z.number().nonnegative(),
-    output: z.number().nonnegative(),
-    cached_input: z.number().nonnegative().optional(),
+    input: credits,
+    output: credits,
+    cached_input: credits.optional(),
   })
   .strict();
 
@@ -174,6 +176,11 @@ export const configSchema = z
         refresh_ms: z.number().int().positive().default(2_000),
         /** Days prompt logs are kept when a key does not say. */
         log_retention_days: z.number().int().positive().default(30),
+        /**
+         * Without a master key, who may call: everyone (as an admin) until the store has held a key
+         * (until_first_key), also again once no key is usable (while_no_usable_key), or nobody without a key (never).
+         */
+        open: z.enum(['until_first_key', 'while_no_usable_key', 'never']).default('until_first_key'),
       })
       .strict()
       .default({}),

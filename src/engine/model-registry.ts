@@ -128,7 +128,8 @@ export class ModelRegistry {
 
   private scheduleUnload(model: LoadedModel): void {
     const ms = model.keepAliveMs;
-    if (ms === Infinity) return;
+    // Past 2^31 - 1 ms a Node timer fires at once: such a keep_alive (24.8 days or more) keeps the model loaded.
+    if (ms === Infinity || ms > 2 ** 31 - 1) return;
     if (ms <= 0) {
       void this.unload(model.info.name);
       return;

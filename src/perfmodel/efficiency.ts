@@ -1,4 +1,5 @@
-// Efficiency factors per engine × GPU class: llama.cpp fitted to the reference tables at load; servers documented defaults.
+// Efficiency factors per engine × GPU class: llama.cpp fitted to the reference tables at load; servers fitted to
+// public batched measurements (src/perfmodel/validate.ts) and shipped as constants.
 import { getGpu, getModel, getQuant } from '../catalog/lookup.js';
 import type { Gpu, GpuClass } from '../catalog/gpus.js';
 import { fitCompute, fitDecode, type DecodePoint } from './fit.js';
@@ -7,14 +8,18 @@ import { kvBytesPerToken, weightsReadBytes } from './memory.js';
 import type { EngineKind } from './types.js';
 
 export interface Efficiency {
-  /** Share of peak memory bandwidth reached streaming weights and KV. */
+  /** Share of peak memory bandwidth reached streaming weights. */
   readonly bandwidth: number;
+  /** Share of peak memory bandwidth reached by attention kernels reading the KV cache (paged, per sequence). */
+  readonly attentionBandwidth: number;
   /** Share of peak dense TFLOPS reached by prefill-sized matrix products. */
   readonly compute: number;
   /** Fixed cost per layer per step (kernel launches, dequantisation, synchronisation). */
   readonly layerOverheadSec: number;
-  /** Fixed cost per step (scheduling, sampling, detokenising). */
+  /** Fixed cost per step (scheduling, launching the step). */
   readonly stepOverheadSec: number;
+  /** CPU cost per sequence per step (scheduling, input preparation, sampling, detokenising). */
+  readonly seqOverheadSec: number;
   readonly source: string;
 }
 
@@ -85,25 +90,61 @@ function llamacppEfficiency(cls: GpuClass): Efficiency {
   }
   return {
     bandwidth: decode.bandwidth,
+    // The tg1024 fit streams weights and KV at one share: the KV is small there and read by the same pass.
+    attentionBandwidth: decode.bandwidth,
     compute,
     layerOverheadSec: decode.layerOverheadSec,
     stepOverheadSec: 0,
+    seqOverheadSec: 0,
     source: `llama.cpp tg1024 on ${refId} (fit rms error ${(decode.rmsRelError * 100).toFixed(1)}%); compute ${computeSource}`,
   };
 }
 
 /**
- * Batched servers (vLLM, SGLang, TGI): no per-GPU public single-stream table, so documented defaults chosen to
- * reproduce the NIM Llama-3.1-8B point (4.6 ms/token at concurrency 1 on H100) and typical vLLM MFU in prefill.
+ * Batched servers (vLLM, SGLang, TGI): one set of factors, fitted by `fitServerFactors` (src/perfmodel/validate.ts)
+ * to the batched measurements of src/catalog/batched-measurements.ts with weak priors; `npm run bench:perfmodel`
+ * refits them and prints the leave-one-source-out error table of docs/perfmodel.md. GDDR cards reach a smaller
+ * share of their bandwidth than HBM ones (the llama.cpp fits show the same). The compute share stays at its prior:
+ * the fitted sources are decode-heavy and would pull it down against the one prefill-heavy source (Musgrave, C=8).
  */
+export const SERVER_FACTORS = {
+  bandwidthHbm: 0.8,
+  bandwidthGddr: 0.75,
+  attentionBandwidth: 0.52,
+  compute: 0.5,
+  layerOverheadSec: 30e-6,
+  stepOverheadSec: 1.04e-3,
+  seqOverheadSec: 26e-6,
+} as const;
+
+/**
+ * The engineering values the fit starts from and is pulled back towards: weights streamed at 85% (HBM) / 80%
+ * (GDDR) of peak, paged attention at 55%, half of peak TFLOPS in prefill, 1 ms per step and 25 µs per sequence
+ * of CPU work (scheduling, sampling, detokenising), 30 µs per layer with CUDA graphs.
+ */
+export const SERVER_PRIORS = {
+  bandwidthHbm: 0.85,
+  bandwidthGddr: 0.8,
+  attentionBandwidth: 0.55,
+  compute: 0.5,
+  layerOverheadSec: 30e-6,
+  stepOverheadSec: 1e-3,
+  seqOverheadSec: 25e-6,
+} as const;
+
+export const SERVER_SOURCE = 'server factors fitted to public batched vLLM measurements (docs/perfmodel.md)';
+
 function serverEfficiency(gpu: Gpu): Efficiency {
   const hbm = gpu.class === 'ampere-hbm' || gpu.class === 'hopper' || gpu.class === 'volta';
+  const f = SERVER_FACTORS;
   return {
-    bandwidth: hbm ? 0.85 : 0.8,
-    compute: 0.6,
-    layerOverheadSec: 30e-6,
-    stepOverheadSec: 0.6e-3,
-    source: 'server defaults (checked against NIM Llama-3.1-8B/70B single-stream points)',
+    bandwidth: hbm ? f.bandwidthHbm : f.bandwidthGddr,
+    attentionBandwidth: f.attentionBandwidth,
+    compute: f.compute,
+    layerOverheadSec: f.layerOverheadSec,
+    stepOverheadSec: f.stepOverheadSec,
+    seqOverheadSec: f.seqOverheadSec,
+    source: SERVER_SOURCE,
   };
 }
 
@@ -123,9 +164,11 @@ export function efficiencyFor(engine: EngineKind, gpu: Gpu, calibration?: Calibr
   if (!hit) return base;
   return {
     bandwidth: hit.bandwidth ?? base.bandwidth,
+    attentionBandwidth: hit.attentionBandwidth ?? base.attentionBandwidth,
     compute: hit.compute ?? base.compute,
     layerOverheadSec: hit.layerOverheadSec ?? base.layerOverheadSec,
     stepOverheadSec: hit.stepOverheadSec ?? base.stepOverheadSec,
+    seqOverheadSec: hit.seqOverheadSec ?? base.seqOverheadSec,
     source: `calibrated: ${hit.source}`,
   };
 }

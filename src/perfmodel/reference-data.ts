@@ -29,18 +29,6 @@ export const LLAMACPP_PREFILL: readonly { readonly gpu: string; readonly tokPerS
   { gpu: 'h100-pcie', tokPerSec: 7760 },
 ];
 
-/** NVIDIA NIM, Llama-3.1-8B (implied FP8 on an H100-class GPU): shape of the batched-server curve only. */
-export const NIM_BATCH_CURVE: readonly { readonly concurrency: number; readonly tokPerSec: number; readonly itlMs: number }[] = [
-  { concurrency: 1, tokPerSec: 215, itlMs: 4.6 },
-  { concurrency: 5, tokPerSec: 1077, itlMs: 4.6 },
-  { concurrency: 25, tokPerSec: 4679, itlMs: 5.2 },
-  { concurrency: 50, tokPerSec: 8018, itlMs: 5.9 },
-  { concurrency: 100, tokPerSec: 12215, itlMs: 7.6 },
-  { concurrency: 150, tokPerSec: 12989, itlMs: 9.8 },
-  { concurrency: 200, tokPerSec: 13348, itlMs: 12.7 },
-  { concurrency: 250, tokPerSec: 12965, itlMs: 16.1 },
-];
-
 /** vLLM's own memory accounting (vLLM issue #10517): RTX 3090, Llama-3.1-8B bf16, max_model_len 20,000, util 0.9. */
 export const VLLM_MEMORY_EXAMPLE = {
   gpu: 'rtx-3090',

@@ -95,6 +95,7 @@ export function buildReplicaModel(spec: ReplicaSpec, calibration?: Calibration, 
   return {
     spec, gpu, model, quant, efficiency, kvBytesPerToken: kvPerToken, weightsBytes: weights,
     blockSize: BLOCK_SIZE, kvBlocks: detail.blocks, maxNumSeqs, maxBatchedTokens, maxModelLen, maxContextPerSeq: maxModelLen,
+    chunkedPrefill: spec.chunkedPrefill ?? true,
     fits: notFitReason === undefined, notFitReason, memory: { engine: 'vllm', detail },
     stepSeconds: (w: StepWork) => stepSeconds(stepParts, w),
   };

@@ -21,6 +21,11 @@ export interface ReplicaSpec {
   readonly maxBatchedTokens?: number;
   /** Context length the engine is started with (vLLM max_model_len, llama.cpp n_ctx). */
   readonly maxModelLen?: number;
+  /**
+   * Chunked prefill (vLLM ≥ 0.6 V1, SGLang, TGI: on): prompts go through in chunks beside the running decodes.
+   * Off (vLLM V0's default before 0.6): a prompt runs in a step of its own and every running request waits for it.
+   */
+  readonly chunkedPrefill?: boolean;
 }
 
 /** The work of one engine step (continuous batching with chunked prefill). */
@@ -47,6 +52,8 @@ export interface ReplicaModel {
   readonly maxNumSeqs: number;
   readonly maxBatchedTokens: number;
   readonly maxModelLen: number;
+  /** Prompts are chunked beside decodes (default); false runs each prompt in a prefill-only step. */
+  readonly chunkedPrefill?: boolean;
   /** Wall-clock seconds of one engine step doing this work. */
   stepSeconds(work: StepWork): number;
 }

@@ -5,7 +5,8 @@ import type { BenchRun } from '../bench/run-types.js';
 import { getGpu, getQuant } from '../catalog/lookup.js';
 import type { EngineKind } from '../perfmodel/types.js';
 import { calibrateFromCells, measuredCells } from './calibrate.js';
-import { DEFAULT_CALIBRATION_FILE, saveCalibrationEntry } from './calibration-file.js';
+import { DEFAULT_CALIBRATION_FILE, loadCalibration, saveCalibrationEntry } from './calibration-file.js';
+import { buildReplicaModel } from '../perfmodel/index.js';
 import { parseChoice, parsePositiveInt } from './cli-values.js';
 import { resolveModel } from './resolve-model.js';
 
@@ -40,20 +41,28 @@ export async function runCalibrate(argv: string[]): Promise<number> {
     const run = JSON.parse(await readFile(file, 'utf8')) as BenchRun;
     if (run.format !== 'relais-bench-run/1') throw new Error(`${file}: not a relais bench run (format '${String(run.format)}')`);
     const cells = measuredCells(run);
-    const spec = { gpu: gpu.id, gpus: parsePositiveInt('gpus', values.gpus) ?? 1, model: source.model.id, quant: quant.id, engine };
-    const result = calibrateFromCells(spec, cells, `${file} (${run.date})`, { gpu, model: source.model, quant });
     const out = values.out ?? process.env.RELAIS_CALIBRATION ?? DEFAULT_CALIBRATION_FILE;
+    const spec = { gpu: gpu.id, gpus: parsePositiveInt('gpus', values.gpus) ?? 1, model: source.model.id, quant: quant.id, engine };
+    const calibration = await loadCalibration(out, false);
+    const parts = { gpu, model: source.model, quant };
+    const current = calibration ? buildReplicaModel({ ...spec, maxModelLen: 8192 }, calibration, parts).efficiency : undefined;
+    const result = calibrateFromCells(spec, cells, `${file} (${run.date})`, parts, current);
     await saveCalibrationEntry(out, result.entry);
+    const moves = result.moves.map((m) => ({ factor: m.factor, before: m.before, after: m.after, change: m.after / m.before - 1 }));
     if (values.json) {
-      console.log(JSON.stringify({ file: out, entry: result.entry, cells: result.cells, rms_error: result.rmsError }, null, 2));
+      console.log(JSON.stringify({ file: out, entry: result.entry, cells: result.cells, rms_error: result.rmsError, rms_error_before: result.rmsErrorBefore, moves }, null, 2));
     } else {
-      const e = result.entry;
-      console.log(`${engine} on ${gpu.id}: bandwidth share ${e.bandwidth?.toFixed(3)}, compute share ${e.compute?.toFixed(3)}, ${((e.layerOverheadSec ?? 0) * 1e6).toFixed(1)} µs per layer`);
-      console.log(`fitted on ${result.cells} cells, rms error ${(result.rmsError * 100).toFixed(1)}%; saved to ${out} — later plans use it and say so`);
+      console.log(`${engine} on ${gpu.id}, fitted on ${result.cells} cells:`);
+      for (const m of moves) console.log(`  ${m.factor.padEnd(18)} ${fmt(m.factor, m.before)} → ${fmt(m.factor, m.after)} (${m.change >= 0 ? '+' : ''}${(m.change * 100).toFixed(0)}%)`);
+      console.log(`rms error ${(result.rmsErrorBefore * 100).toFixed(1)}% before, ${(result.rmsError * 100).toFixed(1)}% after; saved to ${out} — later plans use it and say so`);
     }
     return 0;
   } catch (err) {
     console.error(`relais plan calibrate: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
+}
+
+function fmt(factor: string, v: number): string {
+  return factor.endsWith('Sec') ? `${(v * 1e6).toFixed(1)} µs` : v.toFixed(3);
 }

@@ -10,7 +10,7 @@ function isEntry(v: unknown): v is CalibrationEntry {
   const e = v as Record<string, unknown>;
   const optNum = (k: string): boolean => e[k] === undefined || (typeof e[k] === 'number' && Number.isFinite(e[k]) && (e[k] as number) >= 0);
   return typeof e.engine === 'string' && typeof e.gpu === 'string' && typeof e.source === 'string'
-    && optNum('bandwidth') && optNum('compute') && optNum('layerOverheadSec') && optNum('stepOverheadSec');
+    && optNum('bandwidth') && optNum('attentionBandwidth') && optNum('compute') && optNum('layerOverheadSec') && optNum('stepOverheadSec') && optNum('seqOverheadSec');
 }
 
 /** Reads a calibration file; a missing default file is simply no calibration, a broken one is an error. */

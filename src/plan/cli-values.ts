@@ -37,3 +37,9 @@ export function parseIntList(name: string, v: string | undefined): number[] | un
     return n;
   });
 }
+
+/** 'on' | 'off' → boolean. */
+export function parseOnOff(name: string, v: string | undefined): boolean | undefined {
+  const c = parseChoice(name, v, ['on', 'off'] as const);
+  return c === undefined ? undefined : c === 'on';
+}

@@ -2,7 +2,9 @@
 import type { Gpu } from '../catalog/gpus.js';
 import type { ModelArch } from '../catalog/models.js';
 import type { Quant } from '../catalog/quants.js';
-import { buildReplicaModel, kvBytesForContext, steadyState, type Calibration, type ReplicaDetail, type SteadyState } from '../perfmodel/index.js';
+import {
+  buildReplicaModel, kvBytesForContext, steadyState, uncertaintyFor, type Calibration, type ReplicaDetail, type SteadyState, type Uncertainty,
+} from '../perfmodel/index.js';
 import type { EngineKind } from '../perfmodel/types.js';
 import { eurPerMillionTokens, monthlyCost, type Cost, type CostOptions } from './costs.js';
 import type { Workload } from './use-case.js';
@@ -22,6 +24,8 @@ export interface ConfigInput {
   readonly costs: CostOptions;
   readonly calibration?: Calibration;
   readonly gpuMemoryUtilization?: number;
+  /** Chunked prefill (default on: vLLM ≥ 0.6, SGLang, TGI); off models vLLM V0's prefill-only steps. */
+  readonly chunkedPrefill?: boolean;
 }
 
 export interface Evaluation {
@@ -52,13 +56,19 @@ export interface Evaluation {
   readonly tokPerSecPerWatt: number;
   readonly tokPerSecPerEurMonth?: number;
   readonly calibrated: boolean;
+  /** How far measurements may fall from these predictions (p10–p90 multipliers). */
+  readonly uncertainty: Uncertainty;
+  /** Users served at the pessimistic and the optimistic end of the uncertainty. */
+  readonly usersServedRange: readonly [number, number];
+  /** The targets are met at the predicted values but not at the pessimistic end of the range. */
+  readonly insideNoise: boolean;
 }
 
 const MAX_USERS_SEARCH = 8192;
 const MAX_LLAMACPP_SLOTS = 256;
 
 function replicaFor(c: ConfigInput, slots: number): ReplicaDetail {
-  const base = { gpu: c.gpu.id, gpus: c.tp, model: c.model.id, quant: c.quant.id, engine: c.engine, gpuMemoryUtilization: c.gpuMemoryUtilization };
+  const base = { gpu: c.gpu.id, gpus: c.tp, model: c.model.id, quant: c.quant.id, engine: c.engine, gpuMemoryUtilization: c.gpuMemoryUtilization, chunkedPrefill: c.chunkedPrefill };
   const parts = { gpu: c.gpu, model: c.model, quant: c.quant };
   if (c.engine === 'llamacpp') {
     const n = Math.max(1, Math.min(slots, MAX_LLAMACPP_SLOTS));
@@ -71,15 +81,22 @@ function load(r: ReplicaDetail, c: ConfigInput, users: number): SteadyState {
   return steadyState(r, { concurrency: users, promptTokens: c.workload.promptTokens, outputTokens: c.workload.outputTokens });
 }
 
-function meets(s: SteadyState, w: Workload): boolean {
-  return s.perUserTokPerSec >= w.minTps && s.ttftSec <= w.maxTtftSec;
+/** Scales predicted speed and latency, to test the targets at either end of the uncertainty (1, 1: as predicted). */
+interface Scale {
+  readonly speed: number;
+  readonly latency: number;
+}
+const AS_PREDICTED: Scale = { speed: 1, latency: 1 };
+
+function meets(s: SteadyState, w: Workload, k: Scale = AS_PREDICTED): boolean {
+  return s.perUserTokPerSec * k.speed >= w.minTps && s.ttftSec * k.latency <= w.maxTtftSec;
 }
 
 /** Largest user count per replica meeting the targets (0 if even one user does not). */
-function usersServedPerReplica(c: ConfigInput): number {
+function usersServedPerReplica(c: ConfigInput, k: Scale = AS_PREDICTED): number {
   const ok = (n: number): boolean => {
     const r = replicaFor(c, n);
-    return r.fits && meets(load(r, c, n), c.workload);
+    return r.fits && meets(load(r, c, n), c.workload, k);
   };
   if (!ok(1)) return 0;
   let lo = 1;
@@ -113,6 +130,13 @@ export function evaluate(c: ConfigInput): Evaluation {
   const outputTokPerSec = replica.fits ? atUsers.outputTokPerSec * replicas : 0;
   const cost = monthlyCost(c.gpu, c.gpus, c.costs);
   const watts = c.gpu.tdpW * c.gpus;
+  const calibrated = replica.efficiency.source.startsWith('calibrated');
+  const uncertainty = uncertaintyFor(c.engine, calibrated);
+  const pessimistic = { speed: uncertainty.speed.low, latency: uncertainty.latency.high };
+  const optimistic = { speed: uncertainty.speed.high, latency: uncertainty.latency.low };
+  const usersServedRange: [number, number] = replica.fits
+    ? [usersServedPerReplica(c, pessimistic) * replicas, usersServedPerReplica(c, optimistic) * replicas]
+    : [0, 0];
   return {
     input: c, replicas, usersPerReplica, replica, fits: replica.fits, notFitReason: replica.notFitReason,
     kvBytesPerToken: replica.kvBytesPerToken, kvBytesPerRequest, kvTokensPerReplica, maxConcurrentAtContext,
@@ -120,6 +144,7 @@ export function evaluate(c: ConfigInput): Evaluation {
     eurPerMillionTokens: cost ? eurPerMillionTokens(cost, outputTokPerSec) : undefined,
     tokPerSecPerWatt: outputTokPerSec / watts,
     tokPerSecPerEurMonth: cost ? outputTokPerSec / cost.totalEurMonth : undefined,
-    calibrated: replica.efficiency.source.startsWith('calibrated'),
+    calibrated, uncertainty, usersServedRange,
+    insideNoise: meetsTargets && !meets(atUsers, c.workload, pessimistic),
   };
 }

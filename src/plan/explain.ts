@@ -1,5 +1,5 @@
 // `--explain`: the arithmetic behind an evaluation, step by step, with the numbers used.
-import { peakTflops, stepBytes, stepFlops, type StepParts } from '../perfmodel/index.js';
+import { linkFor, peakTflops, RIDGE_SHARPNESS, stepBytes, stepFlops, stepTerms, type StepParts, type StepTerms } from '../perfmodel/index.js';
 import type { StepWork } from '../perfmodel/types.js';
 import { AMORTISATION_MONTHS, HOURS_PER_MONTH } from './costs.js';
 import type { Evaluation } from './evaluate.js';
@@ -51,16 +51,28 @@ export function explain(e: Evaluation): string[] {
   line(`Speed (efficiency: bandwidth ${eff.bandwidth.toFixed(3)}, compute ${eff.compute.toFixed(3)}, ${(eff.layerOverheadSec * 1e6).toFixed(0)} µs/layer + ${ms(eff.stepOverheadSec)}/step; ${eff.source})`);
   const ctx = c.workload.promptTokens + c.workload.outputTokens / 2;
   const decode: StepWork = { prefillTokens: 0, prefillContextTokens: 0, decodeSeqs: 1, decodeContextTokens: ctx };
-  const bytes = stepBytes(parts, decode);
-  line(`  one decode step, 1 user at ${ctx} tokens of context: reads ${gib(bytes)} (weights + KV) / ${parallel} GPU(s) / (${c.gpu.bandwidthGBs} GB/s × ${eff.bandwidth.toFixed(3)}) = ${ms(bytes / parallel / (c.gpu.bandwidthGBs * 1e9 * eff.bandwidth))}`);
-  line(`  + overheads ${ms(m.layers * eff.layerOverheadSec + eff.stepOverheadSec)} = ${ms(r.stepSeconds(decode))} per step; with the prompt's prefill spread over the ${c.workload.outputTokens} output tokens → ${ms(e.single.itlSec)} per token = ${e.single.perUserTokPerSec.toFixed(1)} tok/s`);
+  line(`  one decode step, 1 user at ${ctx} tokens of context (${gib(stepBytes(parts, decode))} read):`);
+  for (const t of termLines(stepTerms(parts, decode), parts, 1)) line(`    ${t}`);
+  line(`  with the prompt's prefill spread over the ${c.workload.outputTokens} output tokens → ${ms(e.single.itlSec)} per token = ${e.single.perUserTokPerSec.toFixed(1)} tok/s`);
   const prefill: StepWork = { prefillTokens: c.workload.promptTokens, prefillContextTokens: 0, decodeSeqs: 0, decodeContextTokens: 0 };
   const flops = stepFlops(m, prefill);
   const tflops = peakTflops(c.gpu, q);
   line(`  prefill ${c.workload.promptTokens} tokens: 2 × ${big(m.activeParams)} active params × tokens + attention = ${big(flops)} FLOPs / ${parallel} GPU(s) / (${tflops} TFLOPS × ${eff.compute.toFixed(3)}) = ${ms(flops / parallel / (tflops * 1e12 * eff.compute))}, in chunks of ${r.maxBatchedTokens} → TTFT ${ms(e.single.idleTtftSec)}`);
   const s = e.atUsers;
   line(`  at ${e.usersPerReplica} user(s) per replica: ${s.running} running, ${s.queued} queued (limited by ${s.limitedBy}); each step decodes all running requests and prefills new prompts`);
+  const batch: StepWork = { prefillTokens: 0, prefillContextTokens: 0, decodeSeqs: s.running, decodeContextTokens: s.running * ctx };
+  line(`  one decode step of ${s.running} requests at ${ctx} tokens of context each:`);
+  for (const t of termLines(stepTerms(parts, batch), parts, s.running)) line(`    ${t}`);
+  const p = s.parts;
+  line(p.chunkedPrefill
+    ? `    + other requests' prompts in chunks of ≤ ${r.maxBatchedTokens} tokens beside the decodes (chunked prefill): ${ms(p.prefillPerTokenSec)} per output token`
+    : `    + other requests' prompts in steps of their own, every running request waiting (no chunked prefill): ${ms(p.prefillPerTokenSec)} per output token`);
+  if (p.preemptionsPerRound > 0) {
+    line(`    KV cache full: ≈ ${p.preemptionsPerRound.toFixed(1)} preemptions per ${s.running} completions, ${p.recomputeTokensPerRound.toFixed(0)} tokens recomputed (included above)`);
+  }
   line(`  → ${ms(s.itlSec)} per token = ${s.perUserTokPerSec.toFixed(1)} tok/s per user, TTFT ${s.ttftSec.toFixed(2)} s, ${s.outputTokPerSec.toFixed(0)} tok/s per replica`);
+  const u = e.uncertainty;
+  line(`  range (p10–p90, ${u.source}): speeds × ${u.speed.low}–${u.speed.high}, latencies × ${u.latency.low}–${u.latency.high}`);
   line(`  targets ≥ ${c.workload.minTps} tok/s and TTFT ≤ ${c.workload.maxTtftSec} s: ${e.meetsTargets ? 'met' : 'NOT met'}; users served: ${e.usersServed}`);
 
   line(`Cost`);
@@ -76,5 +88,25 @@ export function explain(e: Evaluation): string[] {
   if (cost && e.eurPerMillionTokens !== undefined) {
     line(`  ${cost.totalEurMonth.toFixed(0)} €/month / (${e.outputTokPerSec.toFixed(0)} tok/s × ${HOURS_PER_MONTH * 3600} s) = ${e.eurPerMillionTokens.toFixed(3)} € per million output tokens at this load`);
   }
+  return out;
+}
+
+/** Each term of a step with the numbers behind it. */
+function termLines(t: StepTerms, p: StepParts, seqs: number): string[] {
+  const e = p.efficiency;
+  const tp = p.engine === 'llamacpp' ? 1 : p.gpus;
+  const out = [
+    `fixed: ${ms(e.stepOverheadSec)} per step + ${p.model.layers} layers × ${(e.layerOverheadSec * 1e6).toFixed(0)} µs = ${ms(t.fixedSec)}`,
+    `per sequence (CPU scheduling, sampling, detokenising): ${seqs} × ${(e.seqOverheadSec * 1e6).toFixed(0)} µs = ${ms(t.perSeqSec)}`,
+    `linear layers: weights ${ms(t.linearMemorySec)} (${p.gpu.bandwidthGBs} GB/s × ${tp} GPU(s) × ${e.bandwidth.toFixed(2)}) vs compute ${ms(t.linearComputeSec)} (${peakTflops(p.gpu, p.quant)} TFLOPS × ${e.compute.toFixed(2)}${p.quant.computeShare !== undefined ? ` × ${p.quant.computeShare}` : ''}) → ${ms(t.linearSec)} (${t.linearComputeSec > t.linearMemorySec ? 'past the ridge point: compute-bound' : 'memory-bound'}; (memᵏ + computeᵏ)^(1/k), k = ${RIDGE_SHARPNESS})`,
+    `attention over the KV of every sequence: ${ms(t.attentionMemorySec)} (bandwidth × ${e.attentionBandwidth.toFixed(2)}) vs ${ms(t.attentionComputeSec)} compute → ${ms(t.attentionSec)}`,
+  ];
+  if (p.gpus > 1) {
+    const link = linkFor(p.gpu);
+    out.push(tp > 1
+      ? `tensor parallel over ${link.kind}: 2 all-reduces × ${p.model.layers} layers × (${(link.latencySec * 1e6).toFixed(0)} µs + 2(n−1)/n × bytes / ${(link.busBytesPerSec / 1e9).toFixed(0)} GB/s) = ${ms(t.commSec)}`
+      : `layer split hand-offs: ${ms(t.commSec)}`);
+  }
+  out.push(`= ${ms(t.totalSec)} per step`);
   return out;
 }

@@ -4,16 +4,16 @@ import { parseArgs } from 'node:util';
 import { fullReport } from '../bench/report-terminal.js';
 import { getGpu, getQuant } from '../catalog/lookup.js';
 import { version } from '../cli/version.js';
-import { buildReplicaModel } from '../perfmodel/index.js';
+import { buildReplicaModel, uncertaintyFor } from '../perfmodel/index.js';
 import type { EngineKind } from '../perfmodel/types.js';
 import { DEFAULT_CALIBRATION_FILE, loadCalibration } from './calibration-file.js';
-import { parseChoice, parseIntList, parsePositive, parsePositiveInt } from './cli-values.js';
-import { predictGrid } from './grid.js';
+import { parseChoice, parseIntList, parseOnOff, parsePositive, parsePositiveInt } from './cli-values.js';
+import { predictGrid, rangeLines } from './grid.js';
 import { resolveModel } from './resolve-model.js';
 
 const USAGE = `Usage: relais plan grid (--model ID | --model-config FILE | --gguf FILE) --gpu G [--gpus N] [--replicas R] [--quant Q]
          [--engine vllm|sglang|tgi|llamacpp] --concurrency 1,2,4 --prompt-tokens 32,512 --max-tokens N
-         [--context N] [--parallel N (llama.cpp slots)] [--requests N per cell] [--calibration FILE] [--json] [--out FILE]`;
+         [--context N] [--parallel N (llama.cpp slots)] [--requests N per cell] [--chunked-prefill on|off] [--calibration FILE] [--json] [--out FILE]`;
 
 export async function runGrid(argv: string[]): Promise<number> {
   let values;
@@ -24,7 +24,7 @@ export async function runGrid(argv: string[]): Promise<number> {
         model: { type: 'string' }, 'model-config': { type: 'string' }, gguf: { type: 'string' }, gpu: { type: 'string' }, gpus: { type: 'string' },
         replicas: { type: 'string' }, quant: { type: 'string' }, engine: { type: 'string' }, concurrency: { type: 'string' },
         'prompt-tokens': { type: 'string' }, 'max-tokens': { type: 'string' }, context: { type: 'string' }, parallel: { type: 'string' },
-        requests: { type: 'string' }, 'gpu-memory-utilization': { type: 'string' }, calibration: { type: 'string' },
+        requests: { type: 'string' }, 'gpu-memory-utilization': { type: 'string' }, calibration: { type: 'string' }, 'chunked-prefill': { type: 'string' },
         json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -58,6 +58,7 @@ export async function runGrid(argv: string[]): Promise<number> {
         gpu: gpu.id, gpus: tp, model: source.model.id, quant: quant.id, engine,
         maxModelLen: engine === 'llamacpp' ? context * parallel : context, maxNumSeqs: engine === 'llamacpp' ? parallel : undefined,
         gpuMemoryUtilization: parsePositive('gpu-memory-utilization', values['gpu-memory-utilization']),
+        chunkedPrefill: parseOnOff('chunked-prefill', values['chunked-prefill']),
       },
       calibration, { gpu, model: source.model, quant },
     );
@@ -65,11 +66,12 @@ export async function runGrid(argv: string[]): Promise<number> {
     const run = predictGrid({
       replicas, concurrency, promptTokens: prompts, maxTokens, requestsPerCell: parsePositiveInt('requests', values.requests),
       toolVersion: version, label: `${replicas.length}x ${tp}x${gpu.id} ${engine} ${quant.id}`,
+      uncertainty: uncertaintyFor(engine, replica.efficiency.source.startsWith('calibrated')),
     });
     const text = JSON.stringify(run, null, 2);
     if (values.out !== undefined) await writeFile(values.out, `${text}\n`);
     if (values.json) console.log(text);
-    else console.log(fullReport(run, 'e2e', 'mean'));
+    else console.log(`${fullReport(run, 'e2e', 'mean')}\n\n${rangeLines(run).join('\n')}`);
     return 0;
   } catch (err) {
     console.error(`relais plan grid: ${err instanceof Error ? err.message : String(err)}`);

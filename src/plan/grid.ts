@@ -1,7 +1,7 @@
 // Predicts the table `relais bench` measures (concurrency × prompt size) with the simulator's virtual-time mode,
 // in the bench run layout so `relais bench compare run.json predicted.json` puts them side by side.
-import { benchRunFormat, type BenchCell, type BenchRun, type Stat } from '../bench/run-types.js';
-import type { ReplicaDetail } from '../perfmodel/index.js';
+import { benchRunFormat, type BenchCell, type BenchRun, type PredictedRange, type Stat } from '../bench/run-types.js';
+import { latencyRange, speedRange, type ReplicaDetail, type Uncertainty } from '../perfmodel/index.js';
 import { leastLoaded } from '../router/policies/least-loaded.js';
 import { simulateFleet } from '../sim/fleet-sim.js';
 import type { Summary } from '../sim/percentiles.js';
@@ -18,6 +18,8 @@ export interface GridInput {
   readonly seed?: number;
   readonly toolVersion: string;
   readonly label: string;
+  /** Band of the predictions; each cell gets its p10–p90 range. */
+  readonly uncertainty?: Uncertainty;
 }
 
 /** Seconds → a bench Stat in milliseconds. The simulator keeps no minimum: it is left out (null in JSON). */
@@ -63,7 +65,15 @@ function predictCell(input: GridInput, concurrency: number, prompt: number): Ben
       requestThroughput: r.throughput.requestsPerSecond, outputTokenThroughput: r.throughput.outputTokensPerSecond,
       totalTokenThroughput: r.throughput.outputTokensPerSecond + r.throughput.promptTokensPerSecond,
     },
+    predicted_range: input.uncertainty && r.tpot.count > 0 ? cellRange(r.e2e.mean, r.ttft.mean, r.tpot.mean, r.throughput.outputTokensPerSecond, input.uncertainty) : undefined,
     warnings: r.preemptions > 0 ? [`${r.preemptions} preemptions (KV cache full)`] : undefined,
+  };
+}
+
+function cellRange(e2e: number, ttft: number, tpot: number, outputTokS: number, u: Uncertainty): PredictedRange {
+  return {
+    e2e_s_range: latencyRange(e2e, u), ttft_s_range: latencyRange(ttft, u), tpot_s_range: latencyRange(tpot, u),
+    per_user_tok_s_range: speedRange(1 / tpot, u), output_tok_s_range: speedRange(outputTokS, u),
   };
 }
 
@@ -85,6 +95,21 @@ export function predictGrid(input: GridInput): BenchRun {
     },
     loadgen: { ceiling: { requestsPerSecond: 0, chunksPerSecond: 0, measured: 'not applicable (virtual time)' }, host: { cpus: 0, node: process.version, platform: 'virtual' } },
     cells,
-    warnings: [`predicted by the performance model (${first?.efficiency.source ?? ''})`],
+    warnings: [
+      `predicted by the performance model (${first?.efficiency.source ?? ''})`,
+      ...(input.uncertainty ? [`ranges (p10–p90): speeds × ${input.uncertainty.speed.low}–${input.uncertainty.speed.high}, latencies × ${input.uncertainty.latency.low}–${input.uncertainty.latency.high} (${input.uncertainty.source})`] : []),
+    ],
   };
+}
+
+/** Text lines: each cell's predicted range (the bench report shows the central values). */
+export function rangeLines(run: BenchRun): string[] {
+  const f = (r: [number, number], scale: number, d: number): string => `${(r[0] * scale).toFixed(d)}–${(r[1] * scale).toFixed(d)}`;
+  const out = ['predicted ranges (p10–p90): concurrency × prompt tokens → e2e s, TTFT s, TPOT ms, tok/s per user, output tok/s'];
+  for (const c of run.cells) {
+    const r = c.predicted_range;
+    if (!r) continue;
+    out.push(`  c=${c.key.concurrency ?? '-'} p=${c.key.promptTokens}: ${f(r.e2e_s_range, 1, 2)}, ${f(r.ttft_s_range, 1, 3)}, ${f(r.tpot_s_range, 1e3, 1)}, ${f(r.per_user_tok_s_range, 1, 1)}, ${f(r.output_tok_s_range, 1, 0)}`);
+  }
+  return out;
 }

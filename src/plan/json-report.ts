@@ -1,17 +1,23 @@
 // Machine-readable form of an evaluation (snake_case, plain numbers; null where unknown or infinite).
 import type { Evaluation } from './evaluate.js';
-import type { SteadyState } from '../perfmodel/index.js';
+import { latencyRange, speedRange, type SteadyState, type Uncertainty } from '../perfmodel/index.js';
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
 const num = (x: number | undefined, digits = 4): number | null =>
   x === undefined || !Number.isFinite(x) ? null : Number(x.toPrecision(digits + 2));
 
-function load(s: SteadyState): Json {
+const range = (r: [number, number]): Json => [num(r[0]), num(r[1])];
+
+/** A steady state with the p10–p90 range of each figure (speeds scale with the speed band, times with the latency band). */
+function load(s: SteadyState, u: Uncertainty): Json {
   return {
     running: s.running, queued: s.queued, limited_by: s.limitedBy,
-    per_user_tok_s: num(s.perUserTokPerSec), output_tok_s: num(s.outputTokPerSec),
-    itl_s: num(s.itlSec), ttft_s: num(s.ttftSec), e2e_s: num(s.e2eSec),
+    per_user_tok_s: num(s.perUserTokPerSec), per_user_tok_s_range: range(speedRange(s.perUserTokPerSec, u)),
+    output_tok_s: num(s.outputTokPerSec), output_tok_s_range: range(speedRange(s.outputTokPerSec, u)),
+    itl_s: num(s.itlSec), itl_s_range: range(latencyRange(s.itlSec, u)),
+    ttft_s: num(s.ttftSec), ttft_s_range: range(latencyRange(s.ttftSec, u)),
+    e2e_s: num(s.e2eSec), e2e_s_range: range(latencyRange(s.e2eSec, u)),
   };
 }
 
@@ -37,8 +43,14 @@ export function evaluationJson(e: Evaluation): Json {
     kv_bytes_per_token: e.kvBytesPerToken, kv_bytes_per_request: e.kvBytesPerRequest,
     weights_bytes: num(e.replica.weightsBytes), kv_tokens_per_replica: e.kvTokensPerReplica,
     max_concurrent_at_context: e.maxConcurrentAtContext, memory,
-    single_user: load(e.single), at_users: e.fits ? load(e.atUsers) : null,
-    users_served: e.usersServed, meets_targets: e.meetsTargets, output_tok_s: num(e.outputTokPerSec),
+    single_user: load(e.single, e.uncertainty), at_users: e.fits ? load(e.atUsers, e.uncertainty) : null,
+    users_served: e.usersServed, users_served_range: [e.usersServedRange[0], e.usersServedRange[1]],
+    meets_targets: e.meetsTargets, inside_noise: e.insideNoise,
+    output_tok_s: num(e.outputTokPerSec), output_tok_s_range: range(speedRange(e.outputTokPerSec, e.uncertainty)),
+    uncertainty: {
+      speed: [e.uncertainty.speed.low, e.uncertainty.speed.high], latency: [e.uncertainty.latency.low, e.uncertainty.latency.high],
+      source: e.uncertainty.source,
+    },
     cost: e.cost
       ? {
         pricing: e.cost.pricing, eur_month: num(e.cost.totalEurMonth), purchase_eur: num(e.cost.purchaseEur),
@@ -48,8 +60,9 @@ export function evaluationJson(e: Evaluation): Json {
       : null,
     eur_per_million_tokens: num(e.eurPerMillionTokens), tok_s_per_watt: num(e.tokPerSecPerWatt), tok_s_per_eur_month: num(e.tokPerSecPerEurMonth),
     efficiency: {
-      bandwidth: num(e.replica.efficiency.bandwidth), compute: num(e.replica.efficiency.compute),
-      layer_overhead_s: num(e.replica.efficiency.layerOverheadSec), step_overhead_s: num(e.replica.efficiency.stepOverheadSec),
+      bandwidth: num(e.replica.efficiency.bandwidth), attention_bandwidth: num(e.replica.efficiency.attentionBandwidth),
+      compute: num(e.replica.efficiency.compute), layer_overhead_s: num(e.replica.efficiency.layerOverheadSec),
+      step_overhead_s: num(e.replica.efficiency.stepOverheadSec), seq_overhead_s: num(e.replica.efficiency.seqOverheadSec),
       source: e.replica.efficiency.source,
     },
     calibrated: e.calibrated,

@@ -20,8 +20,12 @@ export interface CanonicalRequest {
   readonly clientWantsUsage: boolean;
   /** max_tokens / max_completion_tokens as given, undefined when absent. */
   readonly maxTokens: number | undefined;
-  /** Characters of prompt text (messages, prompt, input): the basis of token estimates. */
+  /** Sequences the engine generates, each up to maxTokens (the larger of n and best_of); 1 when absent. */
+  readonly choices?: number | undefined;
+  /** Characters of prompt text (messages, prompt, input, tool definitions): the basis of token estimates. */
   readonly promptChars: number;
+  /** Messages (chat) or inputs (completions, embeddings); 1 when absent. */
+  readonly promptParts?: number | undefined;
   /** The prompt text's leading part, for prefix-affinity routing (no tokenizer on the hot path). */
   readonly promptPrefix: string;
   /** Ollama keep_alive in ms when the client gave one (embedded engine honours it). */
@@ -35,4 +39,21 @@ export interface CanonicalRequest {
 /** Rough token estimate from characters (about 4 characters per token for English text and code). */
 export function estimateTokens(chars: number): number {
   return Math.ceil(chars / 4);
+}
+
+/**
+ * What a chat template adds beyond the text: a default system prompt (Llama 3.1's date block, Qwen's
+ * "You are Qwen…", about 25–30 tokens) and role headers around each message (4–6 tokens). Without
+ * it a short prompt ("hi": 1 token by characters, about 30 rendered) is reserved far below its cost.
+ */
+export const CHAT_TEMPLATE_TOKENS = 32;
+export const CHAT_MESSAGE_TOKENS = 8;
+/** Begin/end-of-sequence tokens around each untemplated prompt or embedding input. */
+export const INPUT_TOKENS = 2;
+
+/** Prompt tokens a request is expected to cost: text by characters plus the template around it. */
+export function estimatePromptTokens(req: Pick<CanonicalRequest, 'endpoint' | 'promptChars' | 'promptParts'>): number {
+  const parts = Math.max(1, req.promptParts ?? 1);
+  const overhead = req.endpoint === 'chat' ? CHAT_TEMPLATE_TOKENS + CHAT_MESSAGE_TOKENS * parts : INPUT_TOKENS * parts;
+  return estimateTokens(req.promptChars) + overhead;
 }

@@ -4,8 +4,9 @@ import type { CanonicalRequest, Endpoint } from './canonical.js';
 import { errors, type GatewayError } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { RequestMeta } from './openai-codec.js';
-import { inputText, messagesText } from './prompt-text.js';
-import { isArray, isBool, isObject, isString, optional, requireString } from './validate.js';
+import { parseKeepAlive as parseDuration } from '../engine/keep-alive.js';
+import { inputText, messagesText, withTools } from './prompt-text.js';
+import { isArray, isBool, isObject, isString, MAX_OUTPUT_TOKENS, optional, optionalNumber, requireString } from './validate.js';
 
 export type OllamaRoute = 'chat' | 'generate' | 'embed' | 'embeddings';
 
@@ -16,45 +17,63 @@ export interface OllamaShape {
   readonly clientModel: string;
 }
 
-/** Parses Ollama's keep_alive ("5m", "1h", 300, "0", -1) into milliseconds; -1 = forever. */
+/** Longest keep_alive accepted (a century): beyond it only overflow lives. */
+const MAX_KEEP_ALIVE_MS = 100 * 365 * 86_400_000;
+
+/** Parses Ollama's keep_alive ("5m", "1h30m", 300, "0", -1) into milliseconds; -1 = forever. */
 export function parseKeepAlive(v: JsonValue | undefined): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number') return v < 0 ? -1 : v * 1000;
-  if (typeof v !== 'string') throw errors.invalidParam('keep_alive', "Invalid 'keep_alive': expected a duration such as \"5m\" or a number of seconds.");
-  const m = /^(-?\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw errors.invalidParam('keep_alive', `Invalid 'keep_alive' duration '${v}'.`);
-  const n = Number(m[1]);
-  if (n < 0) return -1;
-  const unit = m[2] ?? 's';
-  return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
+  if (typeof v !== 'number' && typeof v !== 'string') {
+    throw errors.invalidParam('keep_alive', "Invalid 'keep_alive': expected a duration such as \"5m\" or a number of seconds.");
+  }
+  let ms: number;
+  try {
+    ms = parseDuration(v);
+  } catch {
+    throw errors.invalidParam('keep_alive', `Invalid 'keep_alive' duration '${String(v)}'.`);
+  }
+  const forever = typeof v === 'number' ? v < 0 : v.trim().startsWith('-');
+  if (forever) return -1;
+  if (!(ms <= MAX_KEEP_ALIVE_MS)) throw errors.invalidParam('keep_alive', `Invalid value for 'keep_alive': '${String(v)}' is longer than 100 years (use -1 to keep the model loaded).`);
+  return ms;
 }
+
+/** Ollama's numeric options: [min, max, integer, the OpenAI field it becomes (absent: engine-side only)]. */
+const optionFields: Readonly<Record<string, readonly [number, number, boolean, string?]>> = {
+  num_predict: [-2, MAX_OUTPUT_TOKENS, true],
+  num_ctx: [1, MAX_OUTPUT_TOKENS, true],
+  num_keep: [-1, MAX_OUTPUT_TOKENS, true],
+  num_batch: [1, MAX_OUTPUT_TOKENS, true],
+  num_gpu: [-1, 1_000_000, true],
+  main_gpu: [0, 1_000_000, true],
+  num_thread: [0, 1_000_000, true],
+  repeat_last_n: [-1, MAX_OUTPUT_TOKENS, true],
+  temperature: [0, 100, false, 'temperature'],
+  top_p: [0, 1, false, 'top_p'],
+  top_k: [-1, 1_000_000, true, 'top_k'],
+  min_p: [0, 1, false, 'min_p'],
+  typical_p: [0, 1, false],
+  tfs_z: [0, 100, false],
+  seed: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true, 'seed'],
+  presence_penalty: [-2, 2, false, 'presence_penalty'],
+  frequency_penalty: [-2, 2, false, 'frequency_penalty'],
+  repeat_penalty: [0, 100, false, 'repetition_penalty'],
+  mirostat: [0, 2, true],
+  mirostat_tau: [0, 100, false],
+  mirostat_eta: [0, 100, false],
+};
 
 /** Ollama `options` → OpenAI sampling fields (engine extras like top_k pass through as vLLM accepts them). */
 function samplingFromOptions(options: JsonValue | undefined, out: JsonObject): void {
   if (options === undefined || options === null) return;
   if (!isJsonObject(options)) throw errors.invalidParam('options', "Invalid type for 'options': expected an object.");
-  const num = (name: string): number | undefined => {
-    const v = options[name];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number') throw errors.invalidParam(`options.${name}`, `Invalid type for 'options.${name}': expected a number.`);
-    return v;
-  };
-  const predict = num('num_predict');
-  if (predict !== undefined && predict > 0) out.max_tokens = Math.floor(predict);
-  const map: [string, string][] = [
-    ['temperature', 'temperature'],
-    ['top_p', 'top_p'],
-    ['top_k', 'top_k'],
-    ['min_p', 'min_p'],
-    ['seed', 'seed'],
-    ['presence_penalty', 'presence_penalty'],
-    ['frequency_penalty', 'frequency_penalty'],
-    ['repeat_penalty', 'repetition_penalty'],
-  ];
-  for (const [from, to] of map) {
-    const v = num(from);
-    if (v !== undefined) out[to] = v;
+  for (const [name, [min, max, integer, to]] of Object.entries(optionFields)) {
+    const v = optionalNumber(options, name, min, max, integer, `options.${name}`);
+    if (v !== undefined && to) out[to] = v;
   }
+  // -1 (until the context is full) and -2 (fill it) set no bound: the gateway's default applies.
+  const predict = options.num_predict;
+  if (typeof predict === 'number' && predict > 0) out.max_tokens = predict;
   const stop = options.stop;
   if (stop !== undefined && stop !== null) {
     if (!(typeof stop === 'string' || (Array.isArray(stop) && stop.every((s) => typeof s === 'string')))) {
@@ -132,7 +151,10 @@ export function parseOllamaRequest(route: OllamaRoute, json: unknown, meta: Requ
       throw errors.invalidParam(name, `Invalid type for '${name}': expected a string or an array of strings.`);
     }
     const text = inputText(input);
-    return { shape, request: { ...base, endpoint: 'embeddings', body: { model, input }, stream: false, maxTokens: 0, promptChars: text.chars, promptPrefix: text.prefix } };
+    return {
+      shape,
+      request: { ...base, endpoint: 'embeddings', body: { model, input }, stream: false, maxTokens: 0, promptChars: text.chars, promptParts: text.parts, promptPrefix: text.prefix },
+    };
   }
 
   const stream = json.stream !== false;
@@ -170,9 +192,9 @@ export function parseOllamaRequest(route: OllamaRoute, json: unknown, meta: Requ
     }
   }
   if (stream) body.stream_options = { include_usage: true };
-  const text = endpoint === 'chat' ? messagesText(body.messages as JsonValue[]) : inputText(body.prompt);
+  const text = endpoint === 'chat' ? withTools(messagesText(body.messages as JsonValue[]), body.tools) : inputText(body.prompt);
   const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : undefined;
-  return { shape, request: { ...base, endpoint, body, stream, maxTokens, promptChars: text.chars, promptPrefix: text.prefix } };
+  return { shape, request: { ...base, endpoint, body, stream, maxTokens, promptChars: text.chars, promptParts: text.parts, promptPrefix: text.prefix } };
 }
 
 export function ollamaErrorBody(err: GatewayError): string {

@@ -3,8 +3,10 @@
 import type { CanonicalRequest, Endpoint } from './canonical.js';
 import { errors, type GatewayError } from './errors.js';
 import { isJsonObject, type JsonObject } from './json.js';
-import { inputText, messagesText, type PromptText } from './prompt-text.js';
-import { isArray, isBool, isObject, isString, isStringOrStrings, optional, optionalNumber, requireString } from './validate.js';
+import { inputText, messagesText, withTools, type PromptText } from './prompt-text.js';
+import {
+  isArray, isBool, isObject, isString, isStringOrStrings, MAX_CHOICES, MAX_OUTPUT_TOKENS, optional, optionalNumber, optionalNumberMap, requireString,
+} from './validate.js';
 
 export interface RequestMeta {
   readonly id: string;
@@ -12,22 +14,39 @@ export interface RequestMeta {
   readonly sessionId?: string | undefined;
 }
 
-function checkSampling(body: JsonObject): number | undefined {
+interface Parsed {
+  text: PromptText;
+  maxTokens: number | undefined;
+  /** Sequences the engine generates (the larger of n and best_of): each may reach maxTokens. */
+  choices: number;
+}
+
+/** Sampling fields, OpenAI's and the engine extras vLLM, SGLang and llama.cpp accept: typed and bounded. */
+function checkSampling(body: JsonObject): Omit<Parsed, 'text'> {
   optional(body, 'stream', isBool, 'a boolean');
   optionalNumber(body, 'temperature', 0, 2);
   optionalNumber(body, 'top_p', 0, 1);
-  optionalNumber(body, 'n', 1, 128, true);
+  const n = optionalNumber(body, 'n', 1, MAX_CHOICES, true) ?? 1;
+  const bestOf = optionalNumber(body, 'best_of', 1, MAX_CHOICES, true) ?? n;
+  if (bestOf < n) throw errors.invalidParam('best_of', `Invalid value for 'best_of': ${bestOf} is less than n (${n}).`);
   optionalNumber(body, 'seed', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
   optionalNumber(body, 'presence_penalty', -2, 2);
   optionalNumber(body, 'frequency_penalty', -2, 2);
+  optionalNumber(body, 'repetition_penalty', 0, 100);
+  optionalNumber(body, 'length_penalty', -100, 100);
+  optionalNumber(body, 'top_k', -1, 1_000_000, true);
+  optionalNumber(body, 'min_p', 0, 1);
+  optionalNumber(body, 'min_tokens', 0, MAX_OUTPUT_TOKENS, true);
+  optionalNumber(body, 'truncate_prompt_tokens', 1, MAX_OUTPUT_TOKENS, true);
+  optionalNumberMap(body, 'logit_bias', -100, 100);
   optional(body, 'stop', isStringOrStrings, 'a string or an array of strings');
   optional(body, 'stream_options', isObject, 'an object');
-  const maxTokens = optionalNumber(body, 'max_tokens', 1, 10_000_000, true);
-  const maxCompletion = optionalNumber(body, 'max_completion_tokens', 1, 10_000_000, true);
-  return maxCompletion ?? maxTokens;
+  const maxTokens = optionalNumber(body, 'max_tokens', 1, MAX_OUTPUT_TOKENS, true);
+  const maxCompletion = optionalNumber(body, 'max_completion_tokens', 1, MAX_OUTPUT_TOKENS, true);
+  return { maxTokens: maxCompletion ?? maxTokens, choices: Math.max(n, bestOf) };
 }
 
-function chat(body: JsonObject): { text: PromptText; maxTokens: number | undefined } {
+function chat(body: JsonObject): Parsed {
   const messages = body.messages;
   if (messages === undefined || messages === null) throw errors.missingParam('messages');
   if (!Array.isArray(messages) || messages.length === 0) throw errors.invalidParam('messages', "'messages' must be a non-empty array.");
@@ -43,10 +62,11 @@ function chat(body: JsonObject): { text: PromptText; maxTokens: number | undefin
   optional(body, 'response_format', isObject, 'an object');
   optional(body, 'logprobs', isBool, 'a boolean');
   optionalNumber(body, 'top_logprobs', 0, 20, true);
-  return { text: messagesText(messages), maxTokens: checkSampling(body) };
+  // Tool definitions are rendered into the prompt by the chat template: they count towards its size.
+  return { text: withTools(messagesText(messages), body.tools), ...checkSampling(body) };
 }
 
-function completions(body: JsonObject): { text: PromptText; maxTokens: number | undefined } {
+function completions(body: JsonObject): Parsed {
   const prompt = body.prompt;
   if (prompt === undefined || prompt === null) throw errors.missingParam('prompt');
   if (typeof prompt !== 'string' && !Array.isArray(prompt)) {
@@ -55,10 +75,10 @@ function completions(body: JsonObject): { text: PromptText; maxTokens: number | 
   optional(body, 'suffix', isString, 'a string');
   optional(body, 'echo', isBool, 'a boolean');
   optionalNumber(body, 'logprobs', 0, 20, true);
-  return { text: inputText(prompt), maxTokens: checkSampling(body) };
+  return { text: inputText(prompt), ...checkSampling(body) };
 }
 
-function embeddings(body: JsonObject): { text: PromptText; maxTokens: number | undefined } {
+function embeddings(body: JsonObject): Parsed {
   const input = body.input;
   if (input === undefined || input === null) throw errors.missingParam('input');
   if (typeof input !== 'string' && !Array.isArray(input)) {
@@ -67,15 +87,15 @@ function embeddings(body: JsonObject): { text: PromptText; maxTokens: number | u
   if (Array.isArray(input) && input.length === 0) throw errors.invalidParam('input', "'input' must not be empty.");
   optional(body, 'encoding_format', isString, 'a string');
   optionalNumber(body, 'dimensions', 1, 1_000_000, true);
-  return { text: inputText(input), maxTokens: 0 };
+  return { text: inputText(input), maxTokens: 0, choices: 1 };
 }
 
-const parsers: Record<Endpoint, (b: JsonObject) => { text: PromptText; maxTokens: number | undefined }> = { chat, completions, embeddings };
+const parsers: Record<Endpoint, (b: JsonObject) => Parsed> = { chat, completions, embeddings };
 
 export function parseOpenAIRequest(endpoint: Endpoint, json: unknown, meta: RequestMeta): CanonicalRequest {
   if (!isJsonObject(json)) throw errors.invalidParam('body', 'The request body must be a JSON object.');
   const model = requireString(json, 'model');
-  const { text, maxTokens } = parsers[endpoint](json);
+  const { text, maxTokens, choices } = parsers[endpoint](json);
   const stream = endpoint !== 'embeddings' && json.stream === true;
   const so = json.stream_options;
   const clientWantsUsage = stream && isJsonObject(so) && so.include_usage === true;
@@ -88,7 +108,9 @@ export function parseOpenAIRequest(endpoint: Endpoint, json: unknown, meta: Requ
     stream,
     clientWantsUsage,
     maxTokens,
+    choices,
     promptChars: text.chars,
+    promptParts: text.parts,
     promptPrefix: text.prefix,
     sessionId: meta.sessionId,
     arrivedAt: meta.arrivedAt,

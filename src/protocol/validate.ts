@@ -4,6 +4,11 @@ import type { JsonObject, JsonValue } from './json.js';
 
 type Check = (v: JsonValue) => boolean;
 
+/** Most completion tokens one choice may ask for: far above any context window, far below overflow. */
+export const MAX_OUTPUT_TOKENS = 10_000_000;
+/** Most choices (n, best_of) one request may ask for. */
+export const MAX_CHOICES = 128;
+
 export const isString: Check = (v) => typeof v === 'string';
 export const isBool: Check = (v) => typeof v === 'boolean';
 export const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -16,14 +21,23 @@ export function optional(body: JsonObject, name: string, check: Check, expected:
   if (!check(v)) throw errors.invalidParam(name, `Invalid type for '${name}': expected ${expected}.`);
 }
 
-export function optionalNumber(body: JsonObject, name: string, min: number, max: number, integer = false): number | undefined {
+/** A finite number in [min, max] (an integer when asked); `field` names it in errors (default: name). */
+export function optionalNumber(body: JsonObject, name: string, min: number, max: number, integer = false, field = name): number | undefined {
   const v = body[name];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw errors.invalidParam(name, `Invalid type for '${name}': expected ${integer ? 'an integer' : 'a number'}.`);
+    throw errors.invalidParam(field, `Invalid type for '${field}': expected ${integer ? 'an integer' : 'a number'}.`);
   }
-  if (v < min || v > max) throw errors.invalidParam(name, `Invalid value for '${name}': ${v} is outside [${min}, ${max}].`);
+  if (v < min || v > max) throw errors.invalidParam(field, `Invalid value for '${field}': ${v} is outside [${min}, ${max}].`);
   return v;
+}
+
+/** Every value of an optional object field is a finite number in [min, max] (logit_bias). */
+export function optionalNumberMap(body: JsonObject, name: string, min: number, max: number): void {
+  const v = body[name];
+  if (v === undefined || v === null) return;
+  if (typeof v !== 'object' || Array.isArray(v)) throw errors.invalidParam(name, `Invalid type for '${name}': expected an object.`);
+  for (const k of Object.keys(v)) optionalNumber(v, k, min, max, false, `${name}.${k}`);
 }
 
 export function requireString(body: JsonObject, name: string): string {

@@ -1,9 +1,10 @@
 // Orders the deployments a request may try: the model's replicas as its scheduler ranks them, then its
-// fallbacks' the same way. The key's data policy filters every candidate, fallbacks included.
+// fallbacks' the same way. The key's data policy filters every candidate, and its model list every
+// fallback (admission already checked the model asked for).
 import type { Principal } from '../access/principal.js';
-import { zoneAllowed } from '../access/principal.js';
+import { modelAllowed, zoneAllowed } from '../access/principal.js';
 import type { CanonicalRequest } from '../protocol/canonical.js';
-import { estimateTokens } from '../protocol/canonical.js';
+import { estimatePromptTokens } from '../protocol/canonical.js';
 import { errors, GatewayError } from '../protocol/errors.js';
 import type { Deployment } from './backend-state.js';
 import type { DeploymentCandidate } from './candidate.js';
@@ -32,7 +33,7 @@ export class Router {
 
   private schedulingRequest(req: CanonicalRequest, principal: Principal, model: string): SchedulingRequest {
     return {
-      promptTokens: estimateTokens(req.promptChars),
+      promptTokens: estimatePromptTokens(req),
       prefixHashes: textBlockHashes(req.promptPrefix, chainSeed(model)),
       maxTokens: req.maxTokens,
       sessionKey: req.sessionId ?? principal.userId,
@@ -57,7 +58,7 @@ export class Router {
     visit(entry);
     for (const name of entry.fallbacks) {
       const fb = this.models.get(name);
-      if (fb) visit(fb);
+      if (fb && modelAllowed(principal, fb.name)) visit(fb);
     }
     if (!allowedAny) {
       throw new GatewayError({
@@ -89,7 +90,7 @@ export class Router {
     if (scan(entry)) return 'room';
     for (const name of entry.fallbacks) {
       const fb = this.models.get(name);
-      if (fb && scan(fb)) return 'room';
+      if (fb && modelAllowed(principal, fb.name) && scan(fb)) return 'room';
     }
     return usable ? 'full' : 'none';
   }

@@ -1,6 +1,7 @@
 // Reading request bodies with a hard size limit, and writing JSON answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../protocol/errors.js';
+import { checkJsonLimits } from '../protocol/json-limits.js';
 
 /** Reads the whole body; rejects with a 413 GatewayError past `limit` bytes (and stops reading). */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -27,14 +28,17 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** Parses a JSON body; a 400 GatewayError names the problem. */
+/** Parses a JSON body, bounded in depth and finite in every number; a 400 GatewayError names the problem. */
 export function parseJson(buf: Buffer): unknown {
   if (buf.length === 0) throw errors.badJson('the body is empty');
+  let value: unknown;
   try {
-    return JSON.parse(buf.toString('utf8')) as unknown;
+    value = JSON.parse(buf.toString('utf8')) as unknown;
   } catch (err) {
     throw errors.badJson(err instanceof Error ? err.message : String(err));
   }
+  checkJsonLimits(value);
+  return value;
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers?: Record<string, string>): void {

@@ -22,7 +22,9 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
   let sawDone = false;
   const hint: RenameHint = { offset: -1 };
   /** Taps one piece of whole events: usage (dropping the chunk we asked for), finish_reason, [DONE]. */
-  const tap = (whole: Buffer): Buffer => {
+  const tap = (piece: Buffer): Buffer => {
+    // An engine's error event may echo a configured secret: one search per secret and piece.
+    const whole = ctx.redactor ? ctx.redactor.bytes(piece) : piece;
     let out = whole;
     let notContent = 0; // usage-only and [DONE] events in this piece
     // Usage, the finish reason and [DONE] come at the end of a stream: only the last two events are searched.

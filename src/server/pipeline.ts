@@ -5,7 +5,7 @@ import type { Access, Ticket } from '../access/access.js';
 import type { Principal } from '../access/principal.js';
 import { BackendError, type UpstreamReply } from '../backends/backend.js';
 import type { Config } from '../config/schema.js';
-import { estimateTokens, type CanonicalRequest } from '../protocol/canonical.js';
+import { estimatePromptTokens, type CanonicalRequest } from '../protocol/canonical.js';
 import { errors, GatewayError } from '../protocol/errors.js';
 import type { JsonObject } from '../protocol/json.js';
 import type { OllamaShape } from '../protocol/ollama-codec.js';
@@ -14,12 +14,14 @@ import type { RouteStep, Router } from '../router/router.js';
 import type { Logger } from '../telemetry/log.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { costOf } from '../usage/cost.js';
+import { reportedTokens } from '../usage/reported-tokens.js';
 import type { Outcome, UsageSink } from '../usage/record.js';
 import { relayOllamaJson, relayOllamaStream } from './ollama-relay.js';
 import { relayOpenAIJson, relayOpenAIStream } from './openai-relay.js';
 import type { RelayContext, RelayResult } from './relay-result.js';
 import { nextRequestId } from './request-id.js';
 import { asGatewayError, respondError } from './respond-error.js';
+import { backendSecrets, secretRedactor, type Redactor } from './secret-redactor.js';
 
 export interface PipelineDeps {
   readonly log?: Logger;
@@ -30,11 +32,18 @@ export interface PipelineDeps {
   readonly metrics: GatewayMetrics;
 }
 
-function upstreamBody(req: CanonicalRequest, d: Deployment): JsonObject {
-  if (!req.stream) return { ...req.body, model: d.upstreamModel };
+/**
+ * The body for one deployment. `bound` is the max_tokens the admission reserved for a request that
+ * gave none: sent along so the engine cannot generate past the reservation (hosted chat APIs take
+ * max_completion_tokens, which their newer models require).
+ */
+function upstreamBody(req: CanonicalRequest, d: Deployment, bound: number | undefined): JsonObject {
+  const body: JsonObject = { ...req.body, model: d.upstreamModel };
+  if (bound !== undefined) body[req.endpoint === 'chat' && d.state.backend.kind === 'openai' ? 'max_completion_tokens' : 'max_tokens'] = bound;
+  if (!req.stream) return body;
   const so = req.body.stream_options;
-  const streamOptions = so && typeof so === 'object' && !Array.isArray(so) ? { ...so, include_usage: true } : { include_usage: true };
-  return { ...req.body, model: d.upstreamModel, stream_options: streamOptions };
+  body.stream_options = so && typeof so === 'object' && !Array.isArray(so) ? { ...so, include_usage: true } : { include_usage: true };
+  return body;
 }
 
 /** The engine's own error message from its body (OpenAI or plain shapes), if any. */
@@ -53,8 +62,14 @@ function engineMessage(body: string | undefined): { message?: string; code: stri
   return none;
 }
 
-/** The client-visible error after every deployment failed. */
-function finalError(err: BackendError | undefined, model: string): GatewayError {
+/** The client-visible error after every deployment failed, with configured secrets masked. */
+function finalError(err: BackendError | undefined, model: string, redactor: Redactor | undefined): GatewayError {
+  const ge = engineError(err, model);
+  const message = redactor ? redactor.text(ge.message) : ge.message;
+  return message === ge.message ? ge : new GatewayError({ status: ge.status, type: ge.type, message, code: ge.code, param: ge.param, headers: ge.headers });
+}
+
+function engineError(err: BackendError | undefined, model: string): GatewayError {
   if (!err) return errors.unavailable(`No deployment of '${model}' could take the request.`, 5);
   if (err.failure === 'timeout') return errors.timeout(`The model server for '${model}' timed out: ${err.message}.`);
   if (err.failure === 'status' && err.status !== undefined) {
@@ -74,15 +89,25 @@ function finalError(err: BackendError | undefined, model: string): GatewayError 
 }
 
 export class Pipeline {
-  constructor(private readonly deps: PipelineDeps) {}
+  /** Every configured secret, for error text; each backend's own, for the bytes it streams (it can echo only what it was sent). */
+  private readonly redactor: Redactor | undefined;
+  private readonly streamRedactors = new Map<string, Redactor | undefined>();
+
+  constructor(private readonly deps: PipelineDeps) {
+    const backends = Object.entries(deps.config.backends);
+    this.redactor = secretRedactor([deps.config.master_key, ...backends.flatMap(([, b]) => backendSecrets(b))]);
+    for (const [id, b] of backends) this.streamRedactors.set(id, secretRedactor(backendSecrets(b)));
+  }
 
   async run(res: ServerResponse, req: CanonicalRequest, principal: Principal, ollama?: OllamaShape): Promise<void> {
     const { router, access, metrics, config } = this.deps;
     const entry = router.get(req.model);
     if (!entry) throw errors.unknownModel(req.model);
 
-    const promptEstimate = estimateTokens(req.promptChars);
+    const promptEstimate = estimatePromptTokens(req);
     const maxTokens = req.maxTokens ?? (req.endpoint === 'embeddings' ? 0 : config.limits.default_max_tokens);
+    // Every sequence (n, best_of) may reach max_tokens: all of them are reserved.
+    const completionBound = maxTokens * (req.choices ?? 1);
     // The client leaving aborts admission, the queue wait or the upstream call at once. Registered
     // before admission (which may wait on Redis) and checked once, for a client already gone.
     const controller = new AbortController();
@@ -94,7 +119,7 @@ export class Pipeline {
     let ticket: Ticket;
     try {
       // The limiter keys leases by request: always our own id, never the client's x-request-id.
-      ticket = await access.admit(principal, { requestId: nextRequestId(), model: req.model, endpoint: req.endpoint, promptTokens: promptEstimate, maxTokens });
+      ticket = await access.admit(principal, { requestId: nextRequestId(), model: req.model, endpoint: req.endpoint, promptTokens: promptEstimate, maxTokens: completionBound });
     } catch (err) {
       res.off('close', onClose);
       const ge = asGatewayError(err);
@@ -113,7 +138,8 @@ export class Pipeline {
       const canStart = (): boolean => router.capacity(entry, principal) !== 'full';
       const waited = entry.queue.acquire(principal.keyId ?? principal.kind, principal.priority, controller.signal, canStart);
       if (typeof waited !== 'number') queueMs = await waited;
-      const attempt = await this.attempt(req, router.plan(req, principal), controller.signal);
+      const bound = ticket.reserved && req.maxTokens === undefined && req.endpoint !== 'embeddings' ? maxTokens : undefined;
+      const attempt = await this.attempt(req, router.plan(req, principal), controller.signal, bound);
       served = attempt.step;
       router.commit(served);
       const ctx: RelayContext = {
@@ -123,6 +149,7 @@ export class Pipeline {
         signal: controller.signal,
         stallMs: Math.min(config.timeouts.first_byte_ms, config.timeouts.total_ms),
         capture,
+        redactor: this.streamRedactors.get(served.deployment.state.id),
         headers: {
           ...ticket.headers,
           'x-relais-backend': served.deployment.state.id,
@@ -137,7 +164,7 @@ export class Pipeline {
       if (served) this.finishAttempt(served, false);
       const aborted = controller.signal.aborted;
       if (!aborted && !(err instanceof GatewayError)) this.deps.log?.error('request failed', { requestId: req.id, model: req.model, error: err instanceof Error ? err.message : String(err) });
-      const ge = aborted ? errors.badGateway('client went away') : err instanceof BackendError ? finalError(err, req.model) : asGatewayError(err);
+      const ge = aborted ? errors.badGateway('client went away') : err instanceof BackendError ? finalError(err, req.model, this.redactor) : asGatewayError(err);
       if (!aborted) respondError(res, ge, req.protocol, ticket.headers);
       result = { outcome: aborted ? 'client_aborted' : ge.status < 500 ? 'rejected' : 'upstream_error', status: aborted ? 499 : ge.status, events: 0, error: ge.message };
       if (ge.status >= 500) metrics.errors.inc([req.model, served?.deployment.state.id ?? '', String(ge.status)]);
@@ -161,7 +188,12 @@ export class Pipeline {
   }
 
   /** Tries the route in order; connect errors, timeouts and 5xx before the first byte move on. */
-  private async attempt(req: CanonicalRequest, steps: RouteStep[], signal: AbortSignal): Promise<{ step: RouteStep; reply: UpstreamReply; overheadMs: number }> {
+  private async attempt(
+    req: CanonicalRequest,
+    steps: RouteStep[],
+    signal: AbortSignal,
+    bound: number | undefined,
+  ): Promise<{ step: RouteStep; reply: UpstreamReply; overheadMs: number }> {
     let last: BackendError | undefined;
     for (const step of steps) {
       const d = step.deployment;
@@ -172,7 +204,7 @@ export class Pipeline {
       const callAt = performance.now();
       try {
         const reply = await d.state.backend.call(
-          { requestId: req.id, endpoint: req.endpoint, body: upstreamBody(req, d), stream: req.stream, keepAliveMs: req.keepAliveMs },
+          { requestId: req.id, endpoint: req.endpoint, body: upstreamBody(req, d, bound), stream: req.stream, keepAliveMs: req.keepAliveMs },
           signal,
         );
         return { step, reply, overheadMs: callAt - req.arrivedAt };
@@ -191,7 +223,7 @@ export class Pipeline {
         this.deps.metrics.retries.inc([req.model, d.state.id]);
       }
     }
-    throw finalError(last, req.model);
+    throw finalError(last, req.model, this.redactor);
   }
 
   private finishAttempt(step: RouteStep, failed: boolean): void {
@@ -209,10 +241,11 @@ export class Pipeline {
 
   private settle(req: CanonicalRequest, principal: Principal, ticket: Ticket, served: Deployment | undefined, result: RelayResult, promptEstimate: number, queueMs: number): void {
     const usage = result.usage;
-    const reported = usage?.prompt_tokens !== undefined;
-    const promptTokens = usage?.prompt_tokens ?? (served ? promptEstimate : 0);
-    const completionTokens = usage?.completion_tokens ?? (req.endpoint === 'embeddings' ? 0 : result.events);
-    const cachedTokens = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    const reportedPrompt = reportedTokens(usage?.prompt_tokens);
+    const reported = reportedPrompt !== undefined;
+    const promptTokens = reportedPrompt ?? (served ? promptEstimate : 0);
+    const completionTokens = reportedTokens(usage?.completion_tokens) ?? (req.endpoint === 'embeddings' ? 0 : result.events);
+    const cachedTokens = reportedTokens(usage?.prompt_tokens_details?.cached_tokens) ?? 0;
     // The price is that of the model that actually served (a fallback has its own).
     const price = served ? this.deps.router.get(served.model)?.price : undefined;
     const cost = served ? costOf(price, promptTokens, completionTokens, cachedTokens) : 0;

@@ -1,6 +1,7 @@
 // What a relay learned while writing an upstream reply to the client: the basis of usage and metrics.
 import type { UsageCounts } from '../protocol/sse.js';
 import type { Outcome } from '../usage/record.js';
+import type { Redactor } from './secret-redactor.js';
 
 export interface RelayResult {
   outcome: Outcome;
@@ -26,6 +27,8 @@ export interface RelayContext {
   readonly stallMs?: number | undefined;
   /** When set, every byte written to the client is also kept here (prompt logging). */
   readonly capture?: Buffer[] | undefined;
+  /** Masks the serving engine's secrets in its text relayed to the client (errors, error events); undefined: it has none. */
+  readonly redactor?: Redactor | undefined;
 }
 
 /**
@@ -38,6 +41,7 @@ export function streamFailed(result: RelayResult, err: unknown, ctx: RelayContex
     return undefined;
   }
   result.outcome = 'upstream_error';
-  result.error = err instanceof Error ? err.message : String(err);
+  const text = err instanceof Error ? err.message : String(err);
+  result.error = ctx.redactor ? ctx.redactor.text(text) : text;
   return clientGone ? undefined : result.error;
 }

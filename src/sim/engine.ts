@@ -52,6 +52,7 @@ export class Engine {
   private readonly slowdown: number;
   private readonly maxNumSeqs: number;
   private readonly maxBatchedTokens: number;
+  private readonly chunkedPrefill: boolean;
 
   constructor(
     readonly model: ReplicaModel,
@@ -63,6 +64,7 @@ export class Engine {
     this.slowdown = options.slowdown ?? 1;
     this.maxNumSeqs = model.maxNumSeqs;
     this.maxBatchedTokens = model.maxBatchedTokens;
+    this.chunkedPrefill = model.chunkedPrefill ?? true;
   }
 
   get numRunning(): number {
@@ -152,6 +154,12 @@ export class Engine {
     let decodeCtx = 0;
     let preempted = false;
 
+    // Without chunked prefill (vLLM V0), waiting prompts run whole in a step of their own while decodes wait.
+    if (!this.chunkedPrefill) {
+      const work = this.schedulePrefillOnly(t);
+      if (work !== undefined) return work;
+    }
+
     for (let i = 0; i < running.length && budget > 0; ) {
       const seq = running[i]!;
       let n = seq.numTokens - seq.numComputed;
@@ -209,6 +217,34 @@ export class Engine {
 
     if (batch.length === 0) return undefined;
     return { prefillTokens: prefill, prefillContextTokens: prefillCtx, prefillSeqs, decodeSeqs: decode, decodeContextTokens: decodeCtx };
+  }
+
+  /** Admits waiting prompts whole (the first even past the token budget) into a prefill-only step. */
+  private schedulePrefillOnly(t: number): StepWork | undefined {
+    const waiting = this.waiting;
+    let budget = Math.max(this.maxBatchedTokens, 1);
+    let prefill = 0;
+    let prefillCtx = 0;
+    let prefillSeqs = 0;
+    while (this.waitHead < waiting.length && this.running.length < this.maxNumSeqs) {
+      const seq = waiting[this.waitHead]!;
+      const whole = seq.numTokens;
+      if (prefillSeqs > 0 && whole > budget) break;
+      const n = this.admit(seq, Math.max(budget, whole));
+      if (n === 0) break;
+      this.waitHead++;
+      seq.state = SeqState.Running;
+      if (seq.firstScheduled < 0) seq.firstScheduled = t;
+      this.running.push(seq);
+      this.batch.push(seq);
+      this.batchTokens.push(n);
+      budget -= n;
+      prefill += n;
+      prefillCtx += seq.numComputed;
+      prefillSeqs++;
+    }
+    if (prefillSeqs === 0) return undefined;
+    return { prefillTokens: prefill, prefillContextTokens: prefillCtx, prefillSeqs, decodeSeqs: 0, decodeContextTokens: 0 };
   }
 
   /**

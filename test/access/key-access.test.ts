@@ -70,7 +70,9 @@ describe('key access', () => {
     const a = await open();
     assert.equal(a.open, false);
     const p = a.authenticate(bearer(secret));
-    assert.deepEqual({ ...p }, { kind: 'key', admin: false, keyId: row.id, keyName: 'ada', userId: undefined, teamId: undefined, zones: ['local'], priority: 'batch', logging: 'full', logRetentionDays: 3 });
+    const { models: allows, ...fields } = p;
+    assert.equal(allows?.('llama-8b'), true);
+    assert.deepEqual(fields, { kind: 'key', admin: false, keyId: row.id, keyName: 'ada', userId: undefined, teamId: undefined, zones: ['local'], priority: 'batch', logging: 'full', logRetentionDays: 3 });
     assert.equal(a.authenticate({ apiKey: secret }).keyId, row.id);
     await rejectsWith(() => a.authenticate(bearer(`${secret}x`)), 401, 'invalid_api_key');
     await rejectsWith(() => a.authenticate({}), 401);

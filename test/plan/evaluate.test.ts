@@ -25,6 +25,20 @@ test('JSON report carries fits and kv_bytes_per_token', () => {
   assert.equal(JSON.parse(JSON.stringify(no)).fits, false);
 });
 
+test('JSON report carries p10–p90 ranges around each figure', () => {
+  const j = evaluationJson(evaluate(config({ users: 40 }))) as Record<string, unknown>;
+  const at = j.at_users as Record<string, unknown>;
+  for (const k of ['per_user_tok_s', 'output_tok_s', 'itl_s', 'ttft_s', 'e2e_s']) {
+    const v = at[k] as number;
+    const [lo, hi] = at[`${k}_range`] as [number, number];
+    assert.ok(lo < v && v < hi, `${k}: ${lo} < ${v} < ${hi}`);
+  }
+  const [ulo, uhi] = j.users_served_range as [number, number];
+  assert.ok(ulo <= (j.users_served as number) && (j.users_served as number) <= uhi && ulo < uhi);
+  assert.equal(typeof j.inside_noise, 'boolean');
+  assert.match((j.uncertainty as { source: string }).source, /leave-one-source-out/);
+});
+
 test('70B: bf16 does not fit one 80 GB GPU, AWQ 4-bit does and serves users', () => {
   const awq = evaluate(config({ gpuId: 'h100-sxm', modelId: 'llama-3.1-70b', quantId: 'awq-int4' }));
   assert.equal(awq.fits, true);
