@@ -1,4 +1,5 @@
 // Users and teams: list, create, edit; members, keys and spend this month (UTC) of each.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../api';
 import { Dialog } from '../components/dialog';
@@ -78,81 +79,29 @@ export function PeoplePage() {
       <Loading when={!data && !error} />
       {data ? (
         <>
-          <div class="page-head">
-            <h2>Teams</h2>
-            <button type="button" onClick={() => setEdit({ kind: 'team' })}>
-              Create team
-            </button>
-          </div>
-          <table>
-            <caption class="sr-only">Teams</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Members</th>
-                <th scope="col">Keys</th>
-                <th scope="col">Spend this month</th>
-                <th scope="col">Actions</th>
+          <ListTable title="Teams" createLabel="Create team" onCreate={() => setEdit({ kind: 'team' })} columns={['Name', 'Members', 'Keys', 'Spend this month', 'Actions']}>
+            {data.teams.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>{data.users.filter((u) => u.team_id === t.id).length}</td>
+                <td>{data.keys.filter((k) => k.team_id === t.id).length}</td>
+                <td>{cost(data.teamSpend, t.id)}</td>
+                <ShowEdit name={t.name} onShow={() => setSelected({ kind: 'team', id: t.id })} onEdit={() => setEdit({ kind: 'team', team: t })} />
               </tr>
-            </thead>
-            <tbody>
-              {data.teams.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>{data.users.filter((u) => u.team_id === t.id).length}</td>
-                  <td>{data.keys.filter((k) => k.team_id === t.id).length}</td>
-                  <td>{cost(data.teamSpend, t.id)}</td>
-                  <td class="row-actions">
-                    <button type="button" class="secondary" onClick={() => setSelected({ kind: 'team', id: t.id })} aria-label={`Show ${t.name}`}>
-                      Show
-                    </button>
-                    <button type="button" class="secondary" onClick={() => setEdit({ kind: 'team', team: t })} aria-label={`Edit ${t.name}`}>
-                      Edit
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-
-          <div class="page-head">
-            <h2>Users</h2>
-            <button type="button" onClick={() => setEdit({ kind: 'user' })}>
-              Create user
-            </button>
-          </div>
-          <table>
-            <caption class="sr-only">Users</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Team</th>
-                <th scope="col">Keys</th>
-                <th scope="col">Spend this month</th>
-                <th scope="col">Actions</th>
+            ))}
+          </ListTable>
+          <ListTable title="Users" createLabel="Create user" onCreate={() => setEdit({ kind: 'user' })} columns={['Name', 'Email', 'Team', 'Keys', 'Spend this month', 'Actions']}>
+            {data.users.map((u) => (
+              <tr key={u.id}>
+                <td>{u.name}</td>
+                <td>{u.email ?? '—'}</td>
+                <td>{teamName(u.team_id)}</td>
+                <td>{data.keys.filter((k) => k.user_id === u.id).length}</td>
+                <td>{cost(data.userSpend, u.id)}</td>
+                <ShowEdit name={u.name} onShow={() => setSelected({ kind: 'user', id: u.id })} onEdit={() => setEdit({ kind: 'user', user: u })} />
               </tr>
-            </thead>
-            <tbody>
-              {data.users.map((u) => (
-                <tr key={u.id}>
-                  <td>{u.name}</td>
-                  <td>{u.email ?? '—'}</td>
-                  <td>{teamName(u.team_id)}</td>
-                  <td>{data.keys.filter((k) => k.user_id === u.id).length}</td>
-                  <td>{cost(data.userSpend, u.id)}</td>
-                  <td class="row-actions">
-                    <button type="button" class="secondary" onClick={() => setSelected({ kind: 'user', id: u.id })} aria-label={`Show ${u.name}`}>
-                      Show
-                    </button>
-                    <button type="button" class="secondary" onClick={() => setEdit({ kind: 'user', user: u })} aria-label={`Edit ${u.name}`}>
-                      Edit
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ListTable>
 
           {selected ? <Detail data={data} selected={selected} /> : null}
         </>
@@ -191,6 +140,45 @@ export function PeoplePage() {
         <ErrorLine error={formError} />
       </Dialog>
     </section>
+  );
+}
+
+function ListTable(p: { title: string; createLabel: string; onCreate: () => void; columns: string[]; children: ComponentChildren }) {
+  return (
+    <>
+      <div class="page-head">
+        <h2>{p.title}</h2>
+        <button type="button" onClick={p.onCreate}>
+          {p.createLabel}
+        </button>
+      </div>
+      <table>
+        <caption class="sr-only">{p.title}</caption>
+        <thead>
+          <tr>
+            {p.columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{p.children}</tbody>
+      </table>
+    </>
+  );
+}
+
+function ShowEdit(p: { name: string; onShow: () => void; onEdit: () => void }) {
+  return (
+    <td class="row-actions">
+      <button type="button" class="secondary" onClick={p.onShow} aria-label={`Show ${p.name}`}>
+        Show
+      </button>
+      <button type="button" class="secondary" onClick={p.onEdit} aria-label={`Edit ${p.name}`}>
+        Edit
+      </button>
+    </td>
   );
 }
 
