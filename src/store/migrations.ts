@@ -55,6 +55,14 @@ export const migrations: readonly Migration[] = [
     ],
   },
   {
+    version: 10,
+    name: 'usage journal watermarks',
+    statements: [
+      // Per local usage journal, the highest sequence number written: replays after a crash skip up to it.
+      `CREATE TABLE usage_journal (journal_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
+    ],
+  },
+  {
     version: 30,
     name: 'console sessions',
     statements: [

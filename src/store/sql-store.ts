@@ -1,14 +1,15 @@
 // The Store over any SqlDb: the same SQL serves SQLite and PostgreSQL.
 import type { UsageRecord } from '../usage/record.js';
+import { withCleanText } from './clean-text.js';
 import type { SqlDb, SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import {
   auditFromRow, keyFromRow, keySettingColumns, keySettingFields, num, promptLogFromRow, teamFromRow, userFromRow,
 } from './rows.js';
-import { rollupFromRow, rollupStatements, usageInserts, usageQuery } from './usage-sql.js';
+import { journalMarkUpsert, rollupFromRow, rollupStatements, usageInserts, usageQuery } from './usage-sql.js';
 import { activityFromRow, activityQuery } from './activity-sql.js';
 import { promptLogSearch, sessionFromRow } from './console-sql.js';
 import type {
-  ActivityQuery, ActivityRow, AuditQuery, AuditRow, KeyRow, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
+  ActivityQuery, ActivityRow, AuditQuery, AuditRow, JournalMark, KeyRow, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
   Store, TeamRow, UsageQuery, UsageRollupRow, UserRow,
 } from './types.js';
 
@@ -37,7 +38,11 @@ function updateStatement(table: string, id: string, sets: [string, SqlValue][]):
 }
 
 export class SqlStore implements Store {
-  constructor(private readonly db: SqlDb) {}
+  private readonly db: SqlDb;
+
+  constructor(db: SqlDb) {
+    this.db = withCleanText(db);
+  }
 
   get kind(): 'sqlite' | 'postgres' {
     return this.db.kind;
@@ -147,9 +152,18 @@ export class SqlStore implements Store {
     return num(row?.value);
   }
 
-  async insertUsage(records: readonly UsageRecord[]): Promise<void> {
+  async insertUsage(records: readonly UsageRecord[], mark?: JournalMark): Promise<void> {
     if (records.length === 0) return;
-    await this.db.tx([...usageInserts(records), ...rollupStatements(records)]);
+    await this.db.tx([...usageInserts(records), ...rollupStatements(records), ...(mark ? [journalMarkUpsert(mark)] : [])]);
+  }
+
+  async journalMark(journalId: string): Promise<number> {
+    const [row] = await this.db.query('SELECT seq FROM usage_journal WHERE journal_id = ?', [journalId]);
+    return num(row?.seq);
+  }
+
+  async forgetJournal(journalId: string): Promise<void> {
+    await this.db.query('DELETE FROM usage_journal WHERE journal_id = ?', [journalId]);
   }
 
   async insertPromptLogs(rows: readonly PromptLogRow[]): Promise<void> {

@@ -2,7 +2,7 @@
 import type { UsageRecord } from '../usage/record.js';
 import type { SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import { num } from './rows.js';
-import type { UsageGroup, UsageQuery, UsageRollupRow, UsageTotals } from './types.js';
+import type { JournalMark, UsageGroup, UsageQuery, UsageRollupRow, UsageTotals } from './types.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -140,6 +140,15 @@ function rollupUpserts(records: readonly UsageRecord[], which: keyof typeof roll
 /** Daily and hourly rollup upserts for a batch of records. */
 export function rollupStatements(records: readonly UsageRecord[]): SqlStatement[] {
   return [...rollupUpserts(records, 'daily'), ...rollupUpserts(records, 'hourly'), ...rollupUpserts(records, 'hourlyModels')];
+}
+
+/** Batches are written in sequence order, so the last one written holds the highest mark. */
+export function journalMarkUpsert(mark: JournalMark): SqlStatement {
+  return {
+    sql: `INSERT INTO usage_journal (journal_id, seq, updated_at) VALUES (?, ?, ?)
+      ON CONFLICT (journal_id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at`,
+    params: [mark.journalId, mark.seq, Date.now()],
+  };
 }
 
 const dailyColumn: Record<UsageGroup, string> = {
