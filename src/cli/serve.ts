@@ -132,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(config.console.enabled ? consoleRoutes({ access: gatewayAccess }) : []),
     ...adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes, live }),
   ];
-  const gateway = await Gateway.create(config, { log, access: gatewayAccess, usage, extraRoutes });
+  const gateway = await Gateway.create(config, { log, access: gatewayAccess, usage, extraRoutes, responses: store });
   const address = await gateway.listen(host, port);
   // Signal handlers before the 'listening' line: whoever waits for it may signal at once.
   // A forced exit first writes the journal's last lines (synchronously: the process ends right after).
