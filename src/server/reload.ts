@@ -11,7 +11,7 @@ export interface ReloadResult {
   readonly models: { readonly added: readonly string[]; readonly removed: readonly string[] };
 }
 
-const fixed = ['listen', 'data_dir', 'store', 'redis', 'master_key', 'log_level', 'shutdown', 'access', 'tracing', 'usage', 'responses'] as const;
+const fixed = ['listen', 'data_dir', 'store', 'redis', 'master_key', 'log_level', 'shutdown', 'access', 'tracing', 'usage', 'responses', 'console'] as const;
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -41,6 +41,7 @@ export function mergeReload(running: Config, next: Config): { config: Config; re
     tracing: running.tracing,
     usage: running.usage,
     responses: running.responses,
+    console: running.console,
     limits: { ...next.limits, max_body_bytes: running.limits.max_body_bytes },
   };
   return { config, restartOnly };
