@@ -5,8 +5,9 @@ import {
   auditFromRow, keyFromRow, keySettingColumns, keySettingFields, num, promptLogFromRow, teamFromRow, userFromRow,
 } from './rows.js';
 import { dailyUpserts, rollupFromRow, usageInserts, usageQuery } from './usage-sql.js';
+import { usageFromRow, usageListQuery } from './usage-records-sql.js';
 import type {
-  AuditQuery, AuditRow, KeyRow, KeySettings, NewKey, PromptLogRow, Store, TeamRow, UsageQuery, UsageRollupRow, UserRow,
+  AuditQuery, AuditRow, KeyRow, KeySettings, NewKey, PromptLogRow, Store, TeamRow, UsageListQuery, UsageQuery, UsageRollupRow, UserRow,
 } from './types.js';
 
 const bumpRevision: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'revision'", params: [] };
@@ -181,6 +182,11 @@ export class SqlStore implements Store {
       [since],
     );
     return new Map(rows.map((r) => [String(r.key_id), num(r.cost)]));
+  }
+
+  async listUsage(query: UsageListQuery): Promise<UsageRecord[]> {
+    const q = usageListQuery(query);
+    return (await this.db.query(q.sql, q.params)).map(usageFromRow);
   }
 
   async appendAudit(row: AuditRow): Promise<void> {

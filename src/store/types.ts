@@ -103,6 +103,17 @@ export interface UsageRollupRow {
   readonly totalMs: number;
 }
 
+/** Raw usage records in a time range, a page at a time. */
+export interface UsageListQuery {
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, exclusive. */
+  readonly to: number;
+  /** Continue after this record (pages are ordered by time, then request id). */
+  readonly after?: { readonly time: number; readonly requestId: string } | undefined;
+  readonly limit: number;
+}
+
 export interface AuditQuery {
   readonly from?: number | undefined;
   readonly to?: number | undefined;
@@ -145,6 +156,8 @@ export interface Store {
   usage(query: UsageQuery): Promise<UsageRollupRow[]>;
   /** Cost per key since `since` (a UTC day start), from the daily rollups. */
   spendByKey(since: number): Promise<Map<string, number>>;
+  /** Raw usage records in [from, to), oldest first, `limit` at a time (for `relais plan --from-usage`). */
+  listUsage(query: UsageListQuery): Promise<UsageRecord[]>;
 
   appendAudit(row: AuditRow): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditRow[]>;
