@@ -32,7 +32,7 @@ export function formatLoad(p: LoadProfile, models: readonly ModelShare[], plan: 
   } else {
     out.push('no request reported its token counts: the use case\'s sizes are used');
   }
-  if (p.cachedShare !== null) out.push(`${(p.cachedShare * 100).toFixed(0)}% of prompt tokens came from the prefix cache (not recomputed in the plan)`);
+  if (p.cachedShare !== null) out.push(`${(p.cachedShare * 100).toFixed(0)}% of prompt tokens came from the prefix cache (the plan prefills only the rest)`);
   out.push(`planning for ${plan.users} simultaneous users (${sizeFor} of the busiest hour ${plan.measured}${growth !== 1 ? ` × growth ${growth}` : ''}), ${plan.hoursPerDay} h/day × ${plan.daysPerWeek} days/week`);
   return out;
 }
