@@ -49,7 +49,7 @@ export const HOSTS: readonly HostModel[] = [
     id: 'open-frame-4', segment: 'consumer', name: 'open-frame rig (EPYC board, PCIe risers, up to 4 GPUs at x16)', formFactors: ['pcie'],
     cooling: ['open-air', 'blower'], maxSlots: 4, maxGpus: 4, gpuPowerW: 1900, gpusPerRoot: 4, pcieLanesPerGpu: 16, pcieGen: 4,
     ecc: true, priceEur: 1800, idleW: 100,
-    source: 'thinksmart.life "GPU rig: budget vs pro" (2025): 4 × RTX 3090 on an ASRock Rack ROMED8-2T, EPYC 7252, 32 GB ECC, '
+    source: 'thinksmart.life "GPU rig: budget vs pro" (undated page): 4 × RTX 3090 on an ASRock Rack ROMED8-2T, EPYC 7252, 32 GB ECC, '
       + '1,600 W supply ≈ $4,314 of which GPUs 4 × $750 → host ≈ $1,314; + risers, frame and a second supply',
     notes: 'a build, not a product: no rack, no redundant supplies, no vendor support',
     unverified: ['priceEur', 'idleW'],
@@ -93,7 +93,7 @@ export const HOSTS: readonly HostModel[] = [
     id: 'hgx-8', segment: 'datacenter', name: 'HGX server, 8 SXM GPUs on an NVSwitch board (DGX class)', formFactors: ['sxm'],
     cooling: ['passive'], maxSlots: 0, maxGpus: 8, gpuPowerW: 5600, gpusPerRoot: 8, pcieLanesPerGpu: 16, pcieGen: 5,
     ecc: true, priceEur: 40000, idleW: 1000,
-    source: 'derived: Thinkmate HGX H100 8-GPU quotation ≈ $317k (Aug 2024, via web.archive.org) less 8 GPUs at the catalog\'s '
+    source: 'derived: Thinkmate HGX H100 8-GPU quotation ≈ $317k (Aug 2024, web.archive.org, cited in a public H100 cluster cost sheet) less 8 GPUs at the catalog\'s '
       + '32,000 €; SemiAnalysis puts the non-GPU bill of materials of a DGX H100 at ≈ $32k (May 2023, via Epoch AI)',
     unverified: ['priceEur', 'idleW'],
   },
