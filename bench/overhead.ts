@@ -4,67 +4,22 @@
 // rewrites it in every answer. Prints requests/s and p50/p99 at concurrency 64 (non-streaming and 100-chunk streams), then the p50
 // latency the gateway adds at half of its maximum load.
 // Usage: npm run bench:overhead [-- --seconds 5 --concurrency 64]
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort, runLoadgen, startChild, startProcess, type LoadResult } from './support/child-processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = import.meta.resolve('tsx');
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '64' } } });
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 
-interface LoadResult {
-  rps: number;
-  p50_ms: number;
-  p99_ms: number;
-  count: number;
-  errors: number;
-}
+const start = (script: string, args: string[], readyText: string): Promise<ChildProcess> => startChild([join(root, script), ...args], readyText);
 
-const children: ChildProcess[] = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
-
-function start(script: string, args: string[], readyText: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', tsx, join(root, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(readyText)) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-function load(url: string, stream: boolean, rate?: number): Promise<LoadResult> {
-  const args = [url, stream ? '1' : '0', String(seconds), String(concurrency), ...(rate ? [String(rate)] : [])];
-  const child = spawn(process.execPath, ['--import', tsx, join(root, 'bench/support/loadgen.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', () => {
-      try {
-        resolve(JSON.parse(out) as LoadResult);
-      } catch {
-        reject(new Error(`load generator printed: ${out}`));
-      }
-    });
-  });
-}
+const load = (url: string, stream: boolean, rate?: number): Promise<LoadResult> => runLoadgen(url, { stream, seconds, concurrency, rate });
 
 const fmt = (r: LoadResult): string => `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(7)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms${r.errors ? `   errors ${r.errors}` : ''}`;
 
@@ -76,16 +31,7 @@ async function main(): Promise<void> {
   const cfg = join(dir, 'relais.yaml');
   writeFileSync(cfg, `log_level: warn\ndata_dir: ${join(dir, 'data')}\nhealth: { interval_ms: 60000 }\nbackends:\n  up: { kind: vllm, url: http://127.0.0.1:${up} }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: org/Bench-Model-8B-Instruct } ]\n`);
   // The gateway as users run it: the compiled CLI (`npm run build` first; the npm script does it).
-  const gateway = spawn(process.execPath, [join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${gw}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(gateway);
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    gateway.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('listening')) resolve();
-    });
-    gateway.on('exit', (code) => reject(new Error(`relais serve exited with ${code}`)));
-  });
+  await startProcess([process.execPath, join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${gw}`], 'listening');
 
   const path = '/v1/chat/completions';
   console.log(`Gateway overhead — concurrency ${concurrency}, ${seconds}s per run, ${new Date().toISOString()}\n`);

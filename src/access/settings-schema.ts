@@ -1,33 +1,64 @@
 // The admin input shapes (JSON, snake_case) for keys, users and teams; shared by the HTTP API and the CLI.
 import { z } from 'zod';
+import { hasControlCharacter } from '../protocol/control-chars.js';
+import { isWellFormed } from '../store/clean-text.js';
 import type { KeyRow, KeySettings, TeamRow, UserRow } from '../store/types.js';
 
-const limit = z.number().int('must be a whole number').positive('must be greater than 0').nullable();
-const zone = z.string().regex(/^[a-z0-9_-]+$/, 'zone names are lower-case words such as local or eu');
-const metadata = z.record(z.string(), z.string());
-const id = z.string().min(1).max(200).nullable();
+/** The last instant a date field may hold (9999-12-31T23:59:59.999Z): every client and database can show it. */
+export const MAX_TIME = 253_402_300_799_999;
 
-/** ISO date/time or epoch ms, in the future not required (an expired key simply stops working). */
+const isoDate = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** Epoch ms of an ISO 8601 date or date-time (a date alone is UTC midnight); NaN for anything else (Date.parse alone takes '-5'). */
+export function parseIsoTime(text: string): number {
+  if (!isoDate.test(text)) return Number.NaN;
+  return Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+}
+
+/** Whole numbers from 1 to `max`: JSON numbers such as 1e308 are integers to JavaScript, not to a database. */
+const count = (max: number) =>
+  z.number().finite('must be a finite number').int('must be a whole number').positive('must be greater than 0').max(max, `must be at most ${max}`).nullable();
+
+// Names show in listings and logs: no control characters; every text must be well-formed Unicode.
+const text = (max: number, lineBreaks = false) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !hasControlCharacter(s, lineBreaks), 'must not contain control characters (such as U+0000)')
+    .refine(isWellFormed, 'must be well-formed Unicode (it holds a lone surrogate)');
+
+const zone = z.string().max(64).regex(/^[a-z0-9_-]+$/, 'zone names are lower-case words such as local or eu');
+const metadata = z
+  .record(text(100), text(2_000, true))
+  .refine((m) => Object.keys(m).length <= 64, 'at most 64 entries');
+const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'ids are 1 to 200 letters, digits, _ . : -').nullable();
+const name = text(200).pipe(z.string().min(1, 'must not be empty'));
+
+/** ISO date/time or epoch ms, up to MAX_TIME; in the future not required (an expired key simply stops working). */
 const time = z
-  .union([z.number().int().nonnegative(), z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date such as 2026-12-31T00:00:00Z')])
-  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)))
+  .union([
+    z.number().finite('must be a finite number').int('must be a whole number of epoch milliseconds'),
+    z.string().refine((s) => !Number.isNaN(parseIsoTime(s)), 'expected an ISO date such as 2026-12-31T00:00:00Z'),
+  ])
+  .transform((v) => (typeof v === 'number' ? v : parseIsoTime(v)))
+  .refine((t) => t >= 0 && t <= MAX_TIME, 'must be a date from 1970-01-01 to 9999-12-31')
   .nullable();
 
 const keyFields = {
-  name: z.string().min(1, 'must not be empty').max(200),
+  name,
   user_id: id,
   team_id: id,
-  models: z.array(z.string().min(1).regex(/^\S+$/, 'model names and globs have no spaces')),
+  models: z.array(text(200).pipe(z.string().min(1).regex(/^\S+$/, 'model names and globs have no spaces'))).max(1_000, 'at most 1000 entries'),
   expires_at: time,
-  rpm: limit,
-  tpm: limit,
-  concurrency: limit,
-  budget: z.number().nonnegative('must be 0 or more').finite().nullable(),
+  rpm: count(1_000_000_000),
+  tpm: count(1_000_000_000_000),
+  concurrency: count(1_000_000),
+  budget: z.number().finite('must be a finite number').nonnegative('must be 0 or more').max(1e12, 'must be at most 1e12').nullable(),
   budget_period: z.enum(['daily', 'weekly', 'monthly', 'none']),
   priority: z.enum(['interactive', 'batch']),
-  zones: z.array(z.union([zone, z.literal('any')])).min(1, 'at least one zone (or "any")'),
+  zones: z.array(z.union([zone, z.literal('any')])).min(1, 'at least one zone (or "any")').max(64, 'at most 64 zones'),
   logging: z.enum(['none', 'metadata', 'full']),
-  log_retention_days: z.number().int('must be a whole number').positive('must be greater than 0').max(3650),
+  log_retention_days: z.number().finite('must be a finite number').int('must be a whole number').positive('must be greater than 0').max(3650),
   admin: z.boolean(),
   metadata,
 };
@@ -37,9 +68,9 @@ export const keyPatchSchema = z.object({ ...keyFields }).partial().strict();
 export type KeyCreateInput = z.infer<typeof keyCreateSchema>;
 export type KeyPatchInput = z.infer<typeof keyPatchSchema>;
 
-export const userCreateSchema = z.object({ name: keyFields.name, email: z.string().email().nullable().optional(), team_id: id.optional(), metadata: metadata.optional() }).strict();
+export const userCreateSchema = z.object({ name, email: z.string().max(320).email().nullable().optional(), team_id: id.optional(), metadata: metadata.optional() }).strict();
 export const userPatchSchema = userCreateSchema.partial().strict();
-export const teamCreateSchema = z.object({ name: keyFields.name, metadata: metadata.optional() }).strict();
+export const teamCreateSchema = z.object({ name, metadata: metadata.optional() }).strict();
 export const teamPatchSchema = teamCreateSchema.partial().strict();
 
 export const keyDefaults: Omit<KeySettings, 'name'> = {
@@ -82,7 +113,8 @@ export function keyPatchFromInput(i: KeyPatchInput): Partial<KeySettings> {
   return p;
 }
 
-const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
+/** A stored time as ISO text; a value no date can show (a row written before validation was strict) reads as null. */
+const iso = (t: number | null): string | null => (t === null || !Number.isFinite(t) || Math.abs(t) > 8.64e15 ? null : new Date(t).toISOString());
 
 /** A key as the API shows it: never the hash or the secret. */
 export function keyToJson(k: KeyRow, now = Date.now()): Record<string, unknown> {

@@ -1,6 +1,7 @@
 // The Backend interface: every engine, local or remote, answers in the OpenAI wire format
 // (JSON, or SSE when streaming). HTTP engines pass their bytes through; in-process engines
 // (embedded llama.cpp) encode to the same format, so codecs and accounting have one input.
+import type { LoadedModelStatus } from '../engine/model-registry.js';
 import type { Endpoint } from '../protocol/canonical.js';
 import type { JsonObject } from '../protocol/json.js';
 
@@ -64,6 +65,21 @@ export interface EngineLoad {
   scrapedAt: number;
 }
 
+/** Ollama's capability names: what a model can be asked to do through this gateway. */
+export const modelCapabilities = ['completion', 'tools', 'insert', 'embedding', 'vision', 'thinking'] as const;
+export type ModelCapability = (typeof modelCapabilities)[number];
+
+/** What an engine knows about a model it serves (Ollama's /api/tags and /api/show). */
+export interface ModelDetails {
+  readonly sizeBytes: number;
+  readonly modifiedAt: Date;
+  readonly family: string;
+  readonly parameterSize: string;
+  readonly quantization: string;
+  readonly contextLength: number | undefined;
+  readonly capabilities: readonly ModelCapability[];
+}
+
 export interface Backend {
   readonly id: string;
   readonly kind: BackendKind;
@@ -76,5 +92,9 @@ export interface Backend {
   listModels?(signal: AbortSignal): Promise<string[]>;
   /** Engine load from its metrics endpoint, when it has one. */
   load?(signal: AbortSignal): Promise<EngineLoad | undefined>;
+  /** Details of a model this engine serves (by its upstream name), when the engine can tell. */
+  describeModel?(model: string): Promise<ModelDetails | undefined>;
+  /** Models held in memory now (Ollama's /api/ps), for engines that load and unload them. */
+  loaded?(): LoadedModelStatus[];
   close(): Promise<void>;
 }

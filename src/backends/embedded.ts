@@ -7,7 +7,9 @@ import { ModelRegistry, type GgufEntry, type LoadedModelStatus } from '../engine
 import { EngineRefusal } from '../engine/engine-refusal.js';
 import { runRequest } from '../engine/run-request.js';
 import { defaultModelsDir } from '../engine/models-dir.js';
-import type { Backend, EngineLoad, UpstreamCall, UpstreamReply } from './backend.js';
+import { readGguf } from '../engine/gguf-reader.js';
+import { formatParameters, modelInfo, type ModelInfo } from '../engine/model-info.js';
+import type { Backend, EngineLoad, ModelCapability, ModelDetails, UpstreamCall, UpstreamReply } from './backend.js';
 
 export interface EmbeddedBackendOptions {
   /** Free-memory probe for the load-time memory check (tests simulate small machines). */
@@ -31,6 +33,8 @@ class EmbeddedLlamaBackend implements EmbeddedBackend {
   readonly modelsDir: string;
   private readonly registry: ModelRegistry;
   private readonly gpu: boolean;
+  /** GGUF headers read for describeModel, by path; kept while the file's size and time stay. */
+  private readonly headers = new Map<string, { key: string; info: ModelInfo }>();
 
   constructor(
     readonly id: string,
@@ -101,6 +105,35 @@ class EmbeddedLlamaBackend implements EmbeddedBackend {
 
   loaded(): LoadedModelStatus[] {
     return this.registry.status();
+  }
+
+  async describeModel(name: string): Promise<ModelDetails | undefined> {
+    const entry = (await this.registry.list()).find((e) => e.name === name);
+    if (!entry) return undefined;
+    const key = `${entry.sizeBytes}:${entry.modifiedAt.getTime()}`;
+    let cached = this.headers.get(entry.path);
+    if (cached?.key !== key) {
+      const info = await readGguf(entry.path).then(modelInfo, () => undefined);
+      if (!info) return undefined;
+      cached = { key, info };
+      this.headers.set(entry.path, cached);
+    }
+    const info = cached.info;
+    // What this engine does with the file: every model embeds; chat tools need a template that
+    // renders them; fill-in-the-middle (Ollama's 'insert') needs the FIM tokens.
+    const capabilities: ModelCapability[] = ['completion'];
+    if (info.chatTemplateSupportsTools) capabilities.push('tools');
+    if (info.fim) capabilities.push('insert');
+    capabilities.push('embedding');
+    return {
+      sizeBytes: entry.sizeBytes,
+      modifiedAt: entry.modifiedAt,
+      family: info.architecture,
+      parameterSize: formatParameters(info.parameters),
+      quantization: info.quantization,
+      contextLength: info.contextLength,
+      capabilities,
+    };
   }
 
   models(): Promise<GgufEntry[]> {

@@ -1,17 +1,20 @@
 // relais serve: load the config (file, or environment), start the gateway, drain on SIGTERM.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseListen } from '../config/listen.js';
 import { configFromEnv, ConfigError, loadConfigFile } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
-import { createEmbeddedBackend, embeddedServeSetup, ollamaPsJson, type EmbeddedBackend } from '../backends/embedded.js';
-import type { ExtraRoute } from '../server/routes.js';
+import { embeddedServeSetup } from '../backends/embedded.js';
 import { createAccess } from '../access/create-access.js';
 import { adminRoutes } from '../server/admin/routes.js';
 import { Gateway } from '../server/gateway.js';
 import { openStore } from '../store/open-store.js';
 import { createUsageWriter } from '../usage/batched-writer.js';
-import { createLogger } from '../telemetry/log.js';
+import { UsageJournal } from '../usage/journal.js';
+import { replayJournals } from '../usage/journal-replay.js';
+import { createLogger, type Logger } from '../telemetry/log.js';
+import type { Store } from '../store/types.js';
 
 const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [--demo] [--models-dir DIR]
 
@@ -36,18 +39,40 @@ async function loadConfig(
   return { config, source: zero.demo ? 'demo' : `models directory ${setup.modelsDir}`, notice: setup.message };
 }
 
-/** GET /api/ps (Ollama): the models the embedded backends hold in memory. */
-function psRoute(backends: readonly EmbeddedBackend[]): ExtraRoute {
-  return {
-    method: 'GET',
-    path: '/api/ps',
-    protocol: 'ollama',
-    handler: async (_req, res) => {
-      const body = JSON.stringify(ollamaPsJson(backends.flatMap((b) => b.loaded())));
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    },
-  };
+/**
+ * The first SIGTERM or SIGINT drains, closes everything and resolves with the exit code (1 when
+ * anything failed); a second one exits at once.
+ */
+function stopOnSignals(gateway: Gateway, store: Store, log: Logger, graceMs: number, beforeForcedExit: () => void): Promise<number> {
+  const settled = (p: Promise<void>): Promise<unknown> => p.then(() => undefined, (err: unknown) => err ?? new Error('failed'));
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals): Promise<void> => {
+      if (stopping) {
+        // A second signal ends the drain at once; buffered usage records stay in the journal.
+        log.warn(`second ${signal}: exiting without finishing the drain`, { signal });
+        beforeForcedExit();
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+      stopping = true;
+      log.info('shutting down: draining in-flight requests', { signal, grace_ms: graceMs });
+      const gatewayErr = await settled(gateway.close());
+      // The store closes whatever happened before: an open pool would keep the process alive.
+      const storeErr = await Promise.race([
+        settled(store.close()),
+        new Promise<Error>((r) => setTimeout(() => r(new Error('closing the store took longer than 5 s')), 5_000).unref()),
+      ]);
+      const err = gatewayErr ?? storeErr;
+      if (err === undefined) log.info('stopped');
+      else log.error('shutdown failed', { error: String(err) });
+      const code = err === undefined ? 0 : 1;
+      // Something still holding the event loop (a dead connection) must not keep a stopped gateway alive.
+      setTimeout(() => process.exit(code), 2_000).unref();
+      resolve(code);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -82,13 +107,26 @@ export async function run(argv: string[]): Promise<number> {
   // Keys, limits and usage: the store (SQLite in data_dir unless configured), limiter (Redis when configured).
   const store = await openStore(config);
   const warn = (message: string): void => log.warn(message);
+  const journalDir = join(config.data_dir, 'journal');
+  // Records a killed process had answered but not yet written go into the store before serving
+  // (whatever usage.journal says now: the files may come from a run that had it on).
+  const replay = await replayJournals(journalDir, store, warn).catch((err: unknown) => {
+    log.warn(`relais usage: replaying usage journals failed (they stay for the next start): ${String(err)}`);
+    return undefined;
+  });
+  if (replay && replay.journals > 0) log.announce('replayed usage journals of a previous run', { event: 'journal_replay', ...replay });
+  // After the replay: budgets are seeded from the store's spend, replayed records included.
   const access = await createAccess({ config, store, warn });
-  const usage = createUsageWriter(store, { warn });
-  // Embedded backends are built here so that /api/ps can list what they hold in memory.
-  const embedded = Object.entries(config.backends).flatMap(([id, b]) => (b.kind === 'embedded' ? [createEmbeddedBackend(id, b)] : []));
-  const extraRoutes = [...adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes }), psRoute(embedded)];
-  const gateway = await Gateway.create(config, { log, access, usage, extraRoutes, backends: embedded });
+  const journal = config.usage.journal
+    ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, warn })
+    : undefined;
+  const usage = createUsageWriter(store, { warn, journal });
+  const extraRoutes = adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes });
+  const gateway = await Gateway.create(config, { log, access, usage, extraRoutes });
   const address = await gateway.listen(host, port);
+  // Signal handlers before the 'listening' line: whoever waits for it may signal at once.
+  // A forced exit first writes the journal's last lines (synchronously: the process ends right after).
+  const stopped = stopOnSignals(gateway, store, log, config.shutdown.grace_ms, () => void journal?.sync());
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.announce(`relais listening on http://${shownHost}:${address.port}`, {
     event: 'listening',
@@ -105,28 +143,5 @@ export async function run(argv: string[]): Promise<number> {
     log.warn('no models configured: add backends and models to relais.yaml, or set RELAIS_BACKENDS (see README)');
   }
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) {
-        // A second Ctrl-C forces the exit; a repeated SIGTERM waits for the drain.
-        if (signal === 'SIGINT') process.exit(130);
-        return;
-      }
-      stopping = true;
-      log.info('shutting down: draining in-flight requests', { signal, grace_ms: config.shutdown.grace_ms });
-      gateway.close().then(() => store.close()).then(
-        () => {
-          log.info('stopped');
-          resolve(0);
-        },
-        (err: unknown) => {
-          log.error('shutdown failed', { error: String(err) });
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-  });
+  return stopped;
 }

@@ -1,5 +1,6 @@
 // The relais.yaml schema. Validation errors name the field; the loader adds the line.
 import { z } from 'zod';
+import { modelCapabilities } from '../backends/backend.js';
 
 const hostPort = z
   .string()
@@ -102,6 +103,8 @@ const model = z
     price: price.optional(),
     routing: routing.optional(),
     description: z.string().optional(),
+    /** What Ollama's /api/show reports; default: what the engine tells (embedded), else completion only. */
+    capabilities: z.array(z.enum(modelCapabilities)).optional(),
   })
   .strict();
 
@@ -170,6 +173,17 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** Usage records: a local journal bounds what kill -9 can lose (docs/keys.md). */
+    usage: z
+      .object({
+        journal: z.boolean().default(true),
+        /** Longest a record waits before it is written to the journal file. */
+        journal_interval_ms: z.number().int().positive().max(1_000).default(10),
+        /** fdatasync each journal write: survives an OS crash too, not only a killed process. */
+        journal_fsync: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
     access: z
       .object({
         /** How often each instance polls the store's revision to pick up key changes made elsewhere. */

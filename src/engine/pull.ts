@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { hasControlCharacter } from '../protocol/control-chars.js';
 import { readGguf } from './gguf-reader.js';
 
 export interface PullSpec {
@@ -43,11 +44,33 @@ export class PullError extends Error {
   }
 }
 
+/**
+ * Each path segment must be a plain name: `..` or `.` would climb out of the repository on the hub
+ * (and take HF_TOKEN with it), an empty one changes the path, a control character has no place in a URL.
+ */
+function checkSegments(what: string, value: string, spec: string): void {
+  for (const segment of value.split('/')) {
+    const bad = segment === '' ? 'an empty segment' : segment === '.' || segment === '..' ? `'${segment}'` : hasControlCharacter(segment) || segment.includes('\\') ? 'a control character or backslash' : undefined;
+    if (bad !== undefined) throw new PullError(`${what} in '${JSON.stringify(spec).slice(1, -1)}' has ${bad}: expected hf:OWNER/REPO/FILE.gguf (optionally @REVISION)`);
+  }
+}
+
 /** hf:OWNER/REPO/path/FILE.gguf[@revision] */
 export function parsePullSpec(spec: string): PullSpec {
   const m = /^hf:([^/\s]+)\/([^/\s]+)\/([^@\s]+\.gguf)(?:@([^\s]+))?$/i.exec(spec);
-  if (!m) throw new PullError(`expected hf:OWNER/REPO/FILE.gguf (optionally @REVISION), got '${spec}'`);
-  return { owner: m[1] ?? '', repo: m[2] ?? '', file: m[3] ?? '', revision: m[4] ?? 'main' };
+  if (!m) throw new PullError(`expected hf:OWNER/REPO/FILE.gguf (optionally @REVISION), got '${JSON.stringify(spec).slice(1, -1)}'`);
+  const parsed = { owner: m[1] ?? '', repo: m[2] ?? '', file: m[3] ?? '', revision: m[4] ?? 'main' };
+  checkSegments('the owner', parsed.owner, spec);
+  checkSegments('the repository', parsed.repo, spec);
+  checkSegments('the file path', parsed.file, spec);
+  checkSegments('the revision', parsed.revision, spec);
+  return parsed;
+}
+
+/** The hub URL of a file, every segment percent-encoded (parsePullSpec has refused `.` and `..`). */
+export function resolveUrl(endpoint: string, spec: PullSpec): string {
+  const path = (p: string): string => p.split('/').map(encodeURIComponent).join('/');
+  return `${endpoint.replace(/\/+$/, '')}/${encodeURIComponent(spec.owner)}/${encodeURIComponent(spec.repo)}/resolve/${encodeURIComponent(spec.revision)}/${path(spec.file)}`;
 }
 
 export function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
@@ -68,7 +91,9 @@ async function sha256Of(path: string): Promise<string> {
 
 export async function pullModel(spec: PullSpec, options: PullOptions): Promise<PullResult> {
   const endpoint = (options.endpoint ?? hubEndpoint()).replace(/\/+$/, '');
-  const url = `${endpoint}/${spec.owner}/${spec.repo}/resolve/${encodeURIComponent(spec.revision)}/${spec.file.split('/').map(encodeURIComponent).join('/')}`;
+  // Specs built in code skip parsePullSpec: check them here too.
+  parsePullSpec(`hf:${spec.owner}/${spec.repo}/${spec.file}@${spec.revision}`);
+  const url = resolveUrl(endpoint, spec);
   await mkdir(options.dir, { recursive: true });
   const dest = join(options.dir, basename(spec.file));
   const partial = `${dest}.partial`;

@@ -1,4 +1,5 @@
 // The served models: public name → deployments (backend + upstream name), fallbacks, its scheduler and queue.
+import type { ModelCapability } from '../backends/backend.js';
 import type { ModelConfig, PriceConfig, RoutingConfig } from '../config/schema.js';
 import { AdmissionQueue } from './admission-queue.js';
 import type { BackendState, Deployment } from './backend-state.js';
@@ -14,6 +15,8 @@ export interface ModelEntry {
   readonly fallbacks: readonly string[];
   readonly price?: PriceConfig | undefined;
   readonly description?: string | undefined;
+  /** Declared in the config; undefined: ask the engine. */
+  readonly capabilities?: readonly ModelCapability[] | undefined;
   readonly created: number;
   readonly scheduler: Scheduler;
   readonly saturation: SaturationThresholds;
@@ -41,7 +44,7 @@ export function buildModelTable(models: readonly ModelConfig[], states: Readonly
     const scheduler = createScheduler(m.name, { scorers: routing.scorers, saturation });
     const queueOpts = { max_length: 1_000, max_wait_ms: 30_000, ...options.routing?.queue, ...m.routing?.queue };
     const queue = new AdmissionQueue(m.name, { maxLength: queueOpts.max_length, maxWaitMs: queueOpts.max_wait_ms });
-    table.set(m.name, { name: m.name, deployments, candidates, fallbacks: m.fallbacks, price: m.price, description: m.description, created, scheduler, saturation, queue });
+    table.set(m.name, { name: m.name, deployments, candidates, fallbacks: m.fallbacks, price: m.price, description: m.description, capabilities: m.capabilities, created, scheduler, saturation, queue });
   }
   return table;
 }

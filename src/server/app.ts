@@ -2,16 +2,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Access } from '../access/access.js';
-import type { Principal } from '../access/principal.js';
+import { modelAllowed, type Principal } from '../access/principal.js';
 import type { ClientProtocol, Endpoint } from '../protocol/canonical.js';
 import { errors, GatewayError } from '../protocol/errors.js';
 import { parseOllamaRequest, type OllamaRoute } from '../protocol/ollama-codec.js';
 import { openAIModelList, parseOpenAIRequest } from '../protocol/openai-codec.js';
+import type { ModelEntry } from '../router/model-table.js';
 import type { Router } from '../router/router.js';
 import type { Logger } from '../telemetry/log.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { parseJson, readBody, sendJson } from './body.js';
-import { OLLAMA_COMPAT_VERSION, ollamaShow, ollamaTags } from './ollama-info.js';
+import { OLLAMA_COMPAT_VERSION, ollamaPs, ollamaShow, ollamaTags } from './ollama-info.js';
 import type { Pipeline } from './pipeline.js';
 import { requestIdFrom } from './request-id.js';
 import { asGatewayError, respondError } from './respond-error.js';
@@ -90,14 +91,38 @@ export class GatewayApp {
     try {
       await this.route(req, res, path, url, q, requestId, arrivedAt, protocol);
     } catch (err) {
-      const ge = asGatewayError(err);
-      if (!(err instanceof GatewayError)) this.deps.log.error('unhandled error', { requestId, path, error: err instanceof Error ? err.stack : String(err) });
-      respondError(res, ge, protocol);
+      this.fail(res, err, protocol, requestId, path);
     } finally {
       if (--this.active === 0 && this.idleWaiters.length) {
         for (const w of this.idleWaiters.splice(0)) w();
       }
     }
+  }
+
+  /**
+   * Answers an error in the client's protocol. A bug (not a GatewayError) is logged with its stack and
+   * request id; with `logServerErrors` (admin and extra routes, which have no log of their own) every 5xx is.
+   */
+  private fail(res: ServerResponse, err: unknown, protocol: ClientProtocol, requestId: string, path: string, logServerErrors = false): void {
+    const ge = asGatewayError(err);
+    if (!(err instanceof GatewayError)) this.deps.log.error('unhandled error', { requestId, path, status: ge.status, error: err instanceof Error ? err.stack : String(err) });
+    else if (logServerErrors && ge.status >= 500) {
+      this.deps.log.error('request failed', { requestId, path, status: ge.status, error: ge.message, ...(ge.cause === undefined ? {} : { cause: String(ge.cause) }) });
+    }
+    respondError(res, ge, protocol);
+  }
+
+  /** The models this caller may use: the only ones model lists show. */
+  private visibleModels(principal: Principal): ModelEntry[] {
+    const all = this.deps.router.list();
+    return principal.models === undefined ? all : all.filter((m) => modelAllowed(principal, m.name));
+  }
+
+  /** A model the caller may use, else 404 as if it did not exist. */
+  private visibleModel(principal: Principal, name: string): ModelEntry {
+    const entry = this.deps.router.get(name);
+    if (!entry || !modelAllowed(principal, entry.name)) throw errors.unknownModel(name);
+    return entry;
   }
 
   private authenticate(req: IncomingMessage): Principal {
@@ -165,20 +190,23 @@ export class GatewayApp {
         return;
       }
       case '/v1/models':
-        this.authenticate(req);
-        return sendJson(res, 200, openAIModelList(router.list()));
+        return sendJson(res, 200, openAIModelList(this.visibleModels(this.authenticate(req))));
       case '/api/tags':
-        this.authenticate(req);
-        return sendJson(res, 200, ollamaTags(router.list()));
+        return sendJson(res, 200, await ollamaTags(this.visibleModels(this.authenticate(req))));
+      case '/api/ps':
+        return sendJson(res, 200, ollamaPs(this.visibleModels(this.authenticate(req))));
       case '/api/version':
         return sendJson(res, 200, { version: OLLAMA_COMPAT_VERSION });
       case '/api/show': {
-        this.authenticate(req);
-        const json = parseJson(await readBody(req, maxBodyBytes)) as { model?: unknown; name?: unknown };
-        const name = typeof json.model === 'string' ? json.model : typeof json.name === 'string' ? json.name : '';
-        const entry = router.get(this.resolveModel(name));
-        if (!entry) throw errors.unknownModel(name);
-        return sendJson(res, 200, ollamaShow(entry));
+        const principal = this.authenticate(req);
+        const json = parseJson(await readBody(req, maxBodyBytes));
+        if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+          throw errors.invalidParam('body', 'Invalid request: the body must be a JSON object such as {"model": "NAME"}.');
+        }
+        const { model, name } = json as { model?: unknown; name?: unknown };
+        const shown = typeof model === 'string' ? model : typeof name === 'string' ? name : '';
+        if (shown === '') throw errors.invalidParam('model', "Invalid request: 'model' is required.");
+        return sendJson(res, 200, await ollamaShow(this.visibleModel(principal, this.resolveModel(shown))));
       }
       case '/':
         res.writeHead(200, { 'content-type': 'text/plain' });
@@ -186,15 +214,14 @@ export class GatewayApp {
         return;
     }
     if (path.startsWith('/v1/models/')) {
-      this.authenticate(req);
+      const principal = this.authenticate(req);
       let id: string;
       try {
         id = decodeURIComponent(path.slice('/v1/models/'.length));
       } catch {
         throw errors.invalidParam('model', 'The model id in the path is not valid percent-encoding.');
       }
-      const entry = router.get(id);
-      if (!entry) throw errors.unknownModel(id);
+      const entry = this.visibleModel(principal, id);
       return sendJson(res, 200, { id: entry.name, object: 'model', created: entry.created, owned_by: 'relais' });
     }
     for (const r of this.deps.extraRoutes ?? []) {
@@ -207,7 +234,7 @@ export class GatewayApp {
       try {
         await r.handler(req, res, ctx);
       } catch (err) {
-        respondError(res, asGatewayError(err), r.protocol ?? protocol);
+        this.fail(res, err, r.protocol ?? protocol, requestId, path, true);
       }
       return;
     }

@@ -45,7 +45,8 @@ export class Gateway {
   static async create(config: Config, parts: GatewayParts = {}): Promise<Gateway> {
     const log = parts.log ?? createLogger(config.log_level);
     const metrics = createGatewayMetrics();
-    const backends = parts.backends ?? [];
+    // Our own list: backends built by the caller stay in the caller's array as given (it used to receive ours).
+    const backends = [...(parts.backends ?? [])];
     for (const [id, cfg] of Object.entries(config.backends)) {
       if (!backends.some((b) => b.id === id)) backends.push(await createBackend(id, cfg, config.timeouts));
     }
@@ -83,8 +84,9 @@ export class Gateway {
     this.scraper.stop();
     const clean = await this.app.drain(graceMs);
     if (!clean) this.log.warn('shutdown grace period over: closed remaining connections');
-    await this.usage.close();
-    await this.access.close();
-    await Promise.all(this.backends.map((b) => b.close().catch(() => undefined)));
+    // Every part closes even when one fails (a store out of reach); the first failure is reported.
+    const results = await Promise.allSettled([this.usage.close(), this.access.close(), ...this.backends.map((b) => b.close().catch(() => undefined))]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

@@ -54,6 +54,14 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX audit_time ON audit (time)`,
     ],
   },
+  {
+    version: 10,
+    name: 'usage journal watermarks',
+    statements: [
+      // Per local usage journal, the highest sequence number written: replays after a crash skip up to it.
+      `CREATE TABLE usage_journal (journal_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
+    ],
+  },
 ];
 
 function dialect(db: SqlDb, sql: string): string {

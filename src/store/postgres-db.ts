@@ -8,6 +8,7 @@ export interface PostgresOptions {
   /** Schema for every table (created when missing); tests use one per file. */
   readonly schema?: string | undefined;
   readonly poolSize?: number | undefined;
+  readonly connectTimeoutMs?: number | undefined;
 }
 
 interface Rewritten {
@@ -44,9 +45,13 @@ export async function openPostgresDb(options: PostgresOptions): Promise<SqlDb> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
+    // A database out of reach fails a query within seconds instead of queueing it for ever.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    keepAlive: true,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  // An idle client error (server restart) must not crash the process; the next query reconnects.
+  // An idle client's lost connection (server restart, terminated backend) must not crash the
+  // process: the pool drops that client and the next query connects again.
   pool.on('error', () => undefined);
   if (schema) {
     // IF NOT EXISTS still races between instances starting together: a duplicate means someone else made it.
@@ -58,6 +63,13 @@ export async function openPostgresDb(options: PostgresOptions): Promise<SqlDb> {
 
   async function tx(statements: readonly SqlStatement[]): Promise<SqlRow[][]> {
     const client = await pool.connect();
+    // A checked-out client has no pool listener: its connection dying between two statements would
+    // be an unhandled 'error' event. Keep the error, fail the transaction, destroy the client.
+    let lost: Error | undefined;
+    const onError = (err: Error): void => {
+      lost = err;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const out: SqlRow[][] = [];
@@ -65,10 +77,16 @@ export async function openPostgresDb(options: PostgresOptions): Promise<SqlDb> {
       await client.query('COMMIT');
       return out;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (!lost) {
+        await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+          lost = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+        });
+      }
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      // Releasing with an error removes the client from the pool instead of reusing a dead connection.
+      client.release(lost);
     }
   }
 

@@ -1,13 +1,14 @@
 // The Store over any SqlDb: the same SQL serves SQLite and PostgreSQL.
 import type { UsageRecord } from '../usage/record.js';
+import { withCleanText } from './clean-text.js';
 import type { SqlDb, SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import {
   auditFromRow, keyFromRow, keySettingColumns, keySettingFields, num, promptLogFromRow, teamFromRow, userFromRow,
 } from './rows.js';
-import { dailyUpserts, rollupFromRow, usageInserts, usageQuery } from './usage-sql.js';
+import { dailyUpserts, journalMarkUpsert, rollupFromRow, usageInserts, usageQuery } from './usage-sql.js';
 import { usageFromRow, usageListQuery } from './usage-records-sql.js';
 import type {
-  AuditQuery, AuditRow, KeyRow, KeySettings, NewKey, PromptLogRow, Store, TeamRow, UsageListQuery, UsageQuery, UsageRollupRow, UserRow,
+  AuditQuery, AuditRow, JournalMark, KeyRow, KeySettings, NewKey, PromptLogRow, Store, TeamRow, UsageListQuery, UsageQuery, UsageRollupRow, UserRow,
 } from './types.js';
 
 const bumpRevision: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'revision'", params: [] };
@@ -34,7 +35,11 @@ function updateStatement(table: string, id: string, sets: [string, SqlValue][]):
 }
 
 export class SqlStore implements Store {
-  constructor(private readonly db: SqlDb) {}
+  private readonly db: SqlDb;
+
+  constructor(db: SqlDb) {
+    this.db = withCleanText(db);
+  }
 
   get kind(): 'sqlite' | 'postgres' {
     return this.db.kind;
@@ -144,9 +149,18 @@ export class SqlStore implements Store {
     return num(row?.value);
   }
 
-  async insertUsage(records: readonly UsageRecord[]): Promise<void> {
+  async insertUsage(records: readonly UsageRecord[], mark?: JournalMark): Promise<void> {
     if (records.length === 0) return;
-    await this.db.tx([...usageInserts(records), ...dailyUpserts(records)]);
+    await this.db.tx([...usageInserts(records), ...dailyUpserts(records), ...(mark ? [journalMarkUpsert(mark)] : [])]);
+  }
+
+  async journalMark(journalId: string): Promise<number> {
+    const [row] = await this.db.query('SELECT seq FROM usage_journal WHERE journal_id = ?', [journalId]);
+    return num(row?.seq);
+  }
+
+  async forgetJournal(journalId: string): Promise<void> {
+    await this.db.query('DELETE FROM usage_journal WHERE journal_id = ?', [journalId]);
   }
 
   async insertPromptLogs(rows: readonly PromptLogRow[]): Promise<void> {

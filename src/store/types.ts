@@ -114,6 +114,12 @@ export interface UsageListQuery {
   readonly limit: number;
 }
 
+/** A local usage journal (src/usage/journal.ts) and the sequence number of its last record in a batch. */
+export interface JournalMark {
+  readonly journalId: string;
+  readonly seq: number;
+}
+
 export interface AuditQuery {
   readonly from?: number | undefined;
   readonly to?: number | undefined;
@@ -145,8 +151,15 @@ export interface Store {
   /** Bumped by every change to teams, users or keys: other instances poll it to refresh their key cache. */
   revision(): Promise<number>;
 
-  /** Writes records and their daily rollups in one transaction. */
-  insertUsage(records: readonly UsageRecord[]): Promise<void>;
+  /**
+   * Writes records and their daily rollups in one transaction; with `mark`, the journal's watermark
+   * too (records of that journal up to `mark.seq` are written: a replay skips them).
+   */
+  insertUsage(records: readonly UsageRecord[], mark?: JournalMark): Promise<void>;
+  /** Highest sequence number of a usage journal written to the store (0 when none). */
+  journalMark(journalId: string): Promise<number>;
+  /** Drops a journal's watermark once its file is gone. */
+  forgetJournal(journalId: string): Promise<void>;
   insertPromptLogs(rows: readonly PromptLogRow[]): Promise<void>;
   /** Deletes prompt logs whose retention ended before `now`; returns how many. */
   purgePromptLogs(now: number): Promise<number>;

@@ -2,7 +2,7 @@
 import type { UsageRecord } from '../usage/record.js';
 import type { SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import { num } from './rows.js';
-import type { UsageGroup, UsageQuery, UsageRollupRow } from './types.js';
+import type { JournalMark, UsageGroup, UsageQuery, UsageRollupRow } from './types.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -94,6 +94,15 @@ export function dailyUpserts(records: readonly UsageRecord[]): SqlStatement[] {
       sql: dailyUpsert,
       params: [c.day, c.key, c.user, c.team, c.model, c.backend, c.requests, c.errors, c.prompt, c.completion, c.cached, c.cost, c.totalMs],
     }));
+}
+
+/** Batches are written in sequence order, so the last one written holds the highest mark. */
+export function journalMarkUpsert(mark: JournalMark): SqlStatement {
+  return {
+    sql: `INSERT INTO usage_journal (journal_id, seq, updated_at) VALUES (?, ?, ?)
+      ON CONFLICT (journal_id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at`,
+    params: [mark.journalId, mark.seq, Date.now()],
+  };
 }
 
 const dailyColumn: Record<UsageGroup, string> = {

@@ -1,8 +1,12 @@
 // Usage records and prompt logs leave the hot path through a buffer written in batches; close() flushes.
-// A failed write keeps its batch and retries (the transaction rolled back, so nothing is written twice).
+// A failed write keeps its batch and retries (the transaction rolled back, so nothing is written twice);
+// a record the store refuses for itself is dropped and logged, never blocking the others. With a
+// journal, every record also goes to a local file first, so a killed process loses (almost) nothing.
+import { randomBytes } from 'node:crypto';
 import type { PromptLogRow, Store } from '../store/types.js';
+import { BatchInterrupted, writeIsolating } from './isolate-batch.js';
+import type { UsageJournal } from './journal.js';
 import type { UsageRecord, UsageSink, PromptLogEntry } from './record.js';
-
 
 export interface UsageWriterOptions {
   /** Records per transaction (default 500). */
@@ -14,6 +18,8 @@ export interface UsageWriterOptions {
   /** How often expired prompt logs are purged (default hourly; 0 disables). */
   readonly purgeEveryMs?: number | undefined;
   readonly warn?: ((message: string) => void) | undefined;
+  /** Local journal of records not yet in the store (see journal.ts). */
+  readonly journal?: UsageJournal | undefined;
 }
 
 export interface UsageWriterStats {
@@ -21,6 +27,8 @@ export interface UsageWriterStats {
   readonly buffered: number;
   readonly failedWrites: number;
   readonly dropped: number;
+  /** Records the store refused for themselves (dropped, each logged with its request id). */
+  readonly refused: number;
   readonly promptLogsWritten: number;
   readonly purged: number;
 }
@@ -29,6 +37,17 @@ const DAY_MS = 86_400_000;
 
 export class UsageWriter implements UsageSink {
   private usage: UsageRecord[] = [];
+  /** Journal sequence number of each buffered record, in step with `usage`. */
+  private seqs: number[] = [];
+  private seq = 0;
+  private journal: UsageJournal | undefined;
+  /**
+   * Every batch also moves this writer's watermark (its journal's id, else a random one) in its
+   * transaction. After a failure that may have come after the commit (the connection lost before
+   * the answer), the watermark tells what was written: those records are not written again.
+   */
+  private readonly writerId: string;
+  private uncertain = false;
   private prompts: PromptLogRow[] = [];
   private chain: Promise<void> = Promise.resolve();
   private scheduled = false;
@@ -38,7 +57,7 @@ export class UsageWriter implements UsageSink {
   private readonly warn: (message: string) => void;
   private readonly timer: NodeJS.Timeout;
   private readonly purgeTimer: NodeJS.Timeout | undefined;
-  private counts = { written: 0, failedWrites: 0, dropped: 0, promptLogsWritten: 0, purged: 0 };
+  private counts = { written: 0, failedWrites: 0, dropped: 0, refused: 0, promptLogsWritten: 0, purged: 0 };
 
   constructor(
     private readonly store: Store,
@@ -47,6 +66,8 @@ export class UsageWriter implements UsageSink {
     this.batchSize = options.batchSize ?? 500;
     this.maxBuffered = options.maxBuffered ?? 1_000_000;
     this.warn = options.warn ?? ((m) => console.warn(m));
+    this.journal = options.journal;
+    this.writerId = options.journal?.id ?? randomBytes(8).toString('hex');
     this.timer = setInterval(() => this.background(), options.flushMs ?? 1_000);
     this.timer.unref();
     const purgeEvery = options.purgeEveryMs ?? 3_600_000;
@@ -63,11 +84,14 @@ export class UsageWriter implements UsageSink {
   record(record: UsageRecord): void {
     if (this.closed) this.warn(`relais usage: record ${record.requestId} after close; writing it anyway`);
     this.usage.push(record);
+    this.seqs.push(++this.seq);
+    this.journal?.append(this.seq, record);
     if (this.usage.length > this.maxBuffered) {
       const drop = this.usage.length - this.maxBuffered;
       this.usage.splice(0, drop);
+      this.seqs.splice(0, drop);
       this.counts.dropped += drop;
-      this.warn(`relais usage: buffer full (store unavailable?), dropped ${drop} oldest record(s)`);
+      this.warn(`relais usage: buffer full (store unavailable?), dropped ${drop} oldest record(s) from memory${this.journal ? ' (the journal keeps them for the next start)' : ''}`);
     }
     if (this.usage.length >= this.batchSize && !this.scheduled) {
       // A full batch is written soon, but never inside the caller's tick.
@@ -105,7 +129,10 @@ export class UsageWriter implements UsageSink {
     return n;
   }
 
-  /** Stops the timers and flushes, retrying a failing store for up to `retryMs` before giving up. */
+  /**
+   * Stops the timers and flushes, retrying a failing store for up to `retryMs` before giving up;
+   * then the journal is removed (everything reached the store) or kept for the next start.
+   */
   async close(retryMs = 10_000): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
@@ -114,14 +141,26 @@ export class UsageWriter implements UsageSink {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.flush();
+        // Records that arrived during the flush go in the same close.
+        if (this.usage.length > 0 || this.prompts.length > 0) continue;
+        await this.closeJournal(true);
         return;
       } catch (err) {
         if (Date.now() >= deadline) {
-          throw new Error(`usage writer: ${this.usage.length} record(s) not written at close: ${String(err)}`);
+          const kept = this.journal ? ` (kept in the journal ${this.journal.path}: written at the next start)` : '';
+          await this.closeJournal(false);
+          throw new Error(`usage writer: ${this.usage.length} record(s) not written at close${kept}: ${String(err)}`);
         }
         await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 1_000)));
       }
     }
+  }
+
+  private async closeJournal(remove: boolean): Promise<void> {
+    const journal = this.journal;
+    this.journal = undefined;
+    await journal?.close(remove);
+    if (remove) await this.store.forgetJournal(this.writerId).catch(() => undefined);
   }
 
   private background(): void {
@@ -130,21 +169,71 @@ export class UsageWriter implements UsageSink {
   }
 
   private async drain(): Promise<void> {
-    await this.drainQueue(this.usage, (batch) => this.store.insertUsage(batch), (n) => (this.counts.written += n));
-    await this.drainQueue(this.prompts, (batch) => this.store.insertPromptLogs(batch), (n) => (this.counts.promptLogsWritten += n));
+    if (this.uncertain) await this.skipWritten();
+    const journalId = this.writerId;
+    try {
+      await this.drainQueue(
+        this.usage,
+        this.seqs,
+        async (part, lastSeq) => {
+          // The watermark moves in the same transaction as the records it covers.
+          await this.store.insertUsage(part, { journalId, seq: lastSeq as number });
+          this.counts.written += part.length;
+        },
+        (record, err) => {
+          this.counts.refused++;
+          this.warn(`relais usage: the store refuses record ${record.requestId}; dropped it: ${String(err)}; record: ${JSON.stringify(record)}`);
+        },
+      );
+    } catch (err) {
+      this.uncertain = true;
+      throw err;
+    }
+    // Nothing buffered: every record the journal holds is in the store.
+    if (this.usage.length === 0) this.journal?.checkpoint();
+    await this.drainQueue(
+      this.prompts,
+      undefined,
+      async (part) => {
+        await this.store.insertPromptLogs(part);
+        this.counts.promptLogsWritten += part.length;
+      },
+      (row, err) => this.warn(`relais usage: the store refuses the prompt log of ${row.requestId}; dropped it: ${String(err)}`),
+    );
   }
 
-  /** Writes a queue batch by batch; a failed batch goes back to the front and the error to the caller. */
-  private async drainQueue<T>(queue: T[], write: (batch: T[]) => Promise<void>, written: (n: number) => void): Promise<void> {
+  /** Drops the buffered records the store's watermark says were written (their commit's answer was lost). */
+  private async skipWritten(): Promise<void> {
+    const mark = await this.store.journalMark(this.writerId);
+    let n = 0;
+    while (n < this.seqs.length && (this.seqs[n] as number) <= mark) n++;
+    this.usage.splice(0, n);
+    this.seqs.splice(0, n);
+    this.counts.written += n;
+    this.uncertain = false;
+  }
+
+  /**
+   * Writes a queue batch by batch (`seqs`, when given, moves in step with it); a bad row is dropped
+   * through `refused`, any other failure puts the batch's unwritten rest back in front and rejects.
+   */
+  private async drainQueue<T>(
+    queue: T[],
+    seqs: number[] | undefined,
+    write: (part: readonly T[], lastSeq: number | undefined) => Promise<void>,
+    refused: (item: T, err: unknown) => void,
+  ): Promise<void> {
     while (queue.length > 0) {
       const batch = queue.splice(0, this.batchSize);
+      const batchSeqs = seqs?.splice(0, batch.length);
       try {
-        await write(batch);
-        written(batch.length);
+        await writeIsolating(batch, (part, offset) => write(part, batchSeqs?.[offset + part.length - 1]), refused);
       } catch (err) {
-        queue.unshift(...batch);
+        const done = err instanceof BatchInterrupted ? err.done : 0;
+        queue.unshift(...batch.slice(done));
+        if (batchSeqs) seqs?.unshift(...batchSeqs.slice(done));
         this.counts.failedWrites++;
-        throw err;
+        throw err instanceof BatchInterrupted ? err.cause : err;
       }
     }
   }

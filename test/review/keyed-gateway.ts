@@ -8,6 +8,7 @@ import { Gateway } from '../../src/server/gateway.js';
 import type { Store } from '../../src/store/types.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { sqliteTestStore } from '../store/services.js';
+import { requestJson, type JsonReply } from '../support/http-json.js';
 import { RecordingSink } from './harness.js';
 
 export interface KeyedGateway {
@@ -19,7 +20,7 @@ export interface KeyedGateway {
   /** Creates a key in the store (and reloads this instance's cache); returns its secret and id. */
   key(settings: Record<string, unknown>): Promise<{ id: string; secret: string }>;
   /** POSTs JSON (a string is sent as it is: hostile bodies JSON.stringify cannot write). */
-  post(path: string, body: unknown, secret?: string): Promise<{ status: number; text: string; json: Record<string, unknown> }>;
+  post(path: string, body: unknown, secret?: string): Promise<JsonReply>;
   /** Spent this period, as the key's limiter counts it. */
   spent(secret: string): Promise<number>;
   close(): Promise<void>;
@@ -45,19 +46,7 @@ export async function startKeyedGateway(config: Record<string, unknown>, redis: 
       await access.refresh();
       return { id: row.id, secret };
     },
-    async post(path, body, secret) {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (secret) headers.authorization = `Bearer ${secret}`;
-      const r = await fetch(`${url}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
-      const text = await r.text();
-      let json: Record<string, unknown> = {};
-      try {
-        json = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        // streams and plain text
-      }
-      return { status: r.status, text, json };
-    },
+    post: (path, body, secret) => requestJson(`${url}${path}`, 'POST', body, secret ? { authorization: `Bearer ${secret}` } : {}),
     async spent(secret) {
       const status = await access.status(access.authenticate({ authorization: `Bearer ${secret}` }));
       return status.limits?.budget?.spent ?? Number.NaN;

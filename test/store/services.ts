@@ -61,3 +61,24 @@ export const postgresTestStore: TestStore = {
 };
 
 export const testStores: readonly TestStore[] = [sqliteTestStore, postgresTestStore];
+
+/** Runs one statement on a separate connection (the test's own view of the database). */
+export async function adminQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Terminates the server processes of the connections coming from these local ports (a TCP proxy's): the server cuts them. */
+export async function terminateBackends(clientPorts: readonly number[]): Promise<number> {
+  if (clientPorts.length === 0) return 0;
+  const rows = await adminQuery<{ ok: boolean }>(
+    'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE client_port = ANY($1::int[]) AND pid <> pg_backend_pid()',
+    [clientPorts],
+  );
+  return rows.filter((r) => r.ok).length;
+}

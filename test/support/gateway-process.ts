@@ -103,3 +103,14 @@ export async function startGateway(yaml: string, opts: StartOptions = {}): Promi
     },
   };
 }
+
+/** relais.yaml with `head` (other settings, one per line) and one model `m` on backend `a`, a vLLM-like engine at `engineUrl`. */
+export function oneModelYaml(engineUrl: string, head = 'log_level: warn'): string {
+  return `${head}
+backends:
+  a: { kind: vllm, url: ${engineUrl} }
+models:
+  - name: m
+    deployments: [ { backend: a, model: fake-model } ]
+`;
+}

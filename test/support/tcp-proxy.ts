@@ -8,11 +8,14 @@ export interface TcpProxy {
   /** Drops every connection and refuses new ones (they are accepted and closed at once). */
   cut(): void;
   restore(): void;
+  /** Local ports of the proxy's connections to the service (PostgreSQL's pg_stat_activity.client_port). */
+  upstreamPorts(): number[];
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const open = new Set<Socket>();
+  const upstreams = new Set<Socket>();
   let down = false;
   const track = (s: Socket): void => {
     open.add(s);
@@ -27,6 +30,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     }
     const upstream = connect(targetPort, targetHost);
     track(upstream);
+    upstreams.add(upstream);
+    upstream.on('close', () => upstreams.delete(upstream));
     client.pipe(upstream).pipe(client);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
@@ -41,6 +46,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     restore() {
       down = false;
     },
+    upstreamPorts: () => [...upstreams].flatMap((s) => (s.localPort === undefined ? [] : [s.localPort])),
     close: () =>
       new Promise<void>((r) => {
         for (const s of open) s.destroy();

@@ -1,7 +1,8 @@
 // The admin route table, mounted by the gateway under /admin/ (admin keys only), plus GET /v1/key (any key).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../../protocol/errors.js';
-import type { ExtraRoute, RouteContext } from '../routes.js';
+import { isUnavailable } from '../../store/store-errors.js';
+import type { ExtraRoute, RouteContext, RouteHandler } from '../routes.js';
 import type { AdminDeps } from './deps.js';
 import { teams, users } from './identities.js';
 import { createKeyHandler, getKeyHandler, listKeysHandler, revokeKeyHandler, updateKeyHandler } from './keys.js';
@@ -43,10 +44,25 @@ export function adminHandler(deps: AdminDeps) {
   };
 }
 
+/** A database out of reach is a 503 the client may retry, not a gateway bug. */
+function storeErrorsAs503(handler: RouteHandler): RouteHandler {
+  return async (req, res, ctx) => {
+    try {
+      await handler(req, res, ctx);
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      // The cause goes to the gateway's error log, not to the client.
+      const unavailable = errors.unavailable('The database is unavailable; try again shortly.', 5);
+      unavailable.cause = err;
+      throw unavailable;
+    }
+  };
+}
+
 /** Routes for GatewayParts.extraRoutes. */
 export function adminRoutes(deps: AdminDeps): ExtraRoute[] {
   return [
-    { method: '*', path: '/admin/', admin: true, handler: adminHandler(deps) },
-    { method: 'GET', path: '/v1/key', handler: (req, res, ctx) => ownKeyHandler(req, res, ctx, deps) },
+    { method: '*', path: '/admin/', admin: true, handler: storeErrorsAs503(adminHandler(deps)) },
+    { method: 'GET', path: '/v1/key', handler: storeErrorsAs503((req, res, ctx) => ownKeyHandler(req, res, ctx, deps)) },
   ];
 }

@@ -1,0 +1,62 @@
+// Child processes of a benchmark (upstreams, gateways, load generators): free ports, started until
+// they print a ready line, all killed when the benchmark exits.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+const tsx = import.meta.resolve('tsx');
+const children: ChildProcess[] = [];
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const p = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+/** `node --import tsx ARGS…`, resolved once its stdout shows `readyText`; killed when this process exits. */
+export function startChild(args: string[], readyText: string): Promise<ChildProcess> {
+  return startProcess([process.execPath, '--import', tsx, ...args], readyText);
+}
+
+/** Any command line, resolved once its stdout shows `readyText`. */
+export function startProcess([command, ...args]: string[], readyText: string): Promise<ChildProcess> {
+  const child = spawn(command ?? process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(readyText)) resolve(child);
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+/** What bench/support/loadgen.ts prints. */
+export interface LoadResult {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  count: number;
+  errors: number;
+}
+
+/** Runs the load generator as its own process (closed loop at `concurrency`, or paced at `rate` req/s). */
+export function runLoadgen(url: string, o: { stream: boolean; seconds: number; concurrency: number; rate?: number | undefined }): Promise<LoadResult> {
+  const script = new URL('./loadgen.ts', import.meta.url).pathname;
+  const args = [url, o.stream ? '1' : '0', String(o.seconds), String(o.concurrency), ...(o.rate ? [String(o.rate)] : [])];
+  const child = spawn(process.execPath, ['--import', tsx, script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', () => {
+      try {
+        resolve(JSON.parse(out) as LoadResult);
+      } catch {
+        reject(new Error(`load generator printed: ${out}`));
+      }
+    });
+  });
+}
