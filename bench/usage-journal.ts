@@ -5,7 +5,7 @@
 //  3. kill -9 under load: requests answered whose record is missing after the restart, journal off and on.
 // Usage: npm run bench:journal [-- --seconds 5 --kills 3]
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldLoop, setTimeout as sleep } from 'node:timers/promises';
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { Pool } from 'undici';
 import { openStore } from '../src/store/open-store.js';
-import { freePort, runLoadgen, startChild, type LoadResult } from './support/child-processes.js';
+import { cpuMs, freePort, runLoadgen, startChild, type LoadResult } from './support/child-processes.js';
 import { createUsageWriter } from '../src/usage/batched-writer.js';
 import { UsageJournal } from '../src/usage/journal.js';
 import type { UsageRecord } from '../src/usage/record.js';
@@ -71,12 +71,6 @@ async function hotPath(mode: Mode): Promise<string> {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   return `  journal ${mode.padEnd(13)} record() ${((spent * 1000) / total).toFixed(2).padStart(5)} µs   ${Math.round(total / wall).toLocaleString().padStart(8)} records/s end to end${writes ? `   (${writes} journal writes)` : ''}`;
-}
-
-/** CPU time (user + system) a process has used, in ms, from /proc (Linux; clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Throughput, and the gateway's CPU per request: the figure a busy shared machine disturbs least. */

@@ -1,6 +1,7 @@
 // Child processes of a benchmark (upstreams, gateways, load generators): free ports, started until
 // they print a ready line, all killed when the benchmark exits.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const tsx = import.meta.resolve('tsx');
@@ -43,11 +44,21 @@ export interface LoadResult {
   errors: number;
 }
 
-/** Runs the load generator as its own process (closed loop at `concurrency`, or paced at `rate` req/s). */
-export function runLoadgen(url: string, o: { stream: boolean; seconds: number; concurrency: number; rate?: number | undefined }): Promise<LoadResult> {
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux; clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Runs the load generator as its own process (closed loop at `concurrency`, or paced at `rate` req/s);
+ * `api` picks the request body: chat (default), responses or messages.
+ */
+export function runLoadgen(url: string, o: { stream: boolean; seconds: number; concurrency: number; rate?: number | undefined; api?: string }): Promise<LoadResult> {
   const script = new URL('./loadgen.ts', import.meta.url).pathname;
   const args = [url, o.stream ? '1' : '0', String(o.seconds), String(o.concurrency), ...(o.rate ? [String(o.rate)] : [])];
-  const child = spawn(process.execPath, ['--import', tsx, script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env, LOADGEN_API: o.api ?? 'chat' };
+  const child = spawn(process.execPath, ['--import', tsx, script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

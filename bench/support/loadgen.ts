@@ -1,5 +1,6 @@
 // Load generator process for the overhead benchmark: closed loop at a concurrency, or paced at a rate.
 // Usage: node --import tsx bench/support/loadgen.ts URL STREAM(0|1) SECONDS CONCURRENCY [RATE]
+// LOADGEN_API=chat (default) | responses | messages picks the request body for the URL's API.
 // Prints one JSON line: { rps, p50_ms, p99_ms, count, errors }.
 import { Pool } from 'undici';
 
@@ -10,7 +11,12 @@ const seconds = Number(secondsArg);
 const concurrency = Number(concArg);
 const rate = rateArg ? Number(rateArg) : undefined;
 const pool = new Pool(target.origin, { connections: concurrency, pipelining: 1 });
-const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say something.' }], max_tokens: 100, stream });
+const bodies: Record<string, object> = {
+  chat: { model: 'bench-model', messages: [{ role: 'user', content: 'Say something.' }], max_tokens: 100, stream },
+  responses: { model: 'bench-model', input: 'Say something.', max_output_tokens: 100, stream, store: false },
+  messages: { model: 'bench-model', messages: [{ role: 'user', content: 'Say something.' }], max_tokens: 100, stream },
+};
+const body = JSON.stringify(bodies[process.env.LOADGEN_API ?? 'chat'] ?? bodies.chat);
 const latencies: number[] = [];
 let errors = 0;
 

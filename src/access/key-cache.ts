@@ -25,6 +25,7 @@ function principalOf(row: KeyRow, defaultRetentionDays: number, allows: ModelMat
     logging: row.logging,
     logRetentionDays: row.logRetentionDays > 0 ? row.logRetentionDays : defaultRetentionDays,
     models: row.models.length === 0 ? undefined : allows,
+    ...(row.storeResponses === false ? { storeResponses: false } : {}),
   };
 }
 

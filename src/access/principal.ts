@@ -20,6 +20,8 @@ export interface Principal {
   readonly logRetentionDays?: number | undefined;
   /** The models this key may use; undefined: every model. */
   readonly models?: ModelMatcher | undefined;
+  /** False when the key may not keep Responses API responses (undefined: it may). */
+  readonly storeResponses?: boolean | undefined;
 }
 
 export const anonymousPrincipal: Principal = Object.freeze({

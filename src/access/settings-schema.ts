@@ -59,6 +59,7 @@ const keyFields = {
   zones: z.array(z.union([zone, z.literal('any')])).min(1, 'at least one zone (or "any")').max(64, 'at most 64 zones'),
   logging: z.enum(['none', 'metadata', 'full']),
   log_retention_days: z.number().finite('must be a finite number').int('must be a whole number').positive('must be greater than 0').max(3650),
+  store_responses: z.boolean(),
   admin: z.boolean(),
   metadata,
 };
@@ -87,6 +88,7 @@ export const keyDefaults: Omit<KeySettings, 'name'> = {
   zones: ['any'],
   logging: 'metadata',
   logRetentionDays: 30,
+  storeResponses: true,
   admin: false,
   metadata: {},
 };
@@ -108,6 +110,7 @@ export function keyPatchFromInput(i: KeyPatchInput): Partial<KeySettings> {
   if (i.zones !== undefined) p.zones = i.zones.includes('any') ? ['any'] : i.zones;
   if (i.logging !== undefined) p.logging = i.logging;
   if (i.log_retention_days !== undefined) p.logRetentionDays = i.log_retention_days;
+  if (i.store_responses !== undefined) p.storeResponses = i.store_responses;
   if (i.admin !== undefined) p.admin = i.admin;
   if (i.metadata !== undefined) p.metadata = i.metadata;
   return p;
@@ -136,6 +139,7 @@ export function keyToJson(k: KeyRow, now = Date.now()): Record<string, unknown> 
     zones: k.zones,
     logging: k.logging,
     log_retention_days: k.logRetentionDays,
+    store_responses: k.storeResponses !== false,
     admin: k.admin,
     metadata: k.metadata,
     created_at: iso(k.createdAt),

@@ -96,5 +96,12 @@ export interface Backend {
   describeModel?(model: string): Promise<ModelDetails | undefined>;
   /** Models held in memory now (Ollama's /api/ps), for engines that load and unload them. */
   loaded?(): LoadedModelStatus[];
+  /** Whether the engine serves an endpoint (chat, completions and embeddings are assumed when absent). */
+  serves?(endpoint: Endpoint): boolean;
+  /**
+   * Prompt tokens of a chat body (upstream model, messages, tools) by the engine's own tokenizer and
+   * template; undefined when the engine has no way to tell.
+   */
+  countTokens?(body: JsonObject, signal: AbortSignal): Promise<number | undefined>;
   close(): Promise<void>;
 }

@@ -6,6 +6,9 @@ import { llamaRuntime } from '../engine/llama-runtime.js';
 import { ModelRegistry, type GgufEntry, type LoadedModelStatus } from '../engine/model-registry.js';
 import { EngineRefusal } from '../engine/engine-refusal.js';
 import { runRequest } from '../engine/run-request.js';
+import { countChatTokens } from '../engine/count-tokens.js';
+import type { Endpoint } from '../protocol/canonical.js';
+import type { JsonObject } from '../protocol/json.js';
 import { defaultModelsDir } from '../engine/models-dir.js';
 import { readGguf } from '../engine/gguf-reader.js';
 import { formatParameters, modelInfo, type ModelInfo } from '../engine/model-info.js';
@@ -101,6 +104,14 @@ class EmbeddedLlamaBackend implements EmbeddedBackend {
       waiting += m.queue.waiting;
     }
     return { running, waiting, scrapedAt: Date.now() };
+  }
+
+  serves(endpoint: Endpoint): boolean {
+    return endpoint === 'chat' || endpoint === 'completions' || endpoint === 'embeddings';
+  }
+
+  countTokens(body: JsonObject): Promise<number | undefined> {
+    return countChatTokens(this.registry, body);
   }
 
   loaded(): LoadedModelStatus[] {

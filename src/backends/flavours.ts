@@ -1,5 +1,6 @@
 // What differs between OpenAI-compatible engines is data, not control flow: where the API lives,
 // how to probe health, which metric names carry load.
+import type { Endpoint } from '../protocol/canonical.js';
 import type { BackendKind } from './backend.js';
 
 export interface MetricNames {
@@ -19,6 +20,10 @@ export interface Flavour {
   /** Prometheus endpoint, when the engine has one. */
   readonly metricsPath?: string;
   readonly metrics?: MetricNames;
+  /** Endpoints served beyond chat, completions and embeddings (rerank, score). */
+  readonly extra?: readonly Endpoint[];
+  /** How the engine counts a prompt's tokens: vLLM's /tokenize (chat template applied), SGLang's, llama.cpp server's. */
+  readonly tokenize?: 'vllm' | 'sglang' | 'llamacpp';
 }
 
 const vllmMetrics: MetricNames = {
@@ -29,18 +34,22 @@ const vllmMetrics: MetricNames = {
 };
 
 export const flavours: Record<Exclude<BackendKind, 'embedded'>, Flavour> = {
-  vllm: { apiBase: '/v1', healthPath: '/health', metricsPath: '/metrics', metrics: vllmMetrics },
+  vllm: { apiBase: '/v1', healthPath: '/health', metricsPath: '/metrics', metrics: vllmMetrics, extra: ['rerank', 'score'], tokenize: 'vllm' },
   sglang: {
     apiBase: '/v1',
     healthPath: '/health',
     metricsPath: '/metrics',
     metrics: { running: 'sglang:num_running_reqs', waiting: 'sglang:num_queue_reqs', kvUsage: 'sglang:token_usage' },
+    extra: ['rerank'],
+    tokenize: 'sglang',
   },
   llamacpp: {
     apiBase: '/v1',
     healthPath: '/health',
     metricsPath: '/metrics',
     metrics: { running: 'llamacpp:requests_processing', waiting: 'llamacpp:requests_deferred', kvUsage: 'llamacpp:kv_cache_usage_ratio' },
+    extra: ['rerank'],
+    tokenize: 'llamacpp',
   },
   tgi: { apiBase: '/v1', healthPath: '/health', metricsPath: '/metrics', metrics: { waiting: 'tgi_queue_size' } },
   ollama: { apiBase: '/v1', healthPath: '/api/version' },

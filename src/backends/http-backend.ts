@@ -3,14 +3,18 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { backendZone, type HttpBackendConfig, type TimeoutsConfig } from '../config/schema.js';
 import type { Endpoint } from '../protocol/canonical.js';
+import type { JsonObject } from '../protocol/json.js';
 import { BackendError, type Backend, type EngineLoad, type UpstreamCall, type UpstreamReply } from './backend.js';
 import { parseEngineLoad } from './engine-metrics.js';
 import { flavours, type Flavour } from './flavours.js';
+import { engineTokenCount } from './token-count.js';
 
 const endpointPaths: Record<Endpoint, string> = {
   chat: '/chat/completions',
   completions: '/completions',
   embeddings: '/embeddings',
+  rerank: '/rerank',
+  score: '/score',
 };
 
 /** Upstream headers worth forwarding to the client. */
@@ -164,6 +168,14 @@ export class HttpBackend implements Backend {
       return undefined;
     }
     return parseEngineLoad(await res.body.text(), metrics, performance.now());
+  }
+
+  serves(endpoint: Endpoint): boolean {
+    return (endpoint !== 'rerank' && endpoint !== 'score') || (this.flavour.extra?.includes(endpoint) ?? false);
+  }
+
+  countTokens(body: JsonObject, signal: AbortSignal): Promise<number | undefined> {
+    return engineTokenCount(this.pool, this.rootPath, this.authHeaders, this.flavour, body, signal);
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,7 @@ Settings:
   --expires DATE         --user ID              --team ID
   --priority interactive|batch                  --logging none|metadata|full
   --retention DAYS       --admin                --no-admin
+  --no-store-responses   (keep no Responses API responses for this key)   --store-responses
 
 Target (default: the store of --config, $RELAIS_CONFIG or ./relais.yaml):
   --config FILE          --url URL --admin-key KEY (or $RELAIS_ADMIN_KEY)
@@ -30,6 +31,7 @@ const options = {
   period: { type: 'string' }, rpm: { type: 'string' }, tpm: { type: 'string' }, concurrency: { type: 'string' },
   expires: { type: 'string' }, user: { type: 'string' }, team: { type: 'string' }, priority: { type: 'string' },
   logging: { type: 'string' }, retention: { type: 'string' }, admin: { type: 'boolean' }, 'no-admin': { type: 'boolean' },
+  'store-responses': { type: 'boolean' }, 'no-store-responses': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -62,6 +64,8 @@ export function settingsFrom(v: Values): Json {
   if (v.retention !== undefined) b.log_retention_days = numberish(v.retention);
   if (v.admin) b.admin = true;
   if (v['no-admin']) b.admin = false;
+  if (v['store-responses']) b.store_responses = true;
+  if (v['no-store-responses']) b.store_responses = false;
   return b;
 }
 

@@ -122,7 +122,7 @@ export async function run(argv: string[]): Promise<number> {
     : undefined;
   const usage = createUsageWriter(store, { warn, journal });
   const extraRoutes = adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes });
-  const gateway = await Gateway.create(config, { log, access, usage, extraRoutes });
+  const gateway = await Gateway.create(config, { log, access, usage, extraRoutes, responses: store });
   const address = await gateway.listen(host, port);
   // Signal handlers before the 'listening' line: whoever waits for it may signal at once.
   // A forced exit first writes the journal's last lines (synchronously: the process ends right after).

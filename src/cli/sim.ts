@@ -47,6 +47,11 @@ HTTP options:
   --hang-rate P                  share of requests never answered
   --slowdown F                   multiply step times
   --die-after N                  each replica crashes on its (N+1)-th request
+  --tool-call-rate P             chance of a tool call when tools are offered with tool_choice auto
+                                 (default 0.25; required/named tool_choice always calls)
+  --natural-length               answers end at a length drawn from --output-len, max_tokens only
+                                 caps it (as with a real model; ignore_eos still forces max_tokens).
+                                 Default: max_tokens is the exact length, as benchmarks want
   --seed N
 
 Virtual-time mode: relais sim run --help`;
@@ -137,6 +142,8 @@ async function runHttp(argv: string[]): Promise<number> {
       'hang-rate': { type: 'string' },
       slowdown: { type: 'string' },
       'die-after': { type: 'string' },
+      'tool-call-rate': { type: 'string' },
+      'natural-length': { type: 'boolean' },
       seed: { type: 'string' },
     },
   });
@@ -157,6 +164,8 @@ async function runHttp(argv: string[]): Promise<number> {
     hangRate: num(values['hang-rate'], 'hang-rate', { min: 0 }),
     slowdown: num(values.slowdown, 'slowdown', { min: 0.001 }),
     dieAfter: num(values['die-after'], 'die-after', { int: true, min: 0 }),
+    toolCallRate: num(values['tool-call-rate'], 'tool-call-rate', { min: 0 }),
+    naturalLength: values['natural-length'] === true,
     seed: num(values.seed, 'seed', { int: true }),
   });
   console.log(`relais sim: ${label}`);

@@ -129,6 +129,18 @@ export const configSchema = z
     log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     backends: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'backend ids are letters, digits, _ . -'), backendSchema).default({}),
     models: z.array(model).default([]),
+    /** Model names clients send → served model: exact names or `*` patterns (`claude-*: qwen-coder`). */
+    aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /** Stored responses of the Responses API (previous_response_id, GET /v1/responses/{id}). */
+    responses: z
+      .object({
+        /** Keep responses unless a request says store: false (false: never keep them). */
+        store: z.boolean().default(true),
+        /** Days a stored response is kept; default: the key's log retention (access.log_retention_days). */
+        retention_days: z.number().int().positive().max(3650).optional(),
+      })
+      .strict()
+      .default({}),
     timeouts: timeouts.default({}),
     limits: z
       .object({
@@ -211,6 +223,11 @@ export const configSchema = z
         }
       });
     });
+    if (cfg.models.length > 0) {
+      for (const [alias, target] of Object.entries(cfg.aliases)) {
+        if (!names.has(target)) ctx.addIssue({ code: 'custom', path: ['aliases', alias], message: `unknown model '${target}' (models: ${[...names].join(', ')})` });
+      }
+    }
     cfg.models.forEach((m, i) => {
       m.fallbacks.forEach((f, j) => {
         if (!names.has(f)) ctx.addIssue({ code: 'custom', path: ['models', i, 'fallbacks', j], message: `unknown fallback model '${f}'` });

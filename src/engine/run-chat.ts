@@ -20,7 +20,7 @@ export interface ChatInput {
   readonly onText: ((text: string) => void) | undefined;
 }
 
-function functionsFor(tools: readonly ToolDefinition[]): ChatModelFunctions | undefined {
+export function functionsFor(tools: readonly ToolDefinition[]): ChatModelFunctions | undefined {
   if (tools.length === 0) return undefined;
   const out: Record<string, { description?: string; params?: GbnfJsonSchema }> = {};
   for (const t of tools) {

@@ -1,10 +1,11 @@
 // The canonical request: what every API codec produces and every later stage consumes.
-// The body is always OpenAI-shaped (the Ollama codec translates into it), so backends
-// speak one wire format and the gateway can pass bytes through when the client speaks it too.
+// The body is always OpenAI-shaped (the Ollama, Responses and Messages codecs translate into it), so
+// backends speak one wire format and the gateway can pass bytes through when the client speaks it too.
 import type { JsonObject } from './json.js';
 
-export type Endpoint = 'chat' | 'completions' | 'embeddings';
-export type ClientProtocol = 'openai' | 'ollama';
+export type Endpoint = 'chat' | 'completions' | 'embeddings' | 'rerank' | 'score';
+/** The API family a request came in on: a label for errors and logs; later stages never branch on it. */
+export type ClientProtocol = 'openai' | 'ollama' | 'responses' | 'anthropic';
 
 export interface CanonicalRequest {
   /** Request id (x-request-id), also sent upstream. */

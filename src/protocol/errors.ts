@@ -52,6 +52,8 @@ export const errors = {
     new GatewayError({ status: 413, type: 'request_too_large', code: 'request_too_large', message: `Request body exceeds the limit of ${limit} bytes.` }),
   unknownModel: (model: string) =>
     new GatewayError({ status: 404, type: 'not_found_error', code: 'model_not_found', param: 'model', message: `The model '${model}' does not exist or is not served here.` }),
+  notServed: (model: string, endpoint: string) =>
+    new GatewayError({ status: 404, type: 'not_found_error', code: 'endpoint_not_supported', param: 'model', message: `The model '${model}' is not served for ${endpoint} here: none of its engines offers that endpoint.` }),
   notFound: (path: string) =>
     new GatewayError({ status: 404, type: 'not_found_error', code: 'not_found', message: `No route for ${path}.` }),
   methodNotAllowed: (method: string, path: string) =>

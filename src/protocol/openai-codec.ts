@@ -90,13 +90,41 @@ function embeddings(body: JsonObject): Parsed {
   return { text: inputText(input), maxTokens: 0, choices: 1 };
 }
 
-const parsers: Record<Endpoint, (b: JsonObject) => Parsed> = { chat, completions, embeddings };
+/** POST /v1/rerank (the Cohere/Jina shape vLLM, TEI and llama.cpp server speak). */
+function rerank(body: JsonObject): Parsed {
+  const query = requireString(body, 'query');
+  const docs = body.documents;
+  if (docs === undefined || docs === null) throw errors.missingParam('documents');
+  if (!Array.isArray(docs) || docs.length === 0) throw errors.invalidParam('documents', "'documents' must be a non-empty array.");
+  if (docs.length > 10_000) throw errors.invalidParam('documents', "'documents' may hold at most 10000 entries.");
+  const texts = docs.map((d, i) => {
+    if (typeof d === 'string') return d;
+    if (isJsonObject(d) && typeof d.text === 'string') return d.text;
+    throw errors.invalidParam(`documents[${i}]`, `Invalid type for 'documents[${i}]': expected a string or an object with 'text'.`);
+  });
+  optionalNumber(body, 'top_n', 1, 10_000, true);
+  optional(body, 'return_documents', isBool, 'a boolean');
+  return { text: inputText([query, ...texts]), maxTokens: 0, choices: 1 };
+}
+
+/** POST /v1/score (vLLM): similarity of text_1 to each text_2. */
+function score(body: JsonObject): Parsed {
+  for (const name of ['text_1', 'text_2']) {
+    const v = body[name];
+    if (v === undefined || v === null) throw errors.missingParam(name);
+    if (!isStringOrStrings(v) || (Array.isArray(v) && v.length === 0)) throw errors.invalidParam(name, `Invalid type for '${name}': expected a string or a non-empty array of strings.`);
+  }
+  const all = [body.text_1, body.text_2].flat().filter((t): t is string => typeof t === 'string');
+  return { text: inputText(all), maxTokens: 0, choices: 1 };
+}
+
+const parsers: Record<Endpoint, (b: JsonObject) => Parsed> = { chat, completions, embeddings, rerank, score };
 
 export function parseOpenAIRequest(endpoint: Endpoint, json: unknown, meta: RequestMeta): CanonicalRequest {
   if (!isJsonObject(json)) throw errors.invalidParam('body', 'The request body must be a JSON object.');
   const model = requireString(json, 'model');
   const { text, maxTokens, choices } = parsers[endpoint](json);
-  const stream = endpoint !== 'embeddings' && json.stream === true;
+  const stream = (endpoint === 'chat' || endpoint === 'completions') && json.stream === true;
   const so = json.stream_options;
   const clientWantsUsage = stream && isJsonObject(so) && so.include_usage === true;
   return {

@@ -8,6 +8,7 @@ import { estimatePromptTokens } from '../protocol/canonical.js';
 import { errors, GatewayError } from '../protocol/errors.js';
 import type { Deployment } from './backend-state.js';
 import type { DeploymentCandidate } from './candidate.js';
+import { ModelAliases } from './model-aliases.js';
 import type { ModelEntry } from './model-table.js';
 import { textBlockHashes, chainSeed } from './prefix-hash.js';
 import type { SchedulingRequest } from './scheduler/types.js';
@@ -21,10 +22,19 @@ export interface RouteStep {
 }
 
 export class Router {
-  constructor(private readonly models: ReadonlyMap<string, ModelEntry>) {}
+  constructor(
+    private readonly models: ReadonlyMap<string, ModelEntry>,
+    private readonly aliases: ModelAliases = new ModelAliases({}),
+  ) {}
 
   get(model: string): ModelEntry | undefined {
     return this.models.get(model);
+  }
+
+  /** The served model a client's name stands for: itself when served, else a configured alias's target. */
+  resolve(name: string): string {
+    if (this.models.has(name)) return name;
+    return this.aliases.target(name) ?? name;
   }
 
   list(): ModelEntry[] {

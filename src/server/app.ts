@@ -22,6 +22,11 @@ const openAIRoutes: Record<string, Endpoint> = {
   '/v1/chat/completions': 'chat',
   '/v1/completions': 'completions',
   '/v1/embeddings': 'embeddings',
+  '/v1/rerank': 'rerank',
+  '/v2/rerank': 'rerank',
+  '/rerank': 'rerank',
+  '/v1/score': 'score',
+  '/score': 'score',
 };
 
 const ollamaRoutes: Record<string, OllamaRoute> = {
@@ -132,9 +137,10 @@ export class GatewayApp {
   }
 
   private resolveModel = (name: string): string => {
-    if (this.deps.router.get(name)) return name;
-    if (name.endsWith(':latest') && this.deps.router.get(name.slice(0, -7))) return name.slice(0, -7);
-    return name;
+    const { router } = this.deps;
+    if (router.get(name)) return name;
+    if (name.endsWith(':latest') && router.get(name.slice(0, -7))) return name.slice(0, -7);
+    return router.resolve(name);
   };
 
   private async route(
@@ -157,7 +163,9 @@ export class GatewayApp {
       if (method !== 'POST') throw errors.methodNotAllowed(method, path);
       const principal = this.authenticate(req);
       const canonical = parseOpenAIRequest(endpoint, parseJson(await readBody(req, maxBodyBytes)), meta);
-      return pipeline.run(res, canonical, principal);
+      // A configured alias serves under the model's own name (as OpenAI answers gpt-4o with a dated name).
+      const model = router.get(canonical.model) ? canonical.model : router.resolve(canonical.model);
+      return pipeline.run(res, model === canonical.model ? canonical : { ...canonical, model }, principal);
     }
     const ollamaRoute = ollamaRoutes[path];
     if (ollamaRoute) {
@@ -230,7 +238,7 @@ export class GatewayApp {
       if (r.method !== method && r.method !== '*') continue;
       const principal = r.auth === false ? this.anonymous() : this.authenticate(req);
       if (r.admin && !principal.admin) throw errors.forbidden('This endpoint needs an admin key.', 'admin_required');
-      const ctx: RouteContext = { requestId, path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), principal };
+      const ctx: RouteContext = { requestId, arrivedAt, sessionId: meta.sessionId, path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), principal };
       try {
         await r.handler(req, res, ctx);
       } catch (err) {

@@ -18,6 +18,7 @@ import { reportedTokens } from '../usage/reported-tokens.js';
 import type { Outcome, UsageSink } from '../usage/record.js';
 import { relayOllamaJson, relayOllamaStream } from './ollama-relay.js';
 import { relayOpenAIJson, relayOpenAIStream } from './openai-relay.js';
+import type { ReplyTranslator } from './translated-relay.js';
 import type { RelayContext, RelayResult } from './relay-result.js';
 import { nextRequestId } from './request-id.js';
 import { asGatewayError, respondError } from './respond-error.js';
@@ -44,6 +45,10 @@ function upstreamBody(req: CanonicalRequest, d: Deployment, bound: number | unde
   const so = req.body.stream_options;
   body.stream_options = so && typeof so === 'object' && !Array.isArray(so) ? { ...so, include_usage: true } : { include_usage: true };
   return body;
+}
+
+function servesEndpoint(d: Deployment, req: CanonicalRequest): boolean {
+  return d.state.backend.serves?.(req.endpoint) ?? true;
 }
 
 /** The engine's own error message from its body (OpenAI or plain shapes), if any. */
@@ -99,13 +104,16 @@ export class Pipeline {
     for (const [id, b] of backends) this.streamRedactors.set(id, secretRedactor(backendSecrets(b)));
   }
 
-  async run(res: ServerResponse, req: CanonicalRequest, principal: Principal, ollama?: OllamaShape): Promise<void> {
+  /** `reply` translates the engine's answer for Ollama, Responses and Messages clients; OpenAI clients get it as is. */
+  async run(res: ServerResponse, req: CanonicalRequest, principal: Principal, reply?: OllamaShape | ReplyTranslator): Promise<void> {
+    const ollama = reply && 'route' in reply ? reply : undefined;
     const { router, access, metrics, config } = this.deps;
     const entry = router.get(req.model);
     if (!entry) throw errors.unknownModel(req.model);
+    if (!entry.deployments.some((d) => servesEndpoint(d, req))) throw errors.notServed(req.model, req.endpoint);
 
     const promptEstimate = estimatePromptTokens(req);
-    const maxTokens = req.maxTokens ?? (req.endpoint === 'embeddings' ? 0 : config.limits.default_max_tokens);
+    const maxTokens = req.maxTokens ?? config.limits.default_max_tokens;
     // Every sequence (n, best_of) may reach max_tokens: all of them are reserved.
     const completionBound = maxTokens * (req.choices ?? 1);
     // The client leaving aborts admission, the queue wait or the upstream call at once. Registered
@@ -157,7 +165,7 @@ export class Pipeline {
           ...(queueMs > 0 ? { 'x-relais-queue-ms': queueMs.toFixed(1) } : {}),
         },
       };
-      result = await this.relay(res, attempt.reply, req, ctx, ollama);
+      result = reply && 'relay' in reply ? await reply.relay(res, attempt.reply, req.stream, ctx) : await this.relay(res, attempt.reply, req, ctx, ollama);
       if (result.ttftMs !== undefined && result.outcome === 'completed') served.deployment.state.observeTtft(result.ttftMs - queueMs);
       this.finishAttempt(served, result.outcome === 'upstream_error');
     } catch (err) {
@@ -198,7 +206,7 @@ export class Pipeline {
     for (const step of steps) {
       const d = step.deployment;
       const now = performance.now();
-      if (!d.state.breaker.allow(now)) continue;
+      if (!servesEndpoint(d, req) || !d.state.breaker.allow(now)) continue;
       d.state.inFlight++;
       this.deps.metrics.inFlight.add([d.state.id], 1);
       const callAt = performance.now();
@@ -241,10 +249,12 @@ export class Pipeline {
 
   private settle(req: CanonicalRequest, principal: Principal, ticket: Ticket, served: Deployment | undefined, result: RelayResult, promptEstimate: number, queueMs: number): void {
     const usage = result.usage;
-    const reportedPrompt = reportedTokens(usage?.prompt_tokens);
+    // Rerank and score answers report only total_tokens: all of it is input.
+    const reportedPrompt = reportedTokens(usage?.prompt_tokens) ?? (req.maxTokens === 0 ? reportedTokens(usage?.total_tokens) : undefined);
     const reported = reportedPrompt !== undefined;
     const promptTokens = reportedPrompt ?? (served ? promptEstimate : 0);
-    const completionTokens = reportedTokens(usage?.completion_tokens) ?? (req.endpoint === 'embeddings' ? 0 : result.events);
+    // Embeddings, rerank and score generate nothing (their codecs set maxTokens to 0).
+    const completionTokens = reportedTokens(usage?.completion_tokens) ?? (req.maxTokens === 0 ? 0 : result.events);
     const cachedTokens = reportedTokens(usage?.prompt_tokens_details?.cached_tokens) ?? 0;
     // The price is that of the model that actually served (a fallback has its own).
     const price = served ? this.deps.router.get(served.model)?.price : undefined;

@@ -2,6 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ClientProtocol } from '../protocol/canonical.js';
 import { GatewayError, errors } from '../protocol/errors.js';
+import { anthropicErrorBody } from '../protocol/anthropic-codec.js';
 import { ollamaErrorBody } from '../protocol/ollama-codec.js';
 import { openAIErrorBody } from '../protocol/openai-codec.js';
 
@@ -14,7 +15,7 @@ export function respondError(res: ServerResponse, err: GatewayError, protocol: C
     if (!res.writableEnded) res.end();
     return;
   }
-  const body = protocol === 'ollama' ? ollamaErrorBody(err) : openAIErrorBody(err);
+  const body = protocol === 'ollama' ? ollamaErrorBody(err) : protocol === 'anthropic' ? anthropicErrorBody(err) : openAIErrorBody(err);
   res.writeHead(err.status, { ...extraHeaders, ...err.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

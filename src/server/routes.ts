@@ -4,6 +4,10 @@ import type { Principal } from '../access/principal.js';
 
 export interface RouteContext {
   readonly requestId: string;
+  /** performance.now() when the request arrived. */
+  readonly arrivedAt: number;
+  /** Session affinity hint (x-session-id), when present. */
+  readonly sessionId?: string | undefined;
   readonly path: string;
   readonly query: URLSearchParams;
   /** Authenticated caller (routes marked `auth: false` get the anonymous principal). */
@@ -17,8 +21,8 @@ export interface ExtraRoute {
   /** Exact path, or a prefix ending in '/' (e.g. '/admin/'). */
   readonly path: string;
   readonly handler: RouteHandler;
-  /** Errors in OpenAI shape (default) or Ollama shape. */
-  readonly protocol?: 'openai' | 'ollama';
+  /** The error shape: OpenAI (default), Ollama or Anthropic. */
+  readonly protocol?: 'openai' | 'ollama' | 'anthropic';
   /** Require admin rights (default false). */
   readonly admin?: boolean;
   /** Require authentication at all (default true). */

@@ -62,6 +62,21 @@ export const migrations: readonly Migration[] = [
       `CREATE TABLE usage_journal (journal_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
     ],
   },
+  {
+    version: 20,
+    name: 'stored responses (Responses API)',
+    statements: [
+      `CREATE TABLE stored_responses (
+        id TEXT PRIMARY KEY, owner TEXT NOT NULL, model TEXT NOT NULL, created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL, response TEXT NOT NULL, input_items TEXT NOT NULL, context TEXT NOT NULL)`,
+      `CREATE INDEX stored_responses_expiry ON stored_responses (expires_at)`,
+    ],
+  },
+  {
+    version: 21,
+    name: 'per-key switch for stored responses',
+    statements: [`ALTER TABLE api_keys ADD COLUMN store_responses INTEGER NOT NULL DEFAULT 1`],
+  },
 ];
 
 function dialect(db: SqlDb, sql: string): string {

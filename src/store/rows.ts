@@ -1,6 +1,6 @@
 // Mapping between SQL rows (snake_case, numbers possibly as strings from pg) and store rows.
 import type { SqlRow, SqlValue } from './sql-db.js';
-import type { AuditRow, BudgetPeriod, KeyRow, PromptLogRow, TeamRow, UserRow } from './types.js';
+import type { AuditRow, BudgetPeriod, KeyRow, PromptLogRow, StoredResponseRow, TeamRow, UserRow } from './types.js';
 import type { LoggingPolicy, Priority } from '../access/principal.js';
 
 export function num(v: unknown): number {
@@ -62,6 +62,7 @@ export function keyFromRow(r: SqlRow): KeyRow {
     zones: json<string[]>(r.zones, ['any']),
     logging: str(r.logging) as LoggingPolicy,
     logRetentionDays: num(r.log_retention_days),
+    storeResponses: r.store_responses === undefined || num(r.store_responses) === 1,
     admin: num(r.admin) === 1,
     metadata: json(r.metadata, {}),
     createdAt: num(r.created_at),
@@ -85,6 +86,7 @@ export const keySettingColumns: Readonly<Record<string, (k: Partial<KeyRow>) => 
   zones: (k) => JSON.stringify(k.zones ?? ['any']),
   logging: (k) => k.logging ?? 'metadata',
   log_retention_days: (k) => k.logRetentionDays ?? 30,
+  store_responses: (k) => (k.storeResponses === false ? 0 : 1),
   admin: (k) => (k.admin ? 1 : 0),
   metadata: (k) => JSON.stringify(k.metadata ?? {}),
 };
@@ -105,6 +107,7 @@ export const keySettingFields: Readonly<Record<string, string>> = {
   zones: 'zones',
   logging: 'logging',
   log_retention_days: 'logRetentionDays',
+  store_responses: 'storeResponses',
   admin: 'admin',
   metadata: 'metadata',
 };
@@ -130,5 +133,18 @@ export function auditFromRow(r: SqlRow): AuditRow {
     targetType: str(r.target_type),
     targetId: strOrNull(r.target_id),
     detail: json(r.detail, {}),
+  };
+}
+
+export function storedResponseFromRow(r: SqlRow): StoredResponseRow {
+  return {
+    id: str(r.id),
+    owner: str(r.owner),
+    model: str(r.model),
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+    response: str(r.response),
+    inputItems: str(r.input_items),
+    context: str(r.context),
   };
 }

@@ -3,12 +3,13 @@ import type { UsageRecord } from '../usage/record.js';
 import { withCleanText } from './clean-text.js';
 import type { SqlDb, SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import {
-  auditFromRow, keyFromRow, keySettingColumns, keySettingFields, num, promptLogFromRow, teamFromRow, userFromRow,
+  auditFromRow, keyFromRow, keySettingColumns, keySettingFields, num, promptLogFromRow, storedResponseFromRow, teamFromRow, userFromRow,
 } from './rows.js';
 import { dailyUpserts, journalMarkUpsert, rollupFromRow, usageInserts, usageQuery } from './usage-sql.js';
 import { usageFromRow, usageListQuery } from './usage-records-sql.js';
 import type {
-  AuditQuery, AuditRow, JournalMark, KeyRow, KeySettings, NewKey, PromptLogRow, Store, TeamRow, UsageListQuery, UsageQuery, UsageRollupRow, UserRow,
+  AuditQuery, AuditRow, JournalMark, KeyRow, KeySettings, NewKey, PromptLogRow, Store, StoredResponseRow, TeamRow, UsageListQuery, UsageQuery,
+  UsageRollupRow, UserRow,
 } from './types.js';
 
 const bumpRevision: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'revision'", params: [] };
@@ -178,6 +179,28 @@ export class SqlStore implements Store {
 
   async listPromptLogs(keyId: string, limit: number): Promise<PromptLogRow[]> {
     return (await this.db.query('SELECT * FROM prompt_logs WHERE key_id = ? ORDER BY time DESC LIMIT ?', [keyId, limit])).map(promptLogFromRow);
+  }
+
+  async putResponse(r: StoredResponseRow): Promise<void> {
+    await this.db.query(
+      'INSERT INTO stored_responses (id, owner, model, created_at, expires_at, response, input_items, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [r.id, r.owner, r.model, r.createdAt, r.expiresAt, r.response, r.inputItems, r.context],
+    );
+  }
+
+  async getResponse(id: string, owner: string, now: number): Promise<StoredResponseRow | undefined> {
+    const [row] = await this.db.query('SELECT * FROM stored_responses WHERE id = ? AND owner = ? AND expires_at >= ?', [id, owner, now]);
+    return row ? storedResponseFromRow(row) : undefined;
+  }
+
+  async deleteResponse(id: string, owner: string): Promise<boolean> {
+    const rows = await this.db.query('DELETE FROM stored_responses WHERE id = ? AND owner = ? RETURNING id', [id, owner]);
+    return rows.length > 0;
+  }
+
+  async purgeResponses(now: number): Promise<number> {
+    const rows = await this.db.query('DELETE FROM stored_responses WHERE expires_at < ? RETURNING 1 AS n', [now]);
+    return rows.length;
   }
 
   async countUsage(): Promise<number> {

@@ -39,8 +39,10 @@ export interface KeySettings {
   /** Backend zones prompts may reach; ['any'] means no restriction. */
   readonly zones: readonly string[];
   readonly logging: LoggingPolicy;
-  /** Days prompt logs are kept when logging is 'full'. */
+  /** Days prompt logs are kept when logging is 'full' (and Responses API responses are kept). */
   readonly logRetentionDays: number;
+  /** Responses API responses may be stored for this key (default true). */
+  readonly storeResponses?: boolean;
   readonly admin: boolean;
   readonly metadata: Readonly<Record<string, string>>;
 }
@@ -126,7 +128,35 @@ export interface AuditQuery {
   readonly limit: number;
 }
 
-export interface Store {
+/** A response of the Responses API kept for previous_response_id and GET /v1/responses/{id}. */
+export interface StoredResponseRow {
+  readonly id: string;
+  /** The key that made it (key id, or 'master' / 'anonymous'): only it can read or delete it. */
+  readonly owner: string;
+  readonly model: string;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms after which it is gone. */
+  readonly expiresAt: number;
+  /** The response object (JSON text). */
+  readonly response: string;
+  /** This request's input items (JSON array text). */
+  readonly inputItems: string;
+  /** The conversation up to and including this response's output, as chat messages (JSON array text). */
+  readonly context: string;
+}
+
+/** Stored responses: a table of the store, or memory for a gateway without one. */
+export interface ResponseStore {
+  putResponse(row: StoredResponseRow): Promise<void>;
+  /** Undefined when absent, expired or owned by another key. */
+  getResponse(id: string, owner: string, now: number): Promise<StoredResponseRow | undefined>;
+  deleteResponse(id: string, owner: string): Promise<boolean>;
+  /** Deletes responses whose retention ended before `now`; returns how many. */
+  purgeResponses(now: number): Promise<number>;
+}
+
+export interface Store extends ResponseStore {
   readonly kind: 'sqlite' | 'postgres';
 
   createTeam(team: TeamRow, audit: AuditRow): Promise<void>;

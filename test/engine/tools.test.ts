@@ -7,16 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { EmbeddedBackend } from '../../src/backends/embedded.js';
 import { generateTinyModel } from '../../src/engine/tiny-model.js';
 import type { JsonObject } from '../../src/protocol/json.js';
-import { at, call, parseSse, readJson, readText, send, tempModelsDir, testBackend, user } from './helpers.js';
-
-const TOOLS_TEMPLATE =
-  "{%- if tools %}{{- '<|im_start|>system\\n# Tools\\n<tools>' }}{%- for tool in tools %}{{- '\\n' }}{{- tool | tojson }}{%- endfor %}" +
-  "{{- '\\n</tools>\\nTo call a function answer <tool_call>{\"name\": <function-name>, \"arguments\": <args-json-object>}</tool_call><|im_end|>\\n' }}{%- endif %}" +
-  "{%- for message in messages %}{%- if message.role == 'tool' %}{{- '<|im_start|>user\\n<tool_response>\\n' + message.content + '\\n</tool_response><|im_end|>\\n' }}" +
-  "{%- elif message.role == 'assistant' and message.tool_calls %}{{- '<|im_start|>assistant\\n' }}{%- for tc in message.tool_calls %}" +
-  "{{- '<tool_call>{\"name\": \"' + tc.function.name + '\", \"arguments\": ' + (tc.function.arguments | tojson) + '}</tool_call>' }}{%- endfor %}{{- '<|im_end|>\\n' }}" +
-  "{%- else %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}{%- endif %}{%- endfor %}" +
-  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
+import { at, call, parseSse, readJson, readText, send, tempModelsDir, testBackend, TOOLS_TEMPLATE, user } from './helpers.js';
 
 const never = new AbortController().signal;
 const weather = [{ type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];

@@ -10,7 +10,10 @@ import { RedisLimiter } from '../../src/access/redis-limiter.js';
 import { estimatePromptTokens, type CanonicalRequest, type Endpoint } from '../../src/protocol/canonical.js';
 import { GatewayError } from '../../src/protocol/errors.js';
 import { parseOllamaRequest, type OllamaRoute } from '../../src/protocol/ollama-codec.js';
+import { parseMessagesRequest } from '../../src/protocol/anthropic-codec.js';
+import type { JsonObject } from '../../src/protocol/json.js';
 import { parseOpenAIRequest } from '../../src/protocol/openai-codec.js';
+import { parseResponsesRequest, responsesCanonical } from '../../src/protocol/responses-codec.js';
 import { parseJson } from '../../src/server/body.js';
 import { REDIS_URL, uniqueName } from '../store/services.js';
 
@@ -89,7 +92,35 @@ const ollama: { route: OllamaRoute; base: Record<string, unknown>; fields: strin
   { route: 'embed', base: { model: 'm', input: 'hi' }, fields: ['keep_alive'] },
 ];
 
+/** The translating families: their own fields, refused (unknown) or bounded, all the way to the chat body. */
+const families: { name: string; parse: (j: unknown) => CanonicalRequest; base: Record<string, unknown>; fields: string[] }[] = [
+  {
+    name: 'Responses',
+    parse: (j) => responsesCanonical(parseResponsesRequest(j, true), j as JsonObject, undefined, meta, 'm'),
+    base: { model: 'm', input: 'hi' },
+    fields: ['temperature', 'top_p', 'max_output_tokens', 'top_logprobs', 'max_tool_calls', 'metadata.k', 'text.format', 'reasoning.effort', 'an_engine_extra'],
+  },
+  {
+    name: 'Messages',
+    parse: (j) => parseMessagesRequest(j, meta, (n) => n).request,
+    base: { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] },
+    fields: ['max_tokens', 'temperature', 'top_p', 'top_k', 'metadata.user_id', 'stop_sequences', 'an_engine_extra'],
+  },
+];
+
 describe('properties: hostile numbers through every codec', () => {
+  for (const c of families) {
+    it(`${c.name}: every numeric field refuses or bounds any number`, () => {
+      const outcomes = { ok: 0, refused: 0 };
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.constantFrom(...c.fields), hostile), { minLength: 1, maxLength: 4 }), (fields) => {
+          outcomes[parseOrRefuse(c.parse, bodyText(c.base, fields))]++;
+        }),
+        { seed, numRuns: 400 },
+      );
+      assert.ok(outcomes.ok > 0 && outcomes.refused > 0, JSON.stringify(outcomes));
+    });
+  }
   for (const c of openai) {
     it(`OpenAI ${c.endpoint}: every numeric field refuses or bounds any number`, () => {
       const outcomes = { ok: 0, refused: 0 };

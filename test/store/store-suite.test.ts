@@ -3,6 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditRow, NewKey, Store } from '../../src/store/types.js';
 import type { UsageRecord } from '../../src/usage/record.js';
+import { checkResponseStore } from './responses-contract.js';
 import { testStores } from './services.js';
 
 const DAY = 86_400_000;
@@ -148,6 +149,10 @@ for (const kind of testStores) {
       assert.equal(await store.purgePromptLogs(150), 1);
       const left = await store.listPromptLogs('k1', 10);
       assert.deepEqual(left.map((l) => [l.requestId, l.response]), [['p2', 'yo']]);
+    });
+
+    it('keeps stored responses per key until their retention ends', async () => {
+      await checkResponseStore(store);
     });
 
     it('records audit entries with every change, newest first', async () => {

@@ -29,6 +29,10 @@ export interface SimFleetOptions extends FaultOptions {
   readonly outputLen?: string;
   /** Per-replica fault overrides by index (e.g. only replica 2 dies). */
   readonly replicaFaults?: Readonly<Record<number, FaultOptions>>;
+  /** Chance of a tool call when tools are offered with tool_choice auto (default 0.25). */
+  readonly toolCallRate?: number;
+  /** max_tokens caps a sampled output length (from outputLen) instead of fixing it; ignore_eos fixes it. */
+  readonly naturalLength?: boolean;
   readonly seed?: number;
 }
 
@@ -45,6 +49,7 @@ export interface SimFleet {
 
 export async function startSimFleet(o: SimFleetOptions): Promise<SimFleet> {
   if (!(Number.isInteger(o.replicas) && o.replicas >= 1)) throw new Error(`replicas must be a positive integer, got ${o.replicas}`);
+  if (o.toolCallRate !== undefined && !(o.toolCallRate >= 0 && o.toolCallRate <= 1)) throw new Error(`tool call rate must be in [0, 1], got ${o.toolCallRate}`);
   const model =
     o.replicaModel ??
     buildReplicaModel({ gpu: o.gpu ?? 'a100-80g', gpus: o.gpus ?? 1, model: o.model ?? 'llama-3.1-8b', quant: o.quant ?? 'bf16', engine: o.engine ?? 'vllm' });
@@ -58,7 +63,7 @@ export async function startSimFleet(o: SimFleetOptions): Promise<SimFleet> {
     for (let i = 0; i < o.replicas; i++) {
       const faults: FaultOptions = { ...pickFaults(o), ...o.replicaFaults?.[i] };
       checkFaults(faults);
-      const r = new ReplicaServer({ index: i, model, servedModelName, clock, faults, outputLen, rng: seededRng((o.seed ?? 1) * 7919 + i) });
+      const r = new ReplicaServer({ index: i, model, servedModelName, clock, faults, outputLen, toolCallRate: o.toolCallRate, naturalLength: o.naturalLength, rng: seededRng((o.seed ?? 1) * 7919 + i) });
       replicas.push(r);
       ports.push(await r.listen(o.port ? o.port + i : 0, host));
     }

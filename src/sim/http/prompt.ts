@@ -23,14 +23,16 @@ function messageText(content: unknown): string | undefined {
   return s;
 }
 
-export function chatPrompt(messages: unknown, seed: number): PromptResult {
+/** The chat template: tool definitions first (as engines render them), then each turn with its tool calls. */
+export function chatPrompt(messages: unknown, seed: number, tools?: unknown): PromptResult {
   if (!Array.isArray(messages) || messages.length === 0) return { error: "'messages' must be a non-empty array" };
-  let text = '';
+  let text = Array.isArray(tools) && tools.length > 0 ? `<|tools|>\n${JSON.stringify(tools)}\n` : '';
   for (const m of messages as unknown[]) {
     if (!m || typeof m !== 'object' || !('role' in m) || typeof m.role !== 'string') return { error: "each message needs a string 'role'" };
     const body = messageText('content' in m ? m.content : undefined);
     if (body === undefined) return { error: "message 'content' must be a string or an array of parts" };
-    text += `<|${m.role}|>\n${body}\n`;
+    const calls = 'tool_calls' in m && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 ? `<|calls|>${JSON.stringify(m.tool_calls)}\n` : '';
+    text += `<|${m.role}|>\n${body}\n${calls}`;
   }
   text += '<|assistant|>\n';
   return textPrompt(text, seed);

@@ -13,8 +13,10 @@ import type { ReplicaModel } from '../../perfmodel/types.js';
 import type { FaultOptions } from './faults.js';
 import { fillerToken } from './filler.js';
 import { ReplicaMetrics } from './metrics.js';
+import { embeddings, rerank, score, tokenize, type ExtraReply } from './extra-endpoints.js';
 import { chatPrompt, completionPrompt } from './prompt.js';
-import { ChunkWriter, errorBody, fullResponse, usage, type Endpoint, type FinishReason } from './sse.js';
+import { planChoice, type ChoicePlan } from './reply-plan.js';
+import { ChunkWriter, choiceChunk, errorBody, fullResponse, usage, type Endpoint } from './sse.js';
 
 export interface ReplicaServerOptions {
   readonly index: number;
@@ -25,6 +27,10 @@ export interface ReplicaServerOptions {
   readonly outputLen: Distribution;
   readonly rng: Rng;
   readonly maxBodyBytes?: number;
+  /** Probability of a tool call when tools are offered with tool_choice auto (default 0.25). */
+  readonly toolCallRate?: number;
+  /** max_tokens caps a sampled length instead of fixing it (ignore_eos still fixes it). */
+  readonly naturalLength?: boolean;
 }
 
 interface Pending {
@@ -32,10 +38,20 @@ interface Pending {
   readonly endpoint: Endpoint;
   readonly id: string;
   readonly created: number;
-  readonly reason: FinishReason;
+  /** One plan per choice (n). */
+  readonly plans: readonly ChoicePlan[];
   /** Set when streaming. */
   readonly writer: ChunkWriter | undefined;
   readonly includeUsage: boolean;
+  /** Choices still generating; prompt and cached tokens of the first. */
+  remaining: number;
+  completionTokens: number;
+}
+
+/** One choice's sequence: its request and its index. */
+interface ChoiceRun {
+  readonly pending: Pending;
+  readonly index: number;
 }
 
 export class ReplicaServer {
@@ -92,6 +108,11 @@ export class ReplicaServer {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
+    const extra = req.method === 'POST' ? extraEndpoints[path] : undefined;
+    if (extra) {
+      void this.answerExtra(req, res, extra);
+      return;
+    }
     if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) {
       this.completion(req, res, path === '/v1/completions' ? 'completion' : 'chat').catch((err: unknown) => {
         // A bug must not leave the client hanging (that is what --hang-rate is for).
@@ -118,6 +139,25 @@ export class ReplicaServer {
     send(res, 404, errorBody(404, `No route for ${req.method ?? ''} ${path}`));
   }
 
+  private async answerExtra(req: IncomingMessage, res: ServerResponse, handler: ExtraHandler): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse((await readBody(req, this.o.maxBodyBytes ?? 32 * 1024 * 1024)).toString('utf8'));
+    } catch (err) {
+      return send(res, 400, errorBody(400, err instanceof Error ? err.message : 'bad request body'));
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return send(res, 400, errorBody(400, 'the body must be a JSON object'));
+    const b = body as Record<string, unknown>;
+    if (b.model !== undefined && b.model !== this.o.servedModelName) return send(res, 404, errorBody(404, `The model \`${String(b.model)}\` does not exist.`));
+    const r = handler(b, this);
+    send(res, r.status, r.body);
+  }
+
+  /** Model name, context length and prompt seed, for the non-generating endpoints. */
+  get info(): { model: string; maxModelLen: number; seed: number } {
+    return { model: this.o.servedModelName, maxModelLen: this.o.model.maxModelLen, seed: this.seed };
+  }
+
   private async completion(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): Promise<void> {
     let body: unknown;
     try {
@@ -135,76 +175,130 @@ export class ReplicaServer {
     if (!body || typeof body !== 'object' || Array.isArray(body)) return send(res, 400, errorBody(400, 'the body must be a JSON object'));
     const b = body as Record<string, unknown>;
     if (b.model !== this.o.servedModelName) return send(res, 404, errorBody(404, `The model \`${String(b.model)}\` does not exist.`));
-    const prompt = endpoint === 'chat' ? chatPrompt(b.messages, this.seed) : completionPrompt(b.prompt, this.seed);
+    if (b.suffix !== undefined && b.suffix !== null && (endpoint !== 'completion' || typeof b.suffix !== 'string')) {
+      return send(res, 400, errorBody(400, "'suffix' must be a string (completions only)"));
+    }
+    // Fill-in-the-middle: the suffix is part of the prompt the model reads.
+    const promptText = typeof b.suffix === 'string' && typeof b.prompt === 'string' ? b.prompt + b.suffix : b.prompt;
+    const prompt = endpoint === 'chat' ? chatPrompt(b.messages, this.seed, b.tools) : completionPrompt(promptText, this.seed);
     if ('error' in prompt) return send(res, 400, errorBody(400, prompt.error));
     const maxTokens = b.max_completion_tokens ?? b.max_tokens;
     if (maxTokens !== undefined && maxTokens !== null && !(Number.isInteger(maxTokens) && (maxTokens as number) >= 1)) {
       return send(res, 400, errorBody(400, 'max_tokens must be an integer >= 1'));
     }
-    const limited = typeof maxTokens === 'number';
+    const n = b.n ?? 1;
+    if (!(Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 128)) return send(res, 400, errorBody(400, 'n must be an integer from 1 to 128'));
+    const stop = b.stop;
+    if (stop !== undefined && stop !== null && typeof stop !== 'string' && !(Array.isArray(stop) && stop.every((x) => typeof x === 'string'))) {
+      return send(res, 400, errorBody(400, 'stop must be a string or an array of strings'));
+    }
     const room = this.o.model.maxModelLen - prompt.tokens;
-    const output = limited ? maxTokens : Math.max(1, Math.min(room, Math.round(this.o.outputLen.sample(this.o.rng))));
-    const why = this.engine.rejects(prompt.tokens, output);
+    const id = `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${this.o.index}-${this.nextId++}`;
+    const plans: ChoicePlan[] = [];
+    for (let i = 0; i < (n as number); i++) {
+      plans.push(
+        planChoice({
+          body: endpoint === 'chat' ? b : { ...b, tools: undefined },
+          sampledTokens: Math.max(1, Math.min(room, Math.round(this.o.outputLen.sample(this.o.rng)))),
+          maxTokens: typeof maxTokens === 'number' ? maxTokens : undefined,
+          toolCallRate: this.o.toolCallRate ?? 0.25,
+          naturalLength: this.o.naturalLength ?? false,
+          rng: this.o.rng,
+          callId: `call_${this.o.index}_${this.nextId}_${i}`,
+        }),
+      );
+    }
+    const why = this.engine.rejects(prompt.tokens, Math.max(...plans.map((p) => p.tokens)));
     if (why !== undefined) return send(res, 400, errorBody(400, why));
 
     const stream = b.stream === true;
     const so = b.stream_options;
     const includeUsage = stream && !!so && typeof so === 'object' && (so as Record<string, unknown>).include_usage === true;
-    const id = `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${this.o.index}-${this.nextId++}`;
     const created = Math.floor(Date.now() / 1000);
     const pending: Pending = {
       res,
       endpoint,
       id,
       created,
-      reason: limited ? 'length' : 'stop',
+      plans,
       writer: stream ? new ChunkWriter(endpoint, id, created, this.o.servedModelName) : undefined,
       includeUsage,
+      remaining: plans.length,
+      completionTokens: 0,
     };
-    const seq = new Sequence(this.nextId, prompt.tokens, output, prompt.hashes(output), this.listener);
-    seq.tag = pending;
+    const seqs = plans.map((plan, index) => {
+      const seq = new Sequence(this.nextId, prompt.tokens, plan.tokens, prompt.hashes(plan.tokens), this.listener);
+      seq.tag = { pending, index } satisfies ChoiceRun;
+      return seq;
+    });
     if (stream) {
       // Like vLLM's StreamingResponse: headers leave before the first token.
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.flushHeaders();
     }
     res.on('close', () => {
-      if (seq.state === SeqState.Waiting || seq.state === SeqState.Running) {
-        this.engine.abort(seq);
-        this.metrics.finished.abort++;
+      for (const seq of seqs) {
+        if (seq.state === SeqState.Waiting || seq.state === SeqState.Running) {
+          this.engine.abort(seq);
+          this.metrics.finished.abort++;
+        }
       }
     });
-    this.engine.submit(seq);
+    for (const seq of seqs) this.engine.submit(seq);
   }
 
   private readonly listener: SeqListener = {
     onToken: (seq, t) => {
-      const p = seq.tag as Pending;
+      const { pending: p, index } = seq.tag as ChoiceRun;
       const n = seq.output;
       // Arrival is stamped on the real clock; when the process runs late a step can start "before" it.
       if (n === 1) this.metrics.ttft.observe(t > seq.arrival ? t - seq.arrival : 0);
       else this.metrics.itl.observe(t - seq.lastToken);
       const w = p.writer;
       if (w === undefined) return;
-      const text = fillerToken(n - 1);
-      const chunk = n >= seq.maxOutput ? w.lastToken(text, p.reason) : w.token(text);
-      p.res.write(n === 1 && p.endpoint === 'chat' ? w.roleChunk() + chunk : chunk);
+      const plan = p.plans[index] as ChoicePlan;
+      const last = n >= seq.maxOutput;
+      let chunk: string;
+      if (plan.pieces === undefined && index === 0) {
+        // The fast path: filler text through the chunk template.
+        const text = fillerToken(n - 1);
+        chunk = last ? w.lastToken(text, plan.finish === 'length' ? 'length' : 'stop') : w.token(text);
+      } else {
+        chunk = choiceChunk(w, index, plan, n - 1, last);
+      }
+      p.res.write(n === 1 && p.endpoint === 'chat' ? w.roleChunk(index) + chunk : chunk);
     },
     onFinish: (seq, t) => {
-      const p = seq.tag as Pending;
+      const { pending: p, index } = seq.tag as ChoiceRun;
       const m = this.metrics;
       m.e2e.observe(t - seq.arrival);
       m.queue.observe(seq.firstScheduled > seq.arrival ? seq.firstScheduled - seq.arrival : 0);
-      m.finished[p.reason]++;
-      const u = usage(seq.promptTokens, seq.output, seq.cachedTokens);
+      const plan = p.plans[index] as ChoicePlan;
+      m.finished[plan.finish === 'length' ? 'length' : 'stop']++;
+      p.completionTokens += seq.output;
+      if (--p.remaining > 0) return;
+      // The prompt is counted once for all choices, as vLLM does.
+      const u = usage(seq.promptTokens, p.completionTokens, seq.cachedTokens);
       if (p.writer !== undefined) {
         p.res.end(p.includeUsage ? `${p.writer.usageChunk(u)}data: [DONE]\n\n` : 'data: [DONE]\n\n');
       } else {
-        send(p.res, 200, fullResponse(p.endpoint, p.id, p.created, this.o.servedModelName, seq.output, p.reason, u));
+        send(p.res, 200, fullResponse(p.endpoint, p.id, p.created, this.o.servedModelName, p.plans, u));
       }
     },
   };
 }
+
+type ExtraHandler = (b: Record<string, unknown>, r: ReplicaServer) => ExtraReply;
+
+const extraEndpoints: Record<string, ExtraHandler | undefined> = {
+  '/v1/embeddings': (b, r) => embeddings(b, r.info.model),
+  '/v1/rerank': (b, r) => rerank(b, r.info.model),
+  '/rerank': (b, r) => rerank(b, r.info.model),
+  '/v2/rerank': (b, r) => rerank(b, r.info.model),
+  '/v1/score': (b, r) => score(b, r.info.model),
+  '/score': (b, r) => score(b, r.info.model),
+  '/tokenize': (b, r) => tokenize(b, r.info.maxModelLen, r.info.seed),
+};
 
 function send(res: ServerResponse, status: number, body: string): void {
   if (res.headersSent || res.destroyed) return;
