@@ -8,6 +8,20 @@ export interface Credentials {
   readonly authorization?: string | undefined;
   /** Value of the x-api-key header, if any. */
   readonly apiKey?: string | undefined;
+  /** Present when the request carries cookies: what a console session needs to be checked. */
+  readonly session?: SessionCredentials | undefined;
+}
+
+/** A browser request's cookie and the headers that tell same-site from cross-site. */
+export interface SessionCredentials {
+  readonly cookie: string;
+  readonly method: string;
+  readonly host?: string | undefined;
+  readonly origin?: string | undefined;
+  /** Sec-Fetch-Site, sent by every current browser. */
+  readonly fetchSite?: string | undefined;
+  /** The x-relais-csrf header. */
+  readonly csrf?: string | undefined;
 }
 
 export interface AdmissionInput {
@@ -42,6 +56,8 @@ export interface Access {
   authenticate(credentials: Credentials): Principal;
   /** Throws GatewayError 403 / 402 / 429 when the request may not run. */
   admit(principal: Principal, input: AdmissionInput): Ticket | Promise<Ticket>;
+  /** A promise when authenticate() needs a store look-up first (a session created on another instance); else undefined. */
+  prepare?(credentials: Credentials): Promise<void> | undefined;
   close(): Promise<void>;
 }
 

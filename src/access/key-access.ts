@@ -104,6 +104,11 @@ export class KeyAccess implements Access {
     return open;
   }
 
+  /** A master key is configured (sessions signed in with it stay valid only while it is). */
+  get hasMasterKey(): boolean {
+    return this.options.masterKey !== undefined;
+  }
+
   /** Reloads keys now; admin changes call it so they apply at once on this instance. */
   refresh(): Promise<void> {
     return this.cache.refresh(true);
@@ -115,7 +120,15 @@ export class KeyAccess implements Access {
     if (token === undefined) throw errors.unauthorized('Missing API key: send Authorization: Bearer <key> or x-api-key.');
     const master = this.options.masterKey;
     if (master !== undefined && sameSecret(token, master)) return masterPrincipal;
-    const cached = this.cache.get(hashSecret(token));
+    return this.usable(this.cache.get(hashSecret(token)));
+  }
+
+  /** The principal of a key by id (the key behind a console session): 401 when unknown, revoked or expired. */
+  principalById(id: string): Principal {
+    return this.usable(this.cache.getById(id));
+  }
+
+  private usable(cached: CachedKey | undefined): Principal {
     if (!cached) throw errors.unauthorized('Invalid API key.');
     if (cached.row.revokedAt !== null) throw errors.unauthorized('This API key has been revoked.');
     if (cached.row.expiresAt !== null && cached.row.expiresAt <= this.now()) {

@@ -62,6 +62,9 @@ export interface EngineLoad {
   kvUsage?: number | undefined;
   kvBlocks?: number | undefined;
   blockSize?: number | undefined;
+  /** Cumulative prefix-cache queried and hit tokens (vLLM), for the hit rate over a window. */
+  prefixQueries?: number | undefined;
+  prefixHits?: number | undefined;
   scrapedAt: number;
 }
 

@@ -23,6 +23,8 @@ export function parseEngineLoad(text: string, names: MetricNames, now: number): 
     if (name === names.running) running = (running ?? 0) + value;
     else if (name === names.waiting) waiting = (waiting ?? 0) + value;
     else if (name === names.kvUsage) kv = Math.max(kv ?? 0, value);
+    else if (name === names.prefixQueries) load.prefixQueries = (load.prefixQueries ?? 0) + value;
+    else if (name === names.prefixHits) load.prefixHits = (load.prefixHits ?? 0) + value;
     else if (name === names.cacheConfig && brace >= 0) {
       const labels = line.slice(brace + 1, line.lastIndexOf('}'));
       const blocks = Number(labelValue(labels, 'num_gpu_blocks'));

@@ -10,6 +10,9 @@ export interface MetricNames {
   kvUsage?: string;
   /** Info metric with block_size and num_gpu_blocks labels. */
   cacheConfig?: string;
+  /** Counters of prefix-cache queried and hit tokens. */
+  prefixQueries?: string;
+  prefixHits?: string;
 }
 
 export interface Flavour {
@@ -31,6 +34,8 @@ const vllmMetrics: MetricNames = {
   waiting: 'vllm:num_requests_waiting',
   kvUsage: 'vllm:kv_cache_usage_perc',
   cacheConfig: 'vllm:cache_config_info',
+  prefixQueries: 'vllm:prefix_cache_queries_total',
+  prefixHits: 'vllm:prefix_cache_hits_total',
 };
 
 export const flavours: Record<Exclude<BackendKind, 'embedded'>, Flavour> = {

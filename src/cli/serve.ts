@@ -6,6 +6,10 @@ import { parseListen } from '../config/listen.js';
 import { configFromEnv, ConfigError, loadConfigFile } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { embeddedServeSetup } from '../backends/embedded.js';
+import type { ExtraRoute, LiveParts } from '../server/routes.js';
+import { consoleRoutes } from '../console/routes.js';
+import { SessionAccess } from '../identity/session-access.js';
+import { SessionCache } from '../identity/session-cache.js';
 import { createAccess } from '../access/create-access.js';
 import { adminRoutes } from '../server/admin/routes.js';
 import { Gateway } from '../server/gateway.js';
@@ -121,8 +125,14 @@ export async function run(argv: string[]): Promise<number> {
     ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, warn })
     : undefined;
   const usage = createUsageWriter(store, { warn, journal });
-  const extraRoutes = adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes });
-  const gateway = await Gateway.create(config, { log, access, usage, extraRoutes, responses: store });
+  // The console's sessions: the access stage accepts their cookie as a credential (docs/console.md).
+  const sessions = await SessionCache.create({ store, refreshMs: config.access.refresh_ms, ttlMs: config.console.session_ttl_minutes * 60_000, warn });
+  const gatewayAccess = new SessionAccess(access, sessions);
+  const extraRoutes = (live: LiveParts): ExtraRoute[] => [
+    ...(config.console.enabled ? consoleRoutes({ access: gatewayAccess }) : []),
+    ...adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes, live }),
+  ];
+  const gateway = await Gateway.create(config, { log, access: gatewayAccess, usage, extraRoutes, responses: store });
   const address = await gateway.listen(host, port);
   // Signal handlers before the 'listening' line: whoever waits for it may signal at once.
   // A forced exit first writes the journal's last lines (synchronously: the process ends right after).
@@ -132,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
     event: 'listening',
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
+    ...(config.console.enabled ? { console: `http://${shownHost}:${address.port}/ui/` } : {}),
     config: source,
     models: gateway.router.list().map((m) => m.name),
   });

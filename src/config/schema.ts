@@ -210,6 +210,15 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** The browser console at /ui (see docs/console.md). */
+    console: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** A console session lasts this long after sign-in, then the user signs in again. */
+        session_ttl_minutes: z.number().int().positive().max(43_200).default(480),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -1,8 +1,9 @@
 // HTTP wiring: routes → codecs → pipeline; health, metrics, model lists; graceful drain.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Access } from '../access/access.js';
+import type { Access, Credentials } from '../access/access.js';
 import { modelAllowed, type Principal } from '../access/principal.js';
+import { sessionCredentials } from '../identity/session-credentials.js';
 import type { ClientProtocol, Endpoint } from '../protocol/canonical.js';
 import { errors, GatewayError } from '../protocol/errors.js';
 import { parseOllamaRequest, type OllamaRoute } from '../protocol/ollama-codec.js';
@@ -130,10 +131,13 @@ export class GatewayApp {
     return entry;
   }
 
-  private authenticate(req: IncomingMessage): Principal {
-    const auth = req.headers.authorization;
+  private credentials(req: IncomingMessage): Credentials {
     const key = req.headers['x-api-key'];
-    return this.deps.access.authenticate({ authorization: auth, apiKey: typeof key === 'string' ? key : undefined });
+    return { authorization: req.headers.authorization, apiKey: typeof key === 'string' ? key : undefined, session: sessionCredentials(req) };
+  }
+
+  private authenticate(req: IncomingMessage): Principal {
+    return this.deps.access.authenticate(this.credentials(req));
   }
 
   private resolveModel = (name: string): string => {
@@ -157,6 +161,8 @@ export class GatewayApp {
     const { router, pipeline, maxBodyBytes } = this.deps;
     const session = req.headers['x-session-id'];
     const meta = { id: requestId, arrivedAt, sessionId: typeof session === 'string' ? session : undefined };
+    // A console session created on another instance moments ago: fetch it before authenticating.
+    if (req.headers.cookie !== undefined) await this.deps.access.prepare?.(this.credentials(req));
 
     const endpoint = openAIRoutes[path];
     if (endpoint) {

@@ -22,12 +22,13 @@ import type { ResponseStore } from '../store/types.js';
 import { messagesRoutes } from './messages-routes.js';
 import { Pipeline } from './pipeline.js';
 import { responsesRoutes } from './responses-routes.js';
-import type { ExtraRoute } from './routes.js';
+import type { ExtraRoute, LiveParts } from './routes.js';
 
 export interface GatewayParts {
   access?: Access;
   usage?: UsageSink;
-  extraRoutes?: ExtraRoute[];
+  /** Routes to mount; a function receives the live parts (router state for the console's live view). */
+  extraRoutes?: ExtraRoute[] | ((live: LiveParts) => ExtraRoute[]);
   log?: Logger;
   /** Backends built elsewhere (embedded engine, tests); config backends are built otherwise. */
   backends?: Backend[];
@@ -93,7 +94,7 @@ export class Gateway {
       }),
       ...messagesRoutes({ pipeline, router, resolveModel, maxBodyBytes }),
     ];
-    const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes, extraRoutes: [...familyRoutes, ...(parts.extraRoutes ?? [])] });
+    const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes, extraRoutes: [...familyRoutes, ...(typeof parts.extraRoutes === 'function' ? parts.extraRoutes({ router, metrics, staleMs: config.scrape.stale_ms }) : (parts.extraRoutes ?? []))] });
     const health = new HealthChecker([...states.values()], { intervalMs: config.health.interval_ms, timeoutMs: config.health.timeout_ms }, metrics, log);
     return new Gateway(config, app, router, metrics, log, backends, health, scraper, access, usage, responses);
   }

@@ -1,6 +1,8 @@
 // Extra HTTP routes mounted by optional parts (admin API, key info, embedded engine's /api/ps).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../access/principal.js';
+import type { Router } from '../router/router.js';
+import type { GatewayMetrics } from '../telemetry/metrics.js';
 
 export interface RouteContext {
   readonly requestId: string;
@@ -27,4 +29,12 @@ export interface ExtraRoute {
   readonly admin?: boolean;
   /** Require authentication at all (default true). */
   readonly auth?: boolean;
+}
+
+/** What routes built with the gateway may read: the router's live state and the metrics. */
+export interface LiveParts {
+  readonly router: Router;
+  readonly metrics: GatewayMetrics;
+  /** Engine load older than this is stale (config scrape.stale_ms). */
+  readonly staleMs: number;
 }

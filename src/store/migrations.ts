@@ -77,6 +77,55 @@ export const migrations: readonly Migration[] = [
     name: 'per-key switch for stored responses',
     statements: [`ALTER TABLE api_keys ADD COLUMN store_responses INTEGER NOT NULL DEFAULT 1`],
   },
+  {
+    version: 30,
+    name: 'console sessions',
+    statements: [
+      // id is the sha256 of the cookie's token; the token itself is never stored.
+      `CREATE TABLE console_sessions (
+        id TEXT PRIMARY KEY, subject_kind TEXT NOT NULL, subject_id TEXT NOT NULL, method TEXT NOT NULL,
+        created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)`,
+      `CREATE INDEX console_sessions_expiry ON console_sessions (expires_at)`,
+      `INSERT INTO meta (key, value) VALUES ('sessions', 1)`,
+    ],
+  },
+  {
+    version: 31,
+    name: 'hourly usage rollups',
+    statements: [
+      `CREATE TABLE usage_hourly (
+        hour BIGINT NOT NULL, key_id TEXT NOT NULL, user_id TEXT NOT NULL, team_id TEXT NOT NULL,
+        model TEXT NOT NULL, backend TEXT NOT NULL, requests BIGINT NOT NULL, errors BIGINT NOT NULL,
+        prompt_tokens BIGINT NOT NULL, completion_tokens BIGINT NOT NULL, cached_tokens BIGINT NOT NULL,
+        cost DOUBLE PRECISION NOT NULL, total_ms DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (hour, key_id, user_id, team_id, model, backend))`,
+      `CREATE INDEX usage_hourly_key ON usage_hourly (key_id, hour)`,
+      // Records written before this version get their hourly rows now.
+      `INSERT INTO usage_hourly
+        SELECT (time / 3600000) * 3600000, COALESCE(key_id, ''), COALESCE(user_id, ''), COALESCE(team_id, ''), model,
+          COALESCE(backend, ''), COUNT(*), SUM(CASE WHEN outcome <> 'completed' THEN 1 ELSE 0 END),
+          COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cached_tokens), 0),
+          COALESCE(SUM(cost), 0), SUM(total_ms)
+        FROM usage GROUP BY 1, 2, 3, 4, 5, 6`,
+    ],
+  },
+  {
+    version: 32,
+    name: 'hourly usage by model and backend; hourly lookups by user and team',
+    statements: [
+      // Hour buckets over weeks read this small table unless the view filters or splits by key, user or team.
+      `CREATE TABLE usage_hourly_models (
+        hour BIGINT NOT NULL, model TEXT NOT NULL, backend TEXT NOT NULL, requests BIGINT NOT NULL, errors BIGINT NOT NULL,
+        prompt_tokens BIGINT NOT NULL, completion_tokens BIGINT NOT NULL, cached_tokens BIGINT NOT NULL,
+        cost DOUBLE PRECISION NOT NULL, total_ms DOUBLE PRECISION NOT NULL, PRIMARY KEY (hour, model, backend))`,
+      `INSERT INTO usage_hourly_models
+        SELECT hour, model, backend, SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens),
+          SUM(cost), SUM(total_ms)
+        FROM usage_hourly GROUP BY 1, 2, 3`,
+      `CREATE INDEX usage_hourly_user ON usage_hourly (user_id, hour)`,
+      `CREATE INDEX usage_hourly_team ON usage_hourly (team_id, hour)`,
+    ],
+  },
 ];
 
 function dialect(db: SqlDb, sql: string): string {

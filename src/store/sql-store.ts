@@ -5,14 +5,17 @@ import type { SqlDb, SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import {
   auditFromRow, keyFromRow, keySettingColumns, keySettingFields, num, promptLogFromRow, storedResponseFromRow, teamFromRow, userFromRow,
 } from './rows.js';
-import { dailyUpserts, journalMarkUpsert, rollupFromRow, usageInserts, usageQuery } from './usage-sql.js';
+import { journalMarkUpsert, rollupFromRow, rollupStatements, usageInserts, usageQuery } from './usage-sql.js';
+import { activityFromRow, activityQuery } from './activity-sql.js';
+import { promptLogSearch, sessionFromRow } from './console-sql.js';
 import { usageFromRow, usageListQuery } from './usage-records-sql.js';
 import type {
-  AuditQuery, AuditRow, JournalMark, KeyRow, KeySettings, NewKey, PromptLogRow, Store, StoredResponseRow, TeamRow, UsageListQuery, UsageQuery,
-  UsageRollupRow, UserRow,
+  ActivityQuery, ActivityRow, AuditQuery, AuditRow, JournalMark, KeyRow, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
+  Store, StoredResponseRow, TeamRow, UsageListQuery, UsageQuery, UsageRollupRow, UserRow,
 } from './types.js';
 
 const bumpRevision: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'revision'", params: [] };
+const bumpSessions: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'sessions'", params: [] };
 
 function auditInsert(a: AuditRow): SqlStatement {
   return {
@@ -152,7 +155,7 @@ export class SqlStore implements Store {
 
   async insertUsage(records: readonly UsageRecord[], mark?: JournalMark): Promise<void> {
     if (records.length === 0) return;
-    await this.db.tx([...usageInserts(records), ...dailyUpserts(records), ...(mark ? [journalMarkUpsert(mark)] : [])]);
+    await this.db.tx([...usageInserts(records), ...rollupStatements(records), ...(mark ? [journalMarkUpsert(mark)] : [])]);
   }
 
   async journalMark(journalId: string): Promise<number> {
@@ -224,6 +227,49 @@ export class SqlStore implements Store {
   async listUsage(query: UsageListQuery): Promise<UsageRecord[]> {
     const q = usageListQuery(query);
     return (await this.db.query(q.sql, q.params)).map(usageFromRow);
+  }
+
+  async activity(query: ActivityQuery): Promise<ActivityRow[]> {
+    const q = activityQuery(query);
+    return (await this.db.query(q.sql, q.params)).map(activityFromRow);
+  }
+
+  async searchPromptLogs(query: PromptLogQuery): Promise<PromptLogRow[]> {
+    const q = promptLogSearch(query);
+    return (await this.db.query(q.sql, q.params)).map(promptLogFromRow);
+  }
+
+  async createSession(row: SessionRow): Promise<void> {
+    await this.db.tx([
+      {
+        sql: 'INSERT INTO console_sessions (id, subject_kind, subject_id, method, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+        params: [row.id, row.subjectKind, row.subjectId, row.method, row.createdAt, row.expiresAt],
+      },
+      bumpSessions,
+    ]);
+  }
+
+  async getSession(id: string): Promise<SessionRow | undefined> {
+    const [row] = await this.db.query('SELECT * FROM console_sessions WHERE id = ?', [id]);
+    return row ? sessionFromRow(row) : undefined;
+  }
+
+  async listSessions(now: number): Promise<SessionRow[]> {
+    return (await this.db.query('SELECT * FROM console_sessions WHERE expires_at > ?', [now])).map(sessionFromRow);
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    const [rows] = await this.db.tx([{ sql: 'DELETE FROM console_sessions WHERE id = ? RETURNING id', params: [id] }, bumpSessions]);
+    return (rows ?? []).length > 0;
+  }
+
+  async purgeSessions(now: number): Promise<number> {
+    return (await this.db.query('DELETE FROM console_sessions WHERE expires_at <= ? RETURNING 1 AS n', [now])).length;
+  }
+
+  async sessionRevision(): Promise<number> {
+    const [row] = await this.db.query("SELECT value FROM meta WHERE key = 'sessions'");
+    return num(row?.value);
   }
 
   async appendAudit(row: AuditRow): Promise<void> {

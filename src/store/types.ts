@@ -93,9 +93,8 @@ export interface UsageQuery {
   readonly keyId?: string | undefined;
 }
 
-export interface UsageRollupRow {
-  /** Group value: key id, user id, team id, model, backend or YYYY-MM-DD; '' when unknown. */
-  readonly group: string;
+/** Sums over a set of usage records. */
+export interface UsageTotals {
   readonly requests: number;
   readonly errors: number;
   readonly promptTokens: number;
@@ -103,6 +102,65 @@ export interface UsageRollupRow {
   readonly cachedTokens: number;
   readonly cost: number;
   readonly totalMs: number;
+}
+
+export interface UsageRollupRow extends UsageTotals {
+  /** Group value: key id, user id, team id, model, backend or YYYY-MM-DD; '' when unknown. */
+  readonly group: string;
+}
+
+export type ActivityDimension = 'key' | 'user' | 'team' | 'model' | 'backend';
+
+export interface ActivityFilters {
+  readonly keyId?: string | undefined;
+  readonly userId?: string | undefined;
+  readonly teamId?: string | undefined;
+  readonly model?: string | undefined;
+  readonly backend?: string | undefined;
+}
+
+/** Usage over a range: time buckets and/or one dimension, filtered; whole hours/days read the rollups. */
+export interface ActivityQuery {
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, exclusive. */
+  readonly to: number;
+  readonly bucket?: 'hour' | 'day' | undefined;
+  readonly split?: ActivityDimension | undefined;
+  readonly filters?: ActivityFilters | undefined;
+  /** With a split: only these values of the split dimension. */
+  readonly groups?: readonly string[] | undefined;
+  /** Rows at most (ranked lists: most expensive first). */
+  readonly limit?: number | undefined;
+}
+
+export interface ActivityRow extends UsageTotals {
+  /** Bucket start (epoch ms, UTC) when bucketed. */
+  readonly time: number | null;
+  /** Dimension value when split ('' when unknown). */
+  readonly group: string | null;
+}
+
+export interface PromptLogQuery {
+  readonly keyId?: string | undefined;
+  readonly model?: string | undefined;
+  readonly from?: number | undefined;
+  readonly to?: number | undefined;
+  /** Case-insensitive text in the request or the response. */
+  readonly text?: string | undefined;
+  readonly limit: number;
+}
+
+/** A signed-in console session. Who it is for: a key, the master key, or (single sign-on) a user. */
+export interface SessionRow {
+  /** sha256 hex of the cookie's token. */
+  readonly id: string;
+  readonly subjectKind: 'key' | 'master' | 'user';
+  readonly subjectId: string;
+  /** How it was signed in: 'key' today; single sign-on adds its own (e.g. 'oidc:<provider>'). */
+  readonly method: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
 }
 
 /** Raw usage records in a time range, a page at a time. */
@@ -201,6 +259,21 @@ export interface Store extends ResponseStore {
   spendByKey(since: number): Promise<Map<string, number>>;
   /** Raw usage records in [from, to), oldest first, `limit` at a time (for `relais plan --from-usage`). */
   listUsage(query: UsageListQuery): Promise<UsageRecord[]>;
+
+  /** Usage over time and/or by dimension (the console's activity views). */
+  activity(query: ActivityQuery): Promise<ActivityRow[]>;
+  /** Prompt logs matching the query, newest first. */
+  searchPromptLogs(query: PromptLogQuery): Promise<PromptLogRow[]>;
+
+  createSession(row: SessionRow): Promise<void>;
+  getSession(id: string): Promise<SessionRow | undefined>;
+  /** Sessions not expired at `now`. */
+  listSessions(now: number): Promise<SessionRow[]>;
+  deleteSession(id: string): Promise<boolean>;
+  /** Deletes sessions expired before `now`; returns how many. */
+  purgeSessions(now: number): Promise<number>;
+  /** Bumped by every session created or deleted: other instances poll it to refresh their session cache. */
+  sessionRevision(): Promise<number>;
 
   appendAudit(row: AuditRow): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditRow[]>;

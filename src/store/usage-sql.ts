@@ -2,7 +2,7 @@
 import type { UsageRecord } from '../usage/record.js';
 import type { SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import { num } from './rows.js';
-import type { JournalMark, UsageGroup, UsageQuery, UsageRollupRow } from './types.js';
+import type { JournalMark, UsageGroup, UsageQuery, UsageRollupRow, UsageTotals } from './types.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -40,8 +40,8 @@ export function usageInserts(records: readonly UsageRecord[]): SqlStatement[] {
   return out;
 }
 
-interface DailyCell {
-  day: number;
+interface RollupCell {
+  bucket: number;
   key: string;
   user: string;
   team: string;
@@ -56,28 +56,62 @@ interface DailyCell {
   totalMs: number;
 }
 
-const dailyUpsert = `INSERT INTO usage_daily
-  (day, key_id, user_id, team_id, model, backend, requests, errors, prompt_tokens, completion_tokens, cached_tokens, cost, total_ms)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (day, key_id, user_id, team_id, model, backend) DO UPDATE SET
-    requests = usage_daily.requests + excluded.requests,
-    errors = usage_daily.errors + excluded.errors,
-    prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
-    completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
-    cached_tokens = usage_daily.cached_tokens + excluded.cached_tokens,
-    cost = usage_daily.cost + excluded.cost,
-    total_ms = usage_daily.total_ms + excluded.total_ms`;
+export const HOUR_MS = 3_600_000;
 
-/** Aggregates a batch per day and dimensions, sorted so concurrent writers lock rows in the same order. */
-export function dailyUpserts(records: readonly UsageRecord[]): SqlStatement[] {
-  const cells = new Map<string, DailyCell>();
+/**
+ * The rollup tables: one row per bucket × key × user × team × model × backend ('' for none), and an
+ * hourly one by model and backend only (far fewer rows: hour buckets over weeks stay fast).
+ */
+const rollupTables = {
+  daily: { table: 'usage_daily', column: 'day', ms: DAY_MS, dims: ['key_id', 'user_id', 'team_id', 'model', 'backend'] },
+  hourly: { table: 'usage_hourly', column: 'hour', ms: HOUR_MS, dims: ['key_id', 'user_id', 'team_id', 'model', 'backend'] },
+  hourlyModels: { table: 'usage_hourly_models', column: 'hour', ms: HOUR_MS, dims: ['model', 'backend'] },
+} as const;
+
+const dimIndex: Record<string, number> = { key_id: 0, user_id: 1, team_id: 2, model: 3, backend: 4 };
+
+function rollupUpsert(t: (typeof rollupTables)[keyof typeof rollupTables], rows: number): string {
+  const row = `(${new Array<string>(t.dims.length + 8).fill('?').join(', ')})`;
+  return `INSERT INTO ${t.table}
+  (${t.column}, ${t.dims.join(', ')}, requests, errors, prompt_tokens, completion_tokens, cached_tokens, cost, total_ms)
+  VALUES ${new Array<string>(rows).fill(row).join(', ')}
+  ON CONFLICT (${t.column}, ${t.dims.join(', ')}) DO UPDATE SET
+    requests = ${t.table}.requests + excluded.requests,
+    errors = ${t.table}.errors + excluded.errors,
+    prompt_tokens = ${t.table}.prompt_tokens + excluded.prompt_tokens,
+    completion_tokens = ${t.table}.completion_tokens + excluded.completion_tokens,
+    cached_tokens = ${t.table}.cached_tokens + excluded.cached_tokens,
+    cost = ${t.table}.cost + excluded.cost,
+    total_ms = ${t.table}.total_ms + excluded.total_ms`;
+}
+
+// Many cells per statement: one round trip per 100 rows instead of one per row (PostgreSQL).
+// A batch's cells are distinct, as one multi-row ON CONFLICT statement requires.
+const upsertSql = new Map<string, string>();
+function upsertFor(which: keyof typeof rollupTables, rows: number): string {
+  const id = `${which}:${rows}`;
+  let sql = upsertSql.get(id);
+  if (sql === undefined) {
+    sql = rollupUpsert(rollupTables[which], rows);
+    upsertSql.set(id, sql);
+  }
+  return sql;
+}
+
+/** Aggregates a batch per bucket and dimensions, sorted so concurrent writers lock rows in the same order. */
+function rollupUpserts(records: readonly UsageRecord[], which: keyof typeof rollupTables): SqlStatement[] {
+  const size = rollupTables[which].ms;
+  const kept = rollupTables[which].dims.map((d) => dimIndex[d] as number);
+  const cells = new Map<string, RollupCell>();
   for (const r of records) {
-    const day = Math.floor(r.time / DAY_MS) * DAY_MS;
-    const dims = [r.keyId ?? '', r.userId ?? '', r.teamId ?? '', r.model, r.backend ?? ''] as const;
-    const id = `${day}\u0000${dims.join('\u0000')}`;
+    const bucket = Math.floor(r.time / size) * size;
+    const all = [r.keyId ?? '', r.userId ?? '', r.teamId ?? '', r.model, r.backend ?? ''];
+    // Dimensions the table does not have are '' (the cell then sums over them).
+    const dims = all.map((v, i) => (kept.includes(i) ? v : '')) as [string, string, string, string, string];
+    const id = `${bucket}\u0000${dims.join('\u0000')}`;
     let c = cells.get(id);
     if (!c) {
-      c = { day, key: dims[0], user: dims[1], team: dims[2], model: dims[3], backend: dims[4], requests: 0, errors: 0, prompt: 0, completion: 0, cached: 0, cost: 0, totalMs: 0 };
+      c = { bucket, key: dims[0], user: dims[1], team: dims[2], model: dims[3], backend: dims[4], requests: 0, errors: 0, prompt: 0, completion: 0, cached: 0, cost: 0, totalMs: 0 };
       cells.set(id, c);
     }
     c.requests += 1;
@@ -88,12 +122,24 @@ export function dailyUpserts(records: readonly UsageRecord[]): SqlStatement[] {
     c.cost += r.cost ?? 0;
     c.totalMs += r.totalMs;
   }
-  return [...cells.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, c]) => ({
-      sql: dailyUpsert,
-      params: [c.day, c.key, c.user, c.team, c.model, c.backend, c.requests, c.errors, c.prompt, c.completion, c.cached, c.cost, c.totalMs],
-    }));
+  const sorted = [...cells.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
+  const out: SqlStatement[] = [];
+  for (let i = 0; i < sorted.length; i += CHUNK) {
+    const chunk = sorted.slice(i, i + CHUNK);
+    out.push({
+      sql: upsertFor(which, chunk.length),
+      params: chunk.flatMap((c) => {
+        const dims: Record<string, string> = { key_id: c.key, user_id: c.user, team_id: c.team, model: c.model, backend: c.backend };
+        return [c.bucket, ...rollupTables[which].dims.map((d) => dims[d] as string), c.requests, c.errors, c.prompt, c.completion, c.cached, c.cost, c.totalMs];
+      }),
+    });
+  }
+  return out;
+}
+
+/** Daily and hourly rollup upserts for a batch of records. */
+export function rollupStatements(records: readonly UsageRecord[]): SqlStatement[] {
+  return [...rollupUpserts(records, 'daily'), ...rollupUpserts(records, 'hourly'), ...rollupUpserts(records, 'hourlyModels')];
 }
 
 /** Batches are written in sequence order, so the last one written holds the highest mark. */
@@ -143,8 +189,12 @@ export function usageQuery(q: UsageQuery): SqlStatement {
 
 export function rollupFromRow(groupBy: UsageGroup, r: SqlRow): UsageRollupRow {
   const group = groupBy === 'day' ? new Date(num(r.grp)).toISOString().slice(0, 10) : String(r.grp ?? '');
+  return { group, ...totalsFromRow(r) };
+}
+
+/** The sums every usage query selects (requests, errors, prompt_tokens, …). */
+export function totalsFromRow(r: SqlRow): UsageTotals {
   return {
-    group,
     requests: num(r.requests),
     errors: num(r.errors),
     promptTokens: num(r.prompt_tokens),

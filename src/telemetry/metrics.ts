@@ -36,6 +36,10 @@ export class Counter extends Metric {
   get(labels: Labels = []): number {
     return this.values.get(labels.join('\u0000'))?.value ?? 0;
   }
+  /** Every series (label values and count), for in-process readers such as the console's live view. */
+  all(): IterableIterator<{ readonly labels: Labels; readonly value: number }> {
+    return this.values.values();
+  }
   render(): string {
     let out = this.header('counter');
     for (const { labels, value } of this.values.values()) out += `${this.name}${labelText(this.labelNames, labels)} ${value}\n`;
@@ -89,6 +93,10 @@ export class Histogram extends Metric {
     }
     s.sum += value;
     s.count++;
+  }
+  /** Every series with its per-bucket (not cumulative) counts, for in-process readers. */
+  all(): IterableIterator<{ readonly labels: Labels; readonly counts: readonly number[]; readonly count: number }> {
+    return this.series.values();
   }
   render(): string {
     let out = this.header('histogram');

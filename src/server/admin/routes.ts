@@ -8,6 +8,12 @@ import { teams, users } from './identities.js';
 import { createKeyHandler, getKeyHandler, listKeysHandler, revokeKeyHandler, updateKeyHandler } from './keys.js';
 import { ownKeyHandler } from './own-key.js';
 import { auditHandler, usageHandler } from './usage.js';
+import { activityHandler, ownActivityHandler } from './activity.js';
+import { keyModelsHandler } from './key-models.js';
+import { logsHandler } from './logs.js';
+import { planCatalogHandler, planHandler } from './plan.js';
+import { routerStateHandler } from './router-state.js';
+import { spendHandler } from './spend.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext, deps: AdminDeps, id: string) => Promise<void>;
 
@@ -27,6 +33,12 @@ export const adminRouteTable: readonly AdminRoute[] = [
   { pattern: new RegExp(`^/admin/teams/${ID}$`), methods: { GET: teams.get, PATCH: teams.update, DELETE: teams.delete } },
   { pattern: /^\/admin\/usage\/?$/, methods: { GET: usageHandler } },
   { pattern: /^\/admin\/audit\/?$/, methods: { GET: auditHandler } },
+  // Added for the console (documented in the README like the rest).
+  { pattern: /^\/admin\/activity\/?$/, methods: { GET: activityHandler } },
+  { pattern: /^\/admin\/spend\/?$/, methods: { GET: spendHandler } },
+  { pattern: /^\/admin\/router\/?$/, methods: { GET: routerStateHandler } },
+  { pattern: /^\/admin\/logs\/?$/, methods: { GET: logsHandler } },
+  { pattern: /^\/admin\/plan\/?$/, methods: { GET: planCatalogHandler, POST: planHandler } },
 ];
 
 /** Dispatches one /admin/ request through the table: 404 for an unknown path, 405 for a wrong method. */
@@ -64,5 +76,7 @@ export function adminRoutes(deps: AdminDeps): ExtraRoute[] {
   return [
     { method: '*', path: '/admin/', admin: true, handler: storeErrorsAs503(adminHandler(deps)) },
     { method: 'GET', path: '/v1/key', handler: storeErrorsAs503((req, res, ctx) => ownKeyHandler(req, res, ctx, deps)) },
+    { method: 'GET', path: '/v1/key/activity', handler: storeErrorsAs503((req, res, ctx) => ownActivityHandler(req, res, ctx, deps)) },
+    { method: 'GET', path: '/v1/key/models', handler: (req, res, ctx) => keyModelsHandler(req, res, ctx, deps) },
   ];
 }

@@ -1,7 +1,7 @@
 // GET /admin/usage?group_by=key|user|team|model|backend|day&from=&to=[&key=][&format=csv] and GET /admin/audit.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../../protocol/errors.js';
-import { usageGroups, type UsageGroup, type UsageRollupRow } from '../../store/types.js';
+import { usageGroups, type UsageGroup, type UsageRollupRow, type UsageTotals } from '../../store/types.js';
 import { sendJson } from '../body.js';
 import type { RouteContext } from '../routes.js';
 import { toCsv } from './csv.js';
@@ -11,8 +11,12 @@ import { timeRange } from './time-range.js';
 const columns = ['group', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost', 'avg_ms'] as const;
 
 export function rollupToJson(r: UsageRollupRow): Record<(typeof columns)[number], string | number> {
+  return { group: r.group, ...totalsToJson(r) };
+}
+
+/** Sums as the API shows them: snake_case, cost rounded to 1e-6, the mean duration. */
+export function totalsToJson(r: UsageTotals): Record<Exclude<(typeof columns)[number], 'group'>, number> {
   return {
-    group: r.group,
     requests: r.requests,
     errors: r.errors,
     prompt_tokens: r.promptTokens,
