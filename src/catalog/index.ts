@@ -1,5 +1,7 @@
 export type { Provenance } from './provenance.js';
-export { GPUS, type Gpu, type GpuClass } from './gpus.js';
+export { GPUS, GPU_SEGMENTS, type Gpu, type GpuClass, type GpuSegment, type FormFactor, type Cooling } from './gpus.js';
+export { HOSTS, type HostModel } from './hosts.js';
+export { RENTALS, RENTAL_KINDS, EUR_PER_USD, rentalOffers, type RentalKind, type RentalOffer } from './rentals.js';
 export { MODELS, type ModelArch } from './models.js';
 export { QUANTS, type Quant, type ComputeType } from './quants.js';
-export { getGpu, getModel, getQuant, UnknownIdError } from './lookup.js';
+export { getGpu, getHost, getModel, getQuant, UnknownIdError } from './lookup.js';

@@ -1,11 +1,12 @@
 // Catalog look-ups by id; an unknown id is an error that lists the known ones.
 import { GPUS, type Gpu } from './gpus.js';
+import { HOSTS, type HostModel } from './hosts.js';
 import { MODELS, type ModelArch } from './models.js';
 import { QUANTS, type Quant } from './quants.js';
 
 export class UnknownIdError extends Error {
   constructor(
-    readonly kind: 'GPU' | 'model' | 'quantization',
+    readonly kind: 'GPU' | 'model' | 'quantization' | 'host',
     readonly id: string,
     readonly known: readonly string[],
   ) {
@@ -24,3 +25,4 @@ function find<T extends { id: string }>(list: readonly T[], kind: UnknownIdError
 export const getGpu = (id: string): Gpu => find(GPUS, 'GPU', id);
 export const getModel = (id: string): ModelArch => find(MODELS, 'model', id);
 export const getQuant = (id: string): Quant => find(QUANTS, 'quantization', id);
+export const getHost = (id: string): HostModel => find(HOSTS, 'host', id);

@@ -8,6 +8,7 @@ import { toCsv } from '../server/admin/csv.js';
 import { timeRange } from '../server/admin/time-range.js';
 import { groupOf, rollupToJson } from '../server/admin/usage.js';
 import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/types.js';
 import { existsSync } from 'node:fs';
 
 export type Json = Record<string, unknown>;
@@ -37,10 +38,14 @@ function fromGateway(err: unknown): never {
   throw err;
 }
 
-async function storeTarget(configFile: string | undefined): Promise<AdminTarget> {
+/** The gateway's store, as `relais serve` would open it: --config, $RELAIS_CONFIG, ./relais.yaml, or the environment. */
+export async function openConfiguredStore(configFile: string | undefined): Promise<Store> {
   const path = configFile ?? process.env.RELAIS_CONFIG ?? (existsSync('relais.yaml') ? 'relais.yaml' : undefined);
-  const config = path ? loadConfigFile(path) : configFromEnv();
-  const store = await openStore(config);
+  return openStore(path ? loadConfigFile(path) : configFromEnv());
+}
+
+async function storeTarget(configFile: string | undefined): Promise<AdminTarget> {
+  const store = await openConfiguredStore(configFile);
   const actor = 'cli';
   return {
     createKey: async (body) => {

@@ -7,7 +7,9 @@ export {
   vllmMemory, llamacppMemory, embeddingParams, type VllmMemory, type LlamacppMemory,
 } from './memory.js';
 export { stepSeconds, stepTerms, stepBytes, stepKvBytes, stepFlops, peakTflops, RIDGE_SHARPNESS, type StepParts, type StepTerms } from './step-time.js';
-export { LINKS, linkFor, allReduceSeconds, tensorParallelSeconds, type Link } from './interconnect.js';
+export {
+  LINKS, linkFor, allReduceSeconds, tensorParallelSeconds, PCIE_LANE_BYTES_PER_SEC, NCCL_PCIE_SHARE, NO_P2P, CROSS_ROOT, type Link,
+} from './interconnect.js';
 export {
   SERVER_UNCERTAINTY, CALIBRATED_UNCERTAINTY, LLAMACPP_UNCERTAINTY, uncertaintyFor, speedRange, latencyRange, bandFromRatios,
   type Band, type Uncertainty,

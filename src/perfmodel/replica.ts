@@ -1,9 +1,11 @@
 // Builds the performance model of one replica (GPU × count × model × engine × quantization) from the catalogs.
 import type { Gpu } from '../catalog/gpus.js';
-import { getGpu, getModel, getQuant } from '../catalog/lookup.js';
+import type { HostModel } from '../catalog/hosts.js';
+import { getGpu, getHost, getModel, getQuant } from '../catalog/lookup.js';
 import type { ModelArch } from '../catalog/models.js';
 import type { Quant } from '../catalog/quants.js';
 import { efficiencyFor, type Calibration, type Efficiency } from './efficiency.js';
+import { linkFor, type Link } from './interconnect.js';
 import { kvBytesForContext, kvBytesPerToken, llamacppMemory, vllmMemory, weightsBytes, type LlamacppMemory, type VllmMemory } from './memory.js';
 import { stepSeconds, type StepParts } from './step-time.js';
 import type { ReplicaModel, ReplicaSpec, StepWork } from './types.js';
@@ -16,6 +18,7 @@ export interface ReplicaParts {
   readonly gpu?: Gpu;
   readonly model?: ModelArch;
   readonly quant?: Quant;
+  readonly host?: HostModel;
 }
 
 export interface ReplicaDetail extends ReplicaModel {
@@ -23,6 +26,9 @@ export interface ReplicaDetail extends ReplicaModel {
   readonly model: ModelArch;
   readonly quant: Quant;
   readonly efficiency: Efficiency;
+  readonly host?: HostModel;
+  /** The link its tensor-parallel all-reduces use. */
+  readonly link: Link;
   /** Whether the engine starts: weights, reserves and one maxModelLen sequence fit. */
   readonly fits: boolean;
   /** Why not, when fits is false. */
@@ -54,9 +60,11 @@ export function buildReplicaModel(spec: ReplicaSpec, calibration?: Calibration, 
   const gpu = parts.gpu ?? getGpu(spec.gpu);
   const model = parts.model ?? getModel(spec.model);
   const quant = parts.quant ?? getQuant(spec.quant);
+  const host = parts.host ?? (spec.host === undefined ? undefined : getHost(spec.host));
   checkCompatible(spec, gpu, quant);
   const efficiency = efficiencyFor(spec.engine, gpu, calibration);
-  const stepParts: StepParts = { gpu, model, quant, engine: spec.engine, gpus: spec.gpus, efficiency };
+  const link = linkFor(gpu, host, spec.gpus);
+  const stepParts: StepParts = { gpu, model, quant, engine: spec.engine, gpus: spec.gpus, efficiency, link };
   const kvPerToken = kvBytesPerToken(model);
   const weights = weightsBytes(model, quant);
 
@@ -70,7 +78,7 @@ export function buildReplicaModel(spec: ReplicaSpec, calibration?: Calibration, 
       ? undefined
       : `needs ${gib(detail.requiredBytes)} GiB (weights ${gib(detail.weightsBytes)}, KV ${gib(detail.kvCacheBytes)}) > ${gib(detail.availableBytes)} GiB available`;
     return {
-      spec, gpu, model, quant, efficiency, kvBytesPerToken: kvPerToken, weightsBytes: weights,
+      spec, gpu, model, quant, efficiency, host, link, kvBytesPerToken: kvPerToken, weightsBytes: weights,
       blockSize: BLOCK_SIZE, kvBlocks: Math.floor(maxModelLen / BLOCK_SIZE), maxNumSeqs, maxBatchedTokens, maxModelLen,
       maxContextPerSeq, fits: detail.fits, notFitReason, memory: { engine: 'llamacpp', detail },
       // llama.cpp processes a long prompt in micro-batches, each a full pass over the layers.
@@ -93,7 +101,7 @@ export function buildReplicaModel(spec: ReplicaSpec, calibration?: Calibration, 
     notFitReason = `KV cache ${gib(detail.kvCacheBytes)} GiB per GPU cannot hold one ${maxModelLen}-token sequence (${gib(oneSeqBytes)} GiB)`;
   }
   return {
-    spec, gpu, model, quant, efficiency, kvBytesPerToken: kvPerToken, weightsBytes: weights,
+    spec, gpu, model, quant, efficiency, host, link, kvBytesPerToken: kvPerToken, weightsBytes: weights,
     blockSize: BLOCK_SIZE, kvBlocks: detail.blocks, maxNumSeqs, maxBatchedTokens, maxModelLen, maxContextPerSeq: maxModelLen,
     chunkedPrefill: spec.chunkedPrefill ?? true,
     fits: notFitReason === undefined, notFitReason, memory: { engine: 'vllm', detail },

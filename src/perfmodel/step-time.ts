@@ -6,7 +6,7 @@ import type { Gpu } from '../catalog/gpus.js';
 import type { ModelArch } from '../catalog/models.js';
 import type { Quant } from '../catalog/quants.js';
 import type { Efficiency } from './efficiency.js';
-import { linkFor, tensorParallelSeconds } from './interconnect.js';
+import { linkFor, tensorParallelSeconds, type Link } from './interconnect.js';
 import { kvBytesPerToken, weightsReadBytes } from './memory.js';
 import type { EngineKind, StepWork } from './types.js';
 
@@ -18,6 +18,8 @@ export interface StepParts {
   readonly gpus: number;
   readonly efficiency: Efficiency;
   readonly kvElementBytes?: number;
+  /** The tensor-parallel link (default: the GPU's own, each card x16 in one root). */
+  readonly link?: Link;
 }
 
 /** The terms of one step, in seconds; their sum is the step time. */
@@ -122,7 +124,7 @@ export function stepTerms(p: StepParts, w: StepWork): StepTerms {
   let commSec = 0;
   if (p.gpus > 1) {
     commSec = tensorParallel
-      ? tensorParallelSeconds(linkFor(p.gpu), p.gpus, p.model.layers, tokens, p.model.hidden)
+      ? tensorParallelSeconds(p.link ?? linkFor(p.gpu), p.gpus, p.model.layers, tokens, p.model.hidden)
       : (p.gpus - 1) * LAYER_SPLIT_HOP_SEC;
   }
   const fixedSec = e.stepOverheadSec + p.model.layers * e.layerOverheadSec;

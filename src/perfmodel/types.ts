@@ -26,6 +26,8 @@ export interface ReplicaSpec {
    * Off (vLLM V0's default before 0.6): a prompt runs in a step of its own and every running request waits for it.
    */
   readonly chunkedPrefill?: boolean;
+  /** Catalog host id the GPUs sit in (sets the PCIe link of tensor parallelism; default: each card x16, one root). */
+  readonly host?: string;
 }
 
 /** The work of one engine step (continuous batching with chunked prefill). */

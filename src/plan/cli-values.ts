@@ -43,3 +43,13 @@ export function parseOnOff(name: string, v: string | undefined): boolean | undef
   const c = parseChoice(name, v, ['on', 'off'] as const);
   return c === undefined ? undefined : c === 'on';
 }
+
+/** '2x', '2', '1.5x' or '+50%' → the factor to scale a measured load by. */
+export function parseGrowth(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  const pctMatch = /^\+(\d+(?:\.\d+)?)%$/.exec(t);
+  const n = pctMatch ? 1 + Number(pctMatch[1]) / 100 : /^\d+(?:\.\d+)?x?$/.test(t) ? Number(t.replace(/x$/, '')) : NaN;
+  if (!Number.isFinite(n) || n <= 0 || n > 1000) throw new Error(`--growth must be a factor like 2x, 1.5 or +50%, got '${v}'`);
+  return n;
+}

@@ -1,7 +1,7 @@
 // `--explain`: the arithmetic behind an evaluation, step by step, with the numbers used.
-import { linkFor, peakTflops, RIDGE_SHARPNESS, stepBytes, stepFlops, stepTerms, type StepParts, type StepTerms } from '../perfmodel/index.js';
+import { peakTflops, RIDGE_SHARPNESS, stepBytes, stepFlops, stepTerms, type StepParts, type StepTerms } from '../perfmodel/index.js';
 import type { StepWork } from '../perfmodel/types.js';
-import { AMORTISATION_MONTHS, HOURS_PER_MONTH } from './costs.js';
+import { explainCosts } from './explain-costs.js';
 import type { Evaluation } from './evaluate.js';
 
 const GiB = 1024 ** 3;
@@ -44,9 +44,10 @@ export function explain(e: Evaluation): string[] {
   line(`  fits: ${e.fits ? 'yes' : `no — ${e.notFitReason ?? ''}`}`);
   if (!e.fits) return out;
   line(`  requests at full context held at once: ${e.maxConcurrentAtContext} (${e.replicas} replica(s))`);
+  out.push(...hostLines(e));
 
   const eff = r.efficiency;
-  const parts: StepParts = { gpu: c.gpu, model: m, quant: q, engine: c.engine, gpus: c.tp, efficiency: eff };
+  const parts: StepParts = { gpu: c.gpu, model: m, quant: q, engine: c.engine, gpus: c.tp, efficiency: eff, link: r.link };
   const parallel = c.engine === 'llamacpp' ? 1 : c.tp;
   line(`Speed (efficiency: bandwidth ${eff.bandwidth.toFixed(3)}, compute ${eff.compute.toFixed(3)}, ${(eff.layerOverheadSec * 1e6).toFixed(0)} µs/layer + ${ms(eff.stepOverheadSec)}/step; ${eff.source})`);
   const ctx = c.workload.promptTokens + c.workload.outputTokens / 2;
@@ -75,19 +76,7 @@ export function explain(e: Evaluation): string[] {
   line(`  range (p10–p90, ${u.source}): speeds × ${u.speed.low}–${u.speed.high}, latencies × ${u.latency.low}–${u.latency.high}`);
   line(`  targets ≥ ${c.workload.minTps} tok/s and TTFT ≤ ${c.workload.maxTtftSec} s: ${e.meetsTargets ? 'met' : 'NOT met'}; users served: ${e.usersServed}`);
 
-  line(`Cost`);
-  const cost = e.cost;
-  if (!cost) {
-    line(`  no ${c.costs.pricing === 'rent' ? 'rental' : 'purchase'} price for ${c.gpu.id} in the catalog`);
-  } else if (cost.pricing === 'rent') {
-    line(`  rent ${c.gpus} × ${c.gpu.rentEurMonth ?? 0} €/month = ${cost.totalEurMonth.toFixed(0)} €/month`);
-  } else {
-    line(`  purchase ${c.gpus} × ${c.gpu.priceEur ?? 0} € = ${(cost.purchaseEur ?? 0).toFixed(0)} € / ${AMORTISATION_MONTHS} months = ${(cost.amortisedEurMonth ?? 0).toFixed(0)} €/month`);
-    line(`  power ${c.gpus} × ${c.gpu.tdpW} W × ${c.costs.powerShare} × ${HOURS_PER_MONTH} h × ${c.costs.eurPerKwh} €/kWh = ${(cost.powerEurMonth ?? 0).toFixed(0)} €/month`);
-  }
-  if (cost && e.eurPerMillionTokens !== undefined) {
-    line(`  ${cost.totalEurMonth.toFixed(0)} €/month / (${e.outputTokPerSec.toFixed(0)} tok/s × ${HOURS_PER_MONTH * 3600} s) = ${e.eurPerMillionTokens.toFixed(3)} € per million output tokens at this load`);
-  }
+  out.push(...explainCosts(e));
   return out;
 }
 
@@ -101,12 +90,31 @@ function termLines(t: StepTerms, p: StepParts, seqs: number): string[] {
     `linear layers: weights ${ms(t.linearMemorySec)} (${p.gpu.bandwidthGBs} GB/s × ${tp} GPU(s) × ${e.bandwidth.toFixed(2)}) vs compute ${ms(t.linearComputeSec)} (${peakTflops(p.gpu, p.quant)} TFLOPS × ${e.compute.toFixed(2)}${p.quant.computeShare !== undefined ? ` × ${p.quant.computeShare}` : ''}) → ${ms(t.linearSec)} (${t.linearComputeSec > t.linearMemorySec ? 'past the ridge point: compute-bound' : 'memory-bound'}; (memᵏ + computeᵏ)^(1/k), k = ${RIDGE_SHARPNESS})`,
     `attention over the KV of every sequence: ${ms(t.attentionMemorySec)} (bandwidth × ${e.attentionBandwidth.toFixed(2)}) vs ${ms(t.attentionComputeSec)} compute → ${ms(t.attentionSec)}`,
   ];
-  if (p.gpus > 1) {
-    const link = linkFor(p.gpu);
+  if (p.gpus > 1 && p.link) {
+    const link = p.link;
     out.push(tp > 1
-      ? `tensor parallel over ${link.kind}: 2 all-reduces × ${p.model.layers} layers × (${(link.latencySec * 1e6).toFixed(0)} µs + 2(n−1)/n × bytes / ${(link.busBytesPerSec / 1e9).toFixed(0)} GB/s) = ${ms(t.commSec)}`
+      ? `tensor parallel over ${link.description}: 2 all-reduces × ${p.model.layers} layers × (${(link.latencySec * 1e6).toFixed(0)} µs + 2(n−1)/n × ${seqs} token(s) × ${p.model.hidden} × 2 bytes / ${(link.busBytesPerSec / 1e9).toFixed(1)} GB/s) = ${ms(t.commSec)}`
       : `layer split hand-offs: ${ms(t.commSec)}`);
   }
   out.push(`= ${ms(t.totalSec)} per step`);
+  return out;
+}
+
+/** The hosts the GPUs go into and the link tensor parallelism uses there. */
+function hostLines(e: Evaluation): string[] {
+  const p = e.placement;
+  const c = e.input;
+  if (!p) return [];
+  const h = p.host;
+  const out = [
+    `Host`,
+    `  ${c.gpus} × ${c.gpu.id} in groups of ${c.tp}: ${p.hosts} × ${h.id} (${h.name}), ${p.gpusPerHost} GPU(s) per host`,
+    `  ${h.id}: ${h.priceEur} € without GPUs, ${h.idleW} W idle, ${h.gpuPowerW} W for GPUs, PCIe ${h.pcieGen}.0 x${h.pcieLanesPerGpu} per GPU, ${h.gpusPerRoot} GPU(s) per CPU/switch root${h.ecc ? ', ECC RAM' : ''} (${h.source})`,
+    `  ${c.gpu.id}: ${c.gpu.segment}, ${c.gpu.formFactor}${c.gpu.slots ? ` ${c.gpu.slots}-slot` : ''}, ${c.gpu.cooling} cooling, ${c.gpu.ecc ? 'ECC' : 'no ECC'}, ${c.gpu.interconnect === 'nvlink' ? 'NVLink' : c.gpu.p2p ? 'PCIe peer-to-peer' : 'no peer-to-peer'}`,
+  ];
+  if (c.tp > 1 && c.engine !== 'llamacpp') {
+    const l = e.replica.link;
+    out.push(`  tensor parallelism over ${l.description}: ${(l.busBytesPerSec / 1e9).toFixed(1)} GB/s bus bandwidth, ${(l.latencySec * 1e6).toFixed(0)} µs per all-reduce (${l.source})`);
+  }
   return out;
 }

@@ -1,8 +1,10 @@
 // Machine-readable form of an evaluation (snake_case, plain numbers; null where unknown or infinite).
 import type { Evaluation } from './evaluate.js';
 import { latencyRange, speedRange, type SteadyState, type Uncertainty } from '../perfmodel/index.js';
+import type { RentQuote } from './costs.js';
+import { unverifiedValues } from './unverified.js';
 
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
 const num = (x: number | undefined, digits = 4): number | null =>
   x === undefined || !Number.isFinite(x) ? null : Number(x.toPrecision(digits + 2));
@@ -58,6 +60,7 @@ export function evaluationJson(e: Evaluation): Json {
         price_source: e.cost.priceSource ?? null,
       }
       : null,
+    host: hostJson(e), interconnect: interconnectJson(e), suitability: suitabilityJson(e), rent_vs_buy: rentVsBuyJson(e),
     eur_per_million_tokens: num(e.eurPerMillionTokens), tok_s_per_watt: num(e.tokPerSecPerWatt), tok_s_per_eur_month: num(e.tokPerSecPerEurMonth),
     efficiency: {
       bandwidth: num(e.replica.efficiency.bandwidth), attention_bandwidth: num(e.replica.efficiency.attentionBandwidth),
@@ -66,6 +69,57 @@ export function evaluationJson(e: Evaluation): Json {
       source: e.replica.efficiency.source,
     },
     calibrated: e.calibrated,
-    unverified: [...(c.gpu.unverified ?? []).map((f) => `gpu.${f}`), ...(c.model.unverified ?? []).map((f) => `model.${f}`)],
+    unverified: unverifiedValues(e),
+  };
+}
+
+function hostJson(e: Evaluation): Json {
+  const p = e.placement;
+  if (!p) return null;
+  const h = p.host;
+  return {
+    id: h.id, name: h.name, segment: h.segment, count: p.hosts, gpus_per_host: p.gpusPerHost, price_eur: h.priceEur, idle_w: h.idleW,
+    max_gpus: h.maxGpus, gpus_per_root: h.gpusPerRoot, pcie_gen: h.pcieGen, pcie_lanes_per_gpu: h.pcieLanesPerGpu, ecc: h.ecc, source: h.source,
+  };
+}
+
+function interconnectJson(e: Evaluation): Json {
+  const l = e.replica.link;
+  return {
+    kind: l.kind, description: l.description, gpus_per_group: e.input.tp, latency_s: num(l.latencySec), bus_bytes_per_s: num(l.busBytesPerSec),
+    pcie_gen: l.pcieGen ?? null, lanes: l.lanes ?? null, p2p: l.p2p ?? null, crosses_root: l.crossesRoot ?? null, source: l.source,
+  };
+}
+
+function suitabilityJson(e: Evaluation): Json {
+  const g = e.input.gpu;
+  return { segment: g.segment, ecc: g.ecc, form_factor: g.formFactor, cooling: g.cooling, slots: g.slots ?? null, nvlink: g.interconnect === 'nvlink', p2p: g.p2p };
+}
+
+function quoteJson(q: RentQuote | undefined): Json {
+  if (!q) return null;
+  const o = q.offer;
+  return {
+    eur_month: num(q.eurMonth), eur_per_gpu_hour: num(o.eurPerGpuHour), provider: o.provider, product: o.product, quoted: o.quoted, seen: o.seen,
+    term: o.term ?? null, source: o.source, unverified: (o.unverified?.length ?? 0) > 0,
+  };
+}
+
+/** Buy and rent at the hours of use, and where they meet. */
+function rentVsBuyJson(e: Evaluation): Json {
+  const { hours, buy, rent, breakEven } = e.costs;
+  return {
+    hours: { per_day: hours.hoursPerDay, days_per_week: hours.daysPerWeek, per_month: num(hours.perMonth), utilisation: num(hours.utilisation) },
+    buy: buy
+      ? {
+        eur_month: num(buy.totalEurMonth), purchase_eur: num(buy.purchaseEur), gpu_purchase_eur: num(buy.gpuPurchaseEur),
+        host_purchase_eur: num(buy.hostPurchaseEur), amortised_eur_month: num(buy.amortisedEurMonth), gpu_power_eur_month: num(buy.gpuPowerEurMonth),
+        host_power_eur_month: num(buy.hostPowerEurMonth), power_eur_month: num(buy.powerEurMonth),
+      }
+      : null,
+    rent: rent
+      ? { eur_month: num(rent.best.eurMonth), kind: rent.best.kind, on_demand: quoteJson(rent.onDemand), reserved: quoteJson(rent.reserved), spot: quoteJson(rent.spot) }
+      : null,
+    break_even: breakEven ? { utilisation: num(breakEven.utilisation ?? undefined), hours_per_day: num(breakEven.hoursPerDay ?? undefined) } : null,
   };
 }

@@ -8,9 +8,10 @@ import {
 import { journalMarkUpsert, rollupFromRow, rollupStatements, usageInserts, usageQuery } from './usage-sql.js';
 import { activityFromRow, activityQuery } from './activity-sql.js';
 import { promptLogSearch, sessionFromRow } from './console-sql.js';
+import { usageFromRow, usageListQuery } from './usage-records-sql.js';
 import type {
   ActivityQuery, ActivityRow, AuditQuery, AuditRow, JournalMark, KeyRow, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
-  Store, StoredResponseRow, TeamRow, UsageQuery, UsageRollupRow, UserRow,
+  Store, StoredResponseRow, TeamRow, UsageListQuery, UsageQuery, UsageRollupRow, UserRow,
 } from './types.js';
 
 const bumpRevision: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'revision'", params: [] };
@@ -221,6 +222,11 @@ export class SqlStore implements Store {
       [since],
     );
     return new Map(rows.map((r) => [String(r.key_id), num(r.cost)]));
+  }
+
+  async listUsage(query: UsageListQuery): Promise<UsageRecord[]> {
+    const q = usageListQuery(query);
+    return (await this.db.query(q.sql, q.params)).map(usageFromRow);
   }
 
   async activity(query: ActivityQuery): Promise<ActivityRow[]> {

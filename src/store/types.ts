@@ -163,6 +163,17 @@ export interface SessionRow {
   readonly expiresAt: number;
 }
 
+/** Raw usage records in a time range, a page at a time. */
+export interface UsageListQuery {
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, exclusive. */
+  readonly to: number;
+  /** Continue after this record (pages are ordered by time, then request id). */
+  readonly after?: { readonly time: number; readonly requestId: string } | undefined;
+  readonly limit: number;
+}
+
 /** A local usage journal (src/usage/journal.ts) and the sequence number of its last record in a batch. */
 export interface JournalMark {
   readonly journalId: string;
@@ -246,6 +257,8 @@ export interface Store extends ResponseStore {
   usage(query: UsageQuery): Promise<UsageRollupRow[]>;
   /** Cost per key since `since` (a UTC day start), from the daily rollups. */
   spendByKey(since: number): Promise<Map<string, number>>;
+  /** Raw usage records in [from, to), oldest first, `limit` at a time (for `relais plan --from-usage`). */
+  listUsage(query: UsageListQuery): Promise<UsageRecord[]>;
 
   /** Usage over time and/or by dimension (the console's activity views). */
   activity(query: ActivityQuery): Promise<ActivityRow[]>;

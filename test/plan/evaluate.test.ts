@@ -72,14 +72,18 @@ test('llama.cpp gives each user a slot sharing n_ctx, so KV grows with users', (
   assert.match(many.notFitReason ?? '', /GiB/);
 });
 
-test('cost: purchase over 36 months plus power; rent when asked; per-million-token cost from throughput', () => {
+test('cost: GPU and host purchase over 36 months plus power; rent when asked; per-million-token cost from throughput', () => {
   const buy = evaluate(config({}));
   assert.ok(buy.cost && buy.cost.pricing === 'buy');
-  const expected = 6600 / 36 + (350 * 0.7 * 730 * 0.25) / 1000;
+  assert.equal(buy.placement?.host.id, 'server-2');
+  // One L40S (6,600 €) in a 2-GPU server (7,000 €, 150 W idle), around the clock.
+  const expected = (6600 + 7000) / 36 + (350 * 0.7 * 730 * 0.25) / 1000 + (150 * 730 * 0.25) / 1000;
   assert.ok(Math.abs(buy.cost.totalEurMonth - expected) < 1e-6);
   const rent = evaluate(config({ costs: { ...DEFAULT_COSTS, pricing: 'rent' } }));
-  assert.equal(rent.cost?.totalEurMonth, 1000);
-  assert.equal(evaluate(config({ gpuId: 'a10', costs: { ...DEFAULT_COSTS, pricing: 'rent' } })).cost, undefined);
+  // On demand ($1.09/h × 0.924 €/$ × 730 h) is cheaper than the 1,000 €/month reserved offer.
+  assert.ok(Math.abs((rent.cost?.totalEurMonth ?? 0) - 1.007 * 730) < 1e-6);
+  assert.equal(rent.costs.rent?.best.kind, 'on-demand');
+  assert.equal(evaluate(config({ gpuId: 'rtx-6000-ada', costs: { ...DEFAULT_COSTS, pricing: 'rent' } })).cost, undefined);
   const perMillion = buy.cost.totalEurMonth / ((buy.outputTokPerSec * 730 * 3600) / 1e6);
   assert.ok(Math.abs((buy.eurPerMillionTokens ?? 0) - perMillion) < 1e-9);
 });

@@ -112,6 +112,35 @@ for (const kind of testStores) {
       assert.equal((await store.spendByKey(11 * DAY)).size, 0);
     });
 
+    it('reads usage records back in time order, a page at a time', async () => {
+      // Two records at the same millisecond: the request id breaks the tie, so a page boundary between them loses neither.
+      await store.insertUsage([record(1000, { requestId: 'same-b', time: 10 * DAY + 5000 }), record(1001, { requestId: 'same-a', time: 10 * DAY + 5000 })]);
+      const seen: UsageRecord[] = [];
+      let after: { time: number; requestId: string } | undefined;
+      for (let page = 0; page < 10; page++) {
+        const rows = await store.listUsage({ from: 10 * DAY, to: 10 * DAY + 200_000, after, limit: 64 });
+        seen.push(...rows);
+        if (rows.length < 64) break;
+        const last = rows[rows.length - 1]!;
+        after = { time: last.time, requestId: last.requestId };
+      }
+      assert.equal(seen.length, 202, 'records 0..199 and the two ties');
+      for (let i = 1; i < seen.length; i++) {
+        const [a, b] = [seen[i - 1]!, seen[i]!];
+        assert.ok(a.time < b.time || (a.time === b.time && a.requestId < b.requestId), `${a.requestId} before ${b.requestId}`);
+      }
+      assert.deepEqual(seen.filter((r) => r.time === 10 * DAY + 5000).map((r) => r.requestId), ['r5', 'same-a', 'same-b']);
+      const failed = seen.find((r) => r.requestId === 'r7');
+      assert.equal(failed?.outcome, 'upstream_error');
+      assert.equal(failed?.promptTokens, undefined, 'unknown stays unknown');
+      assert.equal(failed?.backend, undefined);
+      const ok = seen.find((r) => r.requestId === 'r8');
+      assert.deepEqual(
+        [ok?.time, ok?.model, ok?.completionTokens, ok?.cachedTokens, ok?.totalMs, ok?.stream, ok?.tokensEstimated],
+        [10 * DAY + 8000, 'b', 5, 0, 3, true, false],
+      );
+    });
+
     it('keeps prompt logs until their retention ends', async () => {
       await store.insertPromptLogs([
         { requestId: 'p1', time: 1, keyId: 'k1', model: 'a', request: '{"q":1}', response: 'hi', expiresAt: 100 },
