@@ -14,7 +14,6 @@
 // Usage: npm run bench:overhead [-- --seconds 4 --rounds 3 --concurrency 64 --streams 10000 --quick
 //        --only bare,open,sqlite,pg,portkey --no-streams --extras --gateway-flags "--cpu-prof"]
 // --quick: 1 round of 2 s, 2,000 streams. --extras: the translated APIs (Responses, Messages) and tracing.
-import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -24,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createKey } from '../test/support/admin-keys.js';
 import { POSTGRES_URL, REDIS_URL, dropSchema, uniqueName } from '../test/store/services.js';
-import { cpuMs, freePort, maxNofile, rssMb, runLoadgen, startChild, startProcess, type LoadResult } from './support/child-processes.js';
+import { cpuMs, freePort, maxNofile, rssMb, runLoadgen, startChild, startProcess } from './support/child-processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = import.meta.resolve('tsx');
