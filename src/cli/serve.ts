@@ -19,6 +19,7 @@ import { openStore } from '../store/open-store.js';
 import { createUsageWriter } from '../usage/batched-writer.js';
 import { UsageJournal } from '../usage/journal.js';
 import { replayJournals } from '../usage/journal-replay.js';
+import { UsageStoreThread } from '../usage/store-thread.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import type { Store } from '../store/types.js';
 
@@ -128,7 +129,9 @@ export async function run(argv: string[]): Promise<number> {
   const journal = config.usage.journal
     ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, warn })
     : undefined;
-  const usage = createUsageWriter(store, { warn, journal });
+  // Batches are written from a worker thread by default: SQLite's transactions would block the event loop.
+  const usageThread = config.usage.writer_thread ? await UsageStoreThread.start(config) : undefined;
+  const usage = createUsageWriter(usageThread ?? store, { warn, journal });
   // The console's sessions: the access stage accepts their cookie as a credential (docs/console.md).
   const sessions = await SessionCache.create({ store, refreshMs: config.access.refresh_ms, ttlMs: config.console.session_ttl_minutes * 60_000, warn });
   const gatewayAccess = new SessionAccess(access, sessions);
@@ -152,6 +155,7 @@ export async function run(argv: string[]): Promise<number> {
   const stopped = stopOnSignals(gateway, store, log, config.shutdown.grace_ms, () => void journal?.sync(), async () => {
     reloader?.stop();
     await cluster?.close();
+    await usageThread?.close();
   });
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.announce(`relais listening on http://${shownHost}:${address.port}`, {

@@ -213,6 +213,8 @@ export const configSchema = z
         journal_interval_ms: z.number().int().positive().max(1_000).default(10),
         /** fdatasync each journal write: survives an OS crash too, not only a killed process. */
         journal_fsync: z.boolean().default(true),
+        /** Write usage batches from a worker thread (its own store connection): the event loop only hands records over. */
+        writer_thread: z.boolean().default(true),
       })
       .strict()
       .default({}),
