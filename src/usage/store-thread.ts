@@ -24,8 +24,17 @@ export interface StoreThreadConfig {
   readonly store?: StoreConfig | undefined;
 }
 
-/** Under tsx (tests, benches) the sources are .ts; built, .js. */
-const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './store-thread-worker.ts' : './store-thread-worker.js', import.meta.url);
+/**
+ * Built, the worker is a .js file next to this one. Under tsx (tests, benches) it is .ts, and a
+ * worker does not inherit tsx's loader on Node 20: a small bootstrap registers it first.
+ */
+function newWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./store-thread-worker.js', import.meta.url), { workerData });
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./store-thread-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
 
 export class UsageStoreThread implements UsageStore {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -55,7 +64,7 @@ export class UsageStoreThread implements UsageStore {
 
   /** Starts the thread and resolves once its store is open (migrations done by the caller's store first). */
   static start(config: StoreThreadConfig): Promise<UsageStoreThread> {
-    const worker = new Worker(workerUrl, { workerData: { data_dir: config.data_dir, store: config.store } });
+    const worker = newWorker({ data_dir: config.data_dir, store: config.store });
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       worker.once('error', onError);
