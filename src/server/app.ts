@@ -45,6 +45,8 @@ export interface AppDeps {
   readonly log: Logger;
   readonly maxBodyBytes: number;
   readonly extraRoutes?: readonly ExtraRoute[];
+  /** /metrics from elsewhere (every cluster worker's, merged); this process's own registry otherwise. */
+  readonly metricsText?: (() => Promise<string>) | undefined;
 }
 
 export class GatewayApp {
@@ -198,7 +200,7 @@ export class GatewayApp {
         return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : this.draining ? 'draining' : 'not ready', models: r.models });
       }
       case '/metrics': {
-        const body = this.deps.metrics.registry.render();
+        const body = this.deps.metricsText ? await this.deps.metricsText() : this.deps.metrics.registry.render();
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
         res.end(body);
         return;
