@@ -11,8 +11,9 @@
 //  3. 10,000 concurrent streams through the user-key gateway from a slow engine (1 token / 100 ms):
 //     gateway RSS, streams delivered in full, per-chunk delay against the engine alone; then 1,000
 //     clients that stop reading, with the gateway's RSS sampled while they hang.
-// Usage: npm run bench:overhead [-- --seconds 4 --rounds 3 --concurrency 64 --streams 10000 --quick
-//        --only bare,open,sqlite,pg,portkey --no-streams --extras --gateway-flags "--cpu-prof"]
+// Usage: npm run bench:overhead [-- --seconds 3 --rounds 3 --half-rounds 2 --concurrency 64 --streams 10000
+//        --quick --only bare,open,sqlite,pg,workers,portkey --no-streams --extras --gateway-flags "--cpu-prof"]
+// The 2-worker gateways (--workers 2) run in the first table only; their CPU is the primary's plus the workers'.
 // --quick: 1 round of 2 s, 2,000 streams. --extras: the translated APIs (Responses, Messages) and tracing.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -23,14 +24,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createKey } from '../test/support/admin-keys.js';
 import { POSTGRES_URL, REDIS_URL, dropSchema, uniqueName } from '../test/store/services.js';
-import { cpuMs, freePort, maxNofile, rssMb, runLoadgen, startChild, startProcess } from './support/child-processes.js';
+import { cpuMs, freePort, maxNofile, treeCpuMs, rssMb, runLoadgen, startChild, startProcess } from './support/child-processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = import.meta.resolve('tsx');
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
+    'half-rounds': { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '64' },
     streams: { type: 'string', default: '10000' },
     only: { type: 'string' },
@@ -43,6 +45,7 @@ const { values } = parseArgs({
 const quick = values.quick;
 const seconds = quick ? 2 : Number(values.seconds);
 const rounds = quick ? 1 : Number(values.rounds);
+const halfRounds = quick ? 1 : Number(values['half-rounds']);
 const concurrency = Number(values.concurrency);
 const manyStreams = quick ? 2_000 : Number(values.streams);
 const only = values.only?.split(',');
@@ -76,9 +79,12 @@ function gatewayYaml(dir: string, name: string, up: number, extra: string): stri
   return file;
 }
 
-async function gateway(cfg: string, nofile?: number): Promise<{ url: string; pid: number }> {
+async function gateway(cfg: string, nofile?: number, workers = 1): Promise<{ url: string; pid: number }> {
   const port = await freePort();
-  const child = await startProcess([process.execPath, ...gatewayFlags, join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${port}`], 'listening', nofile ? { nofile } : {});
+  const argv = [process.execPath, ...gatewayFlags, join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${port}`, '--workers', String(workers)];
+  const child = await startProcess(argv, 'listening', nofile ? { nofile } : {});
+  // Every worker prints its own line; the first one is enough to connect (the port is shared).
+  if (workers > 1) await new Promise((r) => setTimeout(r, 1_500));
   return { url: `http://127.0.0.1:${port}`, pid: child.pid ?? 0 };
 }
 
@@ -94,7 +100,7 @@ async function maxRate(targets: Target[], stream: boolean): Promise<Map<string, 
     let bare: number | undefined;
     for (const t of targets) {
       if (stream && t.streamFailure) continue;
-      const cpu0 = t.pid ? cpuMs(t.pid) : 0;
+      const cpu0 = t.pid ? treeCpuMs(t.pid) : 0;
       const r = await runLoadgen(t.url + PATH, { stream, seconds, concurrency, key: t.key, headers: t.headers });
       const o = out.get(t.id)!;
       if (t.id === 'bare') bare = r.rps;
@@ -106,7 +112,7 @@ async function maxRate(targets: Target[], stream: boolean): Promise<Map<string, 
       o.p50.push(r.p50_ms);
       o.p99.push(r.p99_ms);
       o.errors += r.errors;
-      if (t.pid) o.cpu.push(((cpuMs(t.pid) - cpu0) * 1000) / (r.count + concurrency));
+      if (t.pid) o.cpu.push(((treeCpuMs(t.pid) - cpu0) * 1000) / (r.count + concurrency));
       if (bare !== undefined) o.ratio.push(r.rps / bare);
     }
   }
@@ -133,7 +139,7 @@ async function halfLoad(direct: Target, targets: Target[], rate: number, stream:
   const added = new Map<string, { p50: number[]; p99: number[] }>();
   for (const t of targets) added.set(t.id, { p50: [], p99: [] });
   const base: { p50: number[]; p99: number[] } = { p50: [], p99: [] };
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < halfRounds; round++) {
     const d = await runLoadgen(direct.url + PATH, { stream, seconds, concurrency, rate });
     base.p50.push(d.p50_ms);
     base.p99.push(d.p99_ms);
@@ -143,7 +149,7 @@ async function halfLoad(direct: Target, targets: Target[], rate: number, stream:
       added.get(t.id)!.p99.push(r.p99_ms - d.p99_ms);
     }
   }
-  console.log(`\n${stream ? 'streaming' : 'non-streaming'} at ${rate} req/s (half of relais with a user key on SQLite): latency added to the engine alone (p50 ${median(base.p50).toFixed(2)} ms, p99 ${median(base.p99).toFixed(2)} ms), median (min–max) of ${rounds}`);
+  console.log(`\n${stream ? 'streaming' : 'non-streaming'} at ${rate} req/s (half of relais with a user key on SQLite): latency added to the engine alone (p50 ${median(base.p50).toFixed(2)} ms, p99 ${median(base.p99).toFixed(2)} ms), median (min–max) of ${halfRounds}`);
   for (const t of targets) {
     const a = added.get(t.id)!;
     console.log(`  ${t.label.padEnd(30)} p50 ${fmtMs(median(a.p50)).padStart(7)} ms${spread(a.p50, 2).padEnd(18)}  p99 ${fmtMs(median(a.p99)).padStart(7)} ms${spread(a.p99, 2)}`);
@@ -325,11 +331,20 @@ async function main(): Promise<void> {
     const g = await gateway(gatewayYaml(dir, 'sqlite', up, `master_key: ${MASTER}\n`));
     targets.push({ id: 'sqlite', label: 'relais user key, SQLite', ...g, key: (await userKey(g.url)).key });
   }
-  const schema = uniqueName('relais_bench_overhead');
+  const schemas = [uniqueName('relais_bench_overhead'), uniqueName('relais_bench_overhead')];
+  const pgExtra = (schema: string): string => `master_key: ${MASTER}\nstore: { kind: postgres, url: "${POSTGRES_URL}", schema: ${schema} }\nredis: { url: "${REDIS_URL}", prefix: ${uniqueName('relais_bench')} }\n`;
   if (want('pg')) {
-    const extra = `master_key: ${MASTER}\nstore: { kind: postgres, url: "${POSTGRES_URL}", schema: ${schema} }\nredis: { url: "${REDIS_URL}", prefix: ${uniqueName('relais_bench')} }\n`;
-    const g = await gateway(gatewayYaml(dir, 'pg', up, extra));
+    const g = await gateway(gatewayYaml(dir, 'pg', up, pgExtra(schemas[0]!)));
     targets.push({ id: 'pg', label: 'relais user key, PG + Redis', ...g, key: (await userKey(g.url)).key });
+  }
+  // --workers 2: limits through the primary (SQLite) or through Redis (PostgreSQL + Redis).
+  if (want('workers') && want('sqlite')) {
+    const g = await gateway(gatewayYaml(dir, 'sqlite2', up, `master_key: ${MASTER}\n`), undefined, 2);
+    targets.push({ id: 'sqlite2', label: '  same, 2 workers (IPC limiter)', ...g, key: (await userKey(g.url)).key });
+  }
+  if (want('workers') && want('pg')) {
+    const g = await gateway(gatewayYaml(dir, 'pg2', up, pgExtra(schemas[1]!)), undefined, 2);
+    targets.push({ id: 'pg2', label: '  same, 2 workers (Redis)', ...g, key: (await userKey(g.url)).key });
   }
   if (want('portkey')) {
     try {
@@ -353,12 +368,12 @@ async function main(): Promise<void> {
     printMax(targets, stream, res);
     if (!stream) sqliteRps.push(...(res.get('sqlite')?.rps ?? res.get('open')?.rps ?? res.get('bare')!.rps));
   }
-  const relaisTargets = targets.filter((t) => t.id !== 'portkey');
+  const relaisTargets = targets.filter((t) => ['bare', 'open', 'sqlite', 'pg'].includes(t.id));
   const half = Math.max(1, Math.round(median(sqliteRps) / 2));
   for (const stream of [false, true]) await halfLoad(direct, relaisTargets, half, stream);
   if (!values['no-streams']) await streamsRun(dir);
   if (values.extras && open) await extras(dir, up, open);
-  if (want('pg')) await dropSchema(schema).catch(() => undefined);
+  if (want('pg')) for (const schema of schemas) await dropSchema(schema).catch(() => undefined);
   upChild.kill();
   process.exit(0);
 }

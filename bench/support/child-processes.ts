@@ -70,6 +70,17 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** CPU time of a process and its live children (a gateway's cluster workers), in ms. */
+export function treeCpuMs(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    // no children file: count the process alone
+  }
+  return cpuMs(pid) + children.reduce((s, c) => s + treeCpuMs(c), 0);
+}
+
 /**
  * Runs the load generator as its own process (closed loop at `concurrency`, or paced at `rate` req/s);
  * `api` picks the request body: chat (default), responses or messages.
