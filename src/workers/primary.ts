@@ -2,7 +2,8 @@
 // Without Redis, the primary holds the one in-memory limiter every worker asks (exact limits and
 // budgets across workers); with Redis, workers share it there as separate instances do. The
 // primary replays usage journals once before forking, gathers every worker's metrics for /metrics,
-// passes key changes on, replaces a worker that dies, and on SIGTERM/SIGINT drains them all.
+// passes key changes on, replaces a worker that dies, passes SIGHUP (reload) on, and on SIGTERM/SIGINT
+// drains them all.
 import cluster, { type Worker } from 'node:cluster';
 import type { LimitSpec } from '../access/limiter.js';
 import { MemoryLimiter } from '../access/memory-limiter.js';
@@ -119,6 +120,10 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    // A reload is each worker's own (each reads the file again).
+    process.on('SIGHUP', () => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+    });
     for (let i = 0; i < o.workers; i++) fork();
   });
 }
