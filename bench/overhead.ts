@@ -12,7 +12,7 @@
 //     gateway RSS, streams delivered in full, per-chunk delay against the engine alone; then 1,000
 //     clients that stop reading, with the gateway's RSS sampled while they hang.
 // Usage: npm run bench:overhead [-- --seconds 3 --rounds 3 --half-rounds 2 --concurrency 64 --streams 10000
-//        --quick --only bare,open,sqlite,pg,workers,portkey --no-streams --extras --gateway-flags "--cpu-prof"]
+//        --quick --only bare,open,sqlite,pg,workers,portkey --no-streams --streams-only --extras --gateway-flags "--cpu-prof"]
 // The 2-worker gateways (--workers 2) run in the first table only; their CPU is the primary's plus the workers'.
 // --quick: 1 round of 2 s, 2,000 streams. --extras: the translated APIs (Responses, Messages) and tracing.
 import { spawn } from 'node:child_process';
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
     'no-streams': { type: 'boolean', default: false },
+    'streams-only': { type: 'boolean', default: false },
     extras: { type: 'boolean', default: false },
     'gateway-flags': { type: 'string', default: '' },
   },
@@ -174,11 +175,11 @@ function streamsClient(url: string, n: number, tokens: number, mode: 'read' | 's
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', () => {
+    child.on('exit', (code, signal) => {
       try {
         resolve(JSON.parse(out) as StreamsResult);
       } catch {
-        reject(new Error(`streams client printed: ${out}`));
+        reject(new Error(`streams client exited (${code ?? signal}) and printed: ${out}`));
       }
     });
   });
@@ -224,7 +225,8 @@ async function streamsRun(dir: string): Promise<void> {
   const stalled = Math.min(1_000, n);
   const hold = quick ? 10 : 20;
   const before = rssMb(gw.pid);
-  const s = await sampled(gw.pid, streamsClient(gw.url, stalled, 100_000, 'stall', hold, nofile, key, 16_384));
+  const s = await sampled(gw.pid, streamsClient(gw.url, stalled, 100_000, 'stall', hold, nofile, key, 16_384).catch((err: unknown) => err as Error));
+  if (s.result instanceof Error) console.log(`  stalled clients: ${s.result.message}`);
   const unbounded = (stalled * 16_384 * 10 * hold) / 2 ** 20;
   console.log(
     `  ${stalled} clients that stop reading (16 KiB tokens, held ${hold} s; ${unbounded.toFixed(0)} MB if buffered without bound): gateway RSS ${before.toFixed(0)} MB before, ${s.peak.toFixed(0)} MB peak; each second: ${s.samples.map((x) => x.toFixed(0)).join(' ')}`,
@@ -312,6 +314,10 @@ async function portkeyStream(t: Target): Promise<string | undefined> {
 }
 
 async function main(): Promise<void> {
+  if (values['streams-only']) {
+    await streamsRun(mkdtempSync(join(tmpdir(), 'relais-bench-')));
+    process.exit(0);
+  }
   const want = (id: string): boolean => !only || only.includes(id);
   const dir = mkdtempSync(join(tmpdir(), 'relais-bench-'));
   const up = await freePort();
