@@ -166,6 +166,7 @@ interface StreamsResult {
   p99_ms: number;
   max_ms: number;
   errors: number;
+  failures: Record<string, number>;
 }
 
 function streamsClient(url: string, n: number, tokens: number, mode: 'read' | 'stall', holdSeconds: number, nofile: number, key?: string, pad = 0): Promise<StreamsResult> {
@@ -216,9 +217,9 @@ async function streamsRun(dir: string): Promise<void> {
   const idle = rssMb(gw.pid);
   const through = await sampled(gw.pid, streamsClient(gw.url, n, tokens, 'read', 0, nofile, key));
   const r = through.result;
-  console.log(`  engine alone   delivered ${engineAlone.completed}/${n} in full, chunk delay p50 ${engineAlone.p50_ms.toFixed(2)} ms, p99 ${engineAlone.p99_ms.toFixed(2)} ms`);
+  console.log(`  engine alone   delivered ${engineAlone.completed}/${n} in full${engineAlone.errors ? ` (errors ${JSON.stringify(engineAlone.failures)})` : ''}, chunk delay p50 ${engineAlone.p50_ms.toFixed(2)} ms, p99 ${engineAlone.p99_ms.toFixed(2)} ms`);
   console.log(
-    `  through relais delivered ${r.completed}/${n} in full (${r.chunks}/${r.expected} chunks, ${r.errors} errors), chunk delay p50 ${r.p50_ms.toFixed(2)} ms, p99 ${r.p99_ms.toFixed(2)} ms, max ${r.max_ms.toFixed(1)} ms` +
+    `  through relais delivered ${r.completed}/${n} in full (${r.chunks}/${r.expected} chunks, ${r.errors} errors${r.errors ? ` ${JSON.stringify(r.failures)}` : ''}), chunk delay p50 ${r.p50_ms.toFixed(2)} ms, p99 ${r.p99_ms.toFixed(2)} ms, max ${r.max_ms.toFixed(1)} ms` +
       ` → added p50 ${fmtMs(r.p50_ms - engineAlone.p50_ms)} ms, p99 ${fmtMs(r.p99_ms - engineAlone.p99_ms)} ms; gateway RSS ${idle.toFixed(0)} MB idle, ${through.peak.toFixed(0)} MB peak`,
   );
   // Clients that stop reading: 16 KiB tokens fill their sockets within seconds; the gateway must hold back.

@@ -25,6 +25,12 @@ let chunks = 0;
 let opened = 0;
 let completed = 0;
 let errors = 0;
+/** Failures by kind: an HTTP status, a cut stream (short), a socket error. */
+const failures: Record<string, number> = {};
+const failed = (kind: string): void => {
+  errors++;
+  failures[kind] = (failures[kind] ?? 0) + 1;
+};
 const held: (() => void)[] = [];
 
 function one(): Promise<void> {
@@ -32,7 +38,7 @@ function one(): Promise<void> {
     const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers, agent: false }, (res) => {
       opened++;
       if (res.statusCode !== 200) {
-        errors++;
+        failed(String(res.statusCode));
         res.resume();
         res.on('end', resolve);
         return;
@@ -71,16 +77,16 @@ function one(): Promise<void> {
       });
       res.on('end', () => {
         if (done && seen === tokens) completed++;
-        else errors++;
+        else failed(done ? 'short' : 'no [DONE]');
         resolve();
       });
-      res.on('error', () => {
-        errors++;
+      res.on('error', (err: NodeJS.ErrnoException) => {
+        failed(`response ${err.code ?? err.message}`);
         resolve();
       });
     });
-    req.on('error', () => {
-      errors++;
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      failed(`request ${err.code ?? err.message}`);
       resolve();
     });
     req.end(body);
@@ -102,7 +108,7 @@ async function main(): Promise<void> {
   const n = Math.min(chunks, delays.length);
   const sorted = delays.subarray(0, n).sort();
   const q = (p: number): number => sorted[Math.min(n - 1, Math.floor(p * n))] ?? NaN;
-  process.stdout.write(JSON.stringify({ opened, completed, chunks, expected: streams * tokens, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: sorted[n - 1] ?? NaN, errors }) + '\n');
+  process.stdout.write(JSON.stringify({ opened, completed, chunks, expected: streams * tokens, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: sorted[n - 1] ?? NaN, errors, failures }) + '\n');
 }
 
 process.on('uncaughtException', (err) => {

@@ -64,7 +64,8 @@ export class GatewayApp {
   listen(host: string, port: number): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => {
+      // A deep accept queue: thousands of clients connecting at once must wait, not be reset (the kernel caps it at somaxconn).
+      this.server.listen({ port, host, backlog: 4096 }, () => {
         this.server.off('error', reject);
         resolve(this.server.address() as AddressInfo);
       });
