@@ -143,7 +143,10 @@ export class Pipeline {
       if (!res.writableFinished) controller.abort();
     };
     res.on('close', onClose);
-    if (res.destroyed || res.socket === null || res.socket.destroyed) controller.abort();
+    // A pipelined request's response has no socket until the ones before it are answered: the
+    // request's own socket tells whether the client is still there.
+    const socket = res.req?.socket ?? res.socket;
+    if (res.destroyed || !socket || socket.destroyed) controller.abort();
     let ticket: Ticket;
     const admission = trace?.child('admission');
     try {
