@@ -274,8 +274,10 @@ export class Pipeline {
           d.state.breaker.release();
           throw be;
         }
-        if (be.retryable && be.status !== 429) d.state.breaker.failure(performance.now());
-        else d.state.breaker.success();
+        // The engine's 4xx about the request is an answer: it is alive, and the client gets it as is.
+        if (be.backendFault) d.state.breaker.failure(performance.now());
+        else if (be.failure === 'status') d.state.breaker.success();
+        else d.state.breaker.release();
         last = be;
         if (!be.retryable) break;
         this.deps.metrics.retries.inc([req.model, d.state.id]);
