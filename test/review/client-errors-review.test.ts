@@ -2,23 +2,9 @@
 // that client and never counts against the backend; 5xx still opens the breaker, and operators get a
 // warn line for every breaker change.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startSimFleet, type SimFleet } from '../../src/sim/http/fleet.js';
-import { createLogger } from '../../src/telemetry/log.js';
-import { chatBody, sleep, startEngine, startInProcess, type InProcess } from './harness.js';
-
-/** A logger whose JSON lines the test reads back. */
-function capturedLog(): { log: ReturnType<typeof createLogger>; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: createLogger('info', sink, sink), lines };
-}
+import { capturedLog, chatBody, sleep, startEngine, startInProcess, type InProcess } from './harness.js';
 
 const post = (url: string, path: string, body: unknown): Promise<Response> =>
   fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
