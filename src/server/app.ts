@@ -87,7 +87,7 @@ export class GatewayApp {
    */
   async drain(graceMs: number): Promise<boolean> {
     this.draining = true;
-    this.server.close();
+    const allClosed = new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeIdleConnections();
     for (const r of this.reading) r.cut?.(errors.shuttingDown());
     const clean = await this.whenIdle(graceMs);
@@ -96,6 +96,8 @@ export class GatewayApp {
       this.deps.pipeline.cutAll();
       await this.whenIdle(2_000);
     }
+    // Answers still queued on their connection (a 503 behind a stream) go out before what is left is closed.
+    await Promise.race([allClosed, new Promise<void>((r) => setTimeout(r, 1_000).unref())]);
     this.server.closeAllConnections();
     if (this.active > 0) await this.whenIdle(1_000);
     return clean;

@@ -29,7 +29,7 @@ export function writeAccessLine(log: Logger, req: IncomingMessage, res: ServerRe
   const f = facts.get(req);
   const status = res.statusCode;
   // Requests without a usage record (model lists, admin, health): the status says how it went.
-  const outcome = f?.outcome ?? (!res.writableFinished ? 'client_aborted' : status >= 500 ? 'failed' : status >= 400 ? 'rejected' : 'completed');
+  const outcome = f?.outcome ?? (res.destroyed && !res.writableFinished ? 'client_aborted' : status >= 500 ? 'failed' : status >= 400 ? 'rejected' : 'completed');
   log.info('access', {
     requestId,
     method: req.method,
