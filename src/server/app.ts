@@ -154,14 +154,15 @@ export class GatewayApp {
 
   /**
    * Answers an error in the client's protocol. A bug (not a GatewayError) is logged with its stack and
-   * request id; with `logServerErrors` (admin and extra routes, which have no log of their own) every 5xx is.
+   * request id, so is every 500; with `logServerErrors` (admin and extra routes, which have no log of
+   * their own) every 5xx is.
    */
   private fail(res: ServerResponse, err: unknown, protocol: ClientProtocol, requestId: string, path: string, logServerErrors = false): void {
     const ge = asGatewayError(err);
     // A body that never arrived (or its client left mid-way) is routine: a line without a stack.
     if (ge.code === 'body_timeout' || ge.code === 'body_incomplete') this.deps.log.info('request body abandoned', { requestId, path, reason: ge.code });
     else if (!(err instanceof GatewayError)) this.deps.log.error('unhandled error', { requestId, path, status: ge.status, error: err instanceof Error ? err.stack : String(err) });
-    else if (logServerErrors && ge.status >= 500 && ge.code !== 'shutting_down') {
+    else if ((logServerErrors && ge.status >= 500 && ge.code !== 'shutting_down') || ge.status === 500) {
       this.deps.log.error('request failed', { requestId, path, status: ge.status, error: ge.message, ...(ge.cause === undefined ? {} : { cause: String(ge.cause) }) });
     }
     respondError(res, ge, protocol);

@@ -181,7 +181,8 @@ export class Pipeline {
       const ge = asGatewayError(err);
       admission?.set('http.response.status_code', ge.status).end();
       this.record(res, req, principal, undefined, ge.status, 'rejected', { outcome: 'rejected', status: ge.status, events: 0, error: ge.message }, 0, undefined, trace);
-      throw ge;
+      // As it is: the server logs an unexpected error (a store failing) with its stack and request id.
+      throw err;
     }
 
     let served: RouteStep | undefined;
