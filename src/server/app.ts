@@ -64,7 +64,10 @@ export class GatewayApp {
 
   constructor(private readonly deps: AppDeps) {
     this.accessLog = deps.accessLog !== false && deps.log.enabled('info');
-    this.server = createServer({ keepAlive: true, requestTimeout: 0 }, (req, res) => void this.handle(req, res));
+    // Node's own request timeout only backs ours up, for a body no route reads (a 404 with a body that
+    // never ends): it covers receiving the request, not the (streamed) answer.
+    const requestTimeout = Math.max(deps.bodyTimeoutMs, 30_000) + 5_000;
+    this.server = createServer({ keepAlive: true, requestTimeout }, (req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 30_000;
   }
@@ -89,7 +92,10 @@ export class GatewayApp {
     this.draining = true;
     const allClosed = new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeIdleConnections();
-    for (const r of this.reading) r.cut?.(errors.shuttingDown());
+    for (const r of this.reading) {
+      r.stopped = errors.shuttingDown();
+      r.cut?.(r.stopped);
+    }
     const clean = await this.whenIdle(graceMs);
     if (!clean) {
       // Cut streams write their error event and settle their usage before the sinks close.
