@@ -142,7 +142,7 @@ export class GatewayApp {
       }
       await this.route(req, res, path, url, q, requestId, arrivedAt, protocol);
     } catch (err) {
-      this.fail(res, err, protocol, requestId, path);
+      this.fail(res, err, this.extraRoute(path, req.method ?? 'GET')?.protocol ?? protocol, requestId, path);
     } finally {
       this.reading.delete(body);
       if (this.accessLog) writeAccessLine(this.deps.log, req, res, requestId, path, arrivedAt);
@@ -296,10 +296,8 @@ export class GatewayApp {
       const entry = this.visibleModel(principal, id);
       return sendJson(res, 200, { id: entry.name, object: 'model', created: entry.created, owned_by: 'relais' });
     }
-    for (const r of this.deps.extraRoutes ?? []) {
-      const matches = r.path.endsWith('/') ? path.startsWith(r.path) : path === r.path;
-      if (!matches) continue;
-      if (r.method !== method && r.method !== '*') continue;
+    const r = this.extraRoute(path, method);
+    if (r) {
       const principal = r.auth === false ? this.anonymous() : this.authenticate(req);
       if (r.admin && !principal.admin) throw errors.forbidden('This endpoint needs an admin key.', 'admin_required');
       const ctx: RouteContext = { requestId, arrivedAt, sessionId: meta.sessionId, path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), principal };
@@ -311,6 +309,15 @@ export class GatewayApp {
       return;
     }
     throw errors.notFound(`${method} ${path}`);
+  }
+
+  /** The extra route serving this path and method, if any (its protocol shapes the errors). */
+  private extraRoute(path: string, method: string): ExtraRoute | undefined {
+    for (const r of this.deps.extraRoutes ?? []) {
+      const matches = r.path.endsWith('/') ? path.startsWith(r.path) : path === r.path;
+      if (matches && (r.method === method || r.method === '*')) return r;
+    }
+    return undefined;
   }
 
   private anonymous(): Principal {
