@@ -84,8 +84,7 @@ async function gateway(cfg: string, nofile?: number, workers = 1): Promise<{ url
   const port = await freePort();
   const argv = [process.execPath, ...gatewayFlags, join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${port}`, '--workers', String(workers)];
   const child = await startProcess(argv, 'listening', nofile ? { nofile } : {});
-  // Every worker prints its own line; the first one is enough to connect (the port is shared).
-  if (workers > 1) await new Promise((r) => setTimeout(r, 1_500));
+  // With workers, the primary prints `listening` once every worker listens.
   return { url: `http://127.0.0.1:${port}`, pid: child.pid ?? 0 };
 }
 

@@ -180,7 +180,7 @@ export async function run(argv: string[]): Promise<number> {
           const timer = setTimeout(() => {
             metricsWaits.delete(id);
             resolve(gateway.metrics.registry.render());
-          }, 3_000);
+          }, 5_000);
           metricsWaits.set(id, (text) => {
             clearTimeout(timer);
             resolve(text);
@@ -220,8 +220,10 @@ export async function run(argv: string[]): Promise<number> {
     await usageThread?.close();
   }, nodeCluster.isWorker);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  log.announce(`relais listening on http://${shownHost}:${address.port}`, {
-    event: 'listening',
+  // With workers, the primary says `listening` once all of them are; each worker says it is ready.
+  const worker = nodeCluster.worker?.id;
+  log.announce(worker === undefined ? `relais listening on http://${shownHost}:${address.port}` : `relais worker ${worker} ready on http://${shownHost}:${address.port}`, {
+    event: worker === undefined ? 'listening' : 'worker_ready',
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
     ...(config.console.enabled ? { console: `http://${shownHost}:${address.port}/ui/` } : {}),

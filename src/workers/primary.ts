@@ -74,8 +74,8 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
       case 'metrics': {
         const all = Object.values(cluster.workers ?? {}).filter((x): x is Worker => x !== undefined && x.isConnected());
         const id = ++nextGather;
-        // A worker that does not answer within a second is left out rather than holding the scrape.
-        gathers.set(id, { from: w, texts: [], want: all.length, timer: setTimeout(() => finishGather(id), 1_000) });
+        // A worker that does not answer within 2 s is left out rather than holding the scrape.
+        gathers.set(id, { from: w, texts: [], want: all.length, timer: setTimeout(() => finishGather(id), 2_000) });
         for (const x of all) x.send({ t: 'metrics-dump', id });
         return;
       }
@@ -123,6 +123,15 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
     // A reload is each worker's own (each reads the file again).
     process.on('SIGHUP', () => {
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+    });
+    // One `listening` line once every worker listens: whoever waits for it reaches all of them.
+    const ready = new Set<number>();
+    cluster.on('listening', (w, address) => {
+      if (ready.has(w.id) || ready.size >= o.workers) return;
+      ready.add(w.id);
+      if (ready.size < o.workers) return;
+      const host = address.address === undefined || address.address === null ? '127.0.0.1' : address.addressType === 6 ? `[${address.address}]` : address.address;
+      o.log.announce(`relais listening on http://${host}:${address.port} (${o.workers} workers)`, { event: 'listening', url: `http://${host}:${address.port}`, port: address.port, workers: o.workers });
     });
     for (let i = 0; i < o.workers; i++) fork();
   });
