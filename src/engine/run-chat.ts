@@ -71,7 +71,7 @@ export async function runChat(m: LoadedModel, sequences: SequenceSource, input: 
       name: c.functionName,
       arguments: JSON.stringify(c.params ?? {}),
     }));
-    const { usage, timings } = meter.finish({ length: promptLength, cached });
+    const { usage, timings } = meter.finish({ length: promptLength, cached, hitMaxTokens: res.metadata.stopReason === 'maxTokens' });
     const finish = toolCalls.length > 0 ? 'tool_calls' : finishReason(res.metadata.stopReason);
     return { text: res.response, finish, usage, timings, toolCalls, aborted: res.metadata.stopReason === 'abort' || input.signal.aborted };
   } catch (err) {
