@@ -71,6 +71,39 @@ describe('relais-demo with tools, through the gateway (real llama.cpp, official 
     assert.ok((next.usage?.prompt_tokens ?? 0) > (r.usage?.prompt_tokens ?? 0), 'the call and its result are in the prompt');
   });
 
+  it("tool_choice 'required' or a named function forces a call whose arguments parse against the schema", async () => {
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
+    const time: OpenAI.ChatCompletionTool = { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string', enum: ['UTC', 'CET'] } }, required: ['zone'] } } };
+    for (const seed of [1, 2, 3]) {
+      const r = await openai.chat.completions.create({ model: 'relais-demo', messages, tools: weather, tool_choice: 'required', max_tokens: 64, seed });
+      assert.equal(r.choices[0]?.finish_reason, 'tool_calls');
+      const call = r.choices[0]?.message.tool_calls?.[0];
+      assert.ok(call && call.type === 'function', JSON.stringify(r.choices[0]));
+      assert.equal(call.function.name, 'get_weather');
+      const args = JSON.parse(call.function.arguments) as { city?: unknown };
+      assert.ok(typeof args.city === 'string' && args.city.length <= 8, call.function.arguments);
+    }
+    const named = await openai.chat.completions.create({ model: 'relais-demo', messages, tools: [...weather, time], tool_choice: { type: 'function', function: { name: 'get_time' } }, max_tokens: 64 });
+    const call = named.choices[0]?.message.tool_calls?.[0];
+    assert.ok(call && call.type === 'function');
+    assert.equal(call.function.name, 'get_time');
+    assert.ok(['UTC', 'CET'].includes((JSON.parse(call.function.arguments) as { zone: string }).zone), call.function.arguments);
+    // Streamed: the call arrives as a tool_calls delta.
+    const stream = await openai.chat.completions.create({ model: 'relais-demo', messages, tools: weather, tool_choice: 'required', max_tokens: 64, stream: true });
+    let name = '';
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      name += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.name ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(name, 'get_weather');
+    assert.equal(finish, 'tool_calls');
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'relais-demo', messages, tools: weather, tool_choice: { type: 'function', function: { name: 'nope' } } }),
+      (err: unknown) => err instanceof OpenAI.APIError && err.status === 400 && err.param === 'tool_choice',
+    );
+  });
+
   it('Responses and Messages with function tools, Ollama /api/chat with tools: 200', async () => {
     const resp = await openai.responses.create({
       model: 'relais-demo',
@@ -85,12 +118,16 @@ describe('relais-demo with tools, through the gateway (real llama.cpp, official 
       method: 'POST',
       headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({
-        model: 'relais-demo', max_tokens: 16, messages: [{ role: 'user', content: 'Weather in Paris?' }],
-        tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }],
+        model: 'relais-demo', max_tokens: 64, messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string', maxLength: 8 } }, required: ['city'] } }],
+        tool_choice: { type: 'any' },
       }),
     });
     assert.equal(messages.status, 200, await messages.clone().text());
-    assert.equal(((await messages.json()) as { type: string }).type, 'message');
+    const m = (await messages.json()) as { type: string; stop_reason: string; content: { type: string; name?: string }[] };
+    assert.equal(m.type, 'message');
+    assert.equal(m.stop_reason, 'tool_use');
+    assert.equal(m.content.find((b) => b.type === 'tool_use')?.name, 'get_weather');
 
     const o = await ollama.chat({ model: 'relais-demo', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: weather as never, options: { num_predict: 16 } });
     assert.equal(o.message.role, 'assistant');
