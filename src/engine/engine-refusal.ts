@@ -19,4 +19,9 @@ export class EngineRefusal extends BackendError {
   override get retryable(): boolean {
     return this.status === 429 || this.status === 503;
   }
+
+  /** Only a full engine (503) counts against the breaker: a bad file or a bad request is not the engine failing. */
+  override get backendFault(): boolean {
+    return this.status === 503;
+  }
 }
