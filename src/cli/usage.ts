@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { CliError, openTarget } from './admin-target.js';
 import { table } from './table.js';
+import { withFlagNames } from './flag-names.js';
 import { GatewayError } from '../protocol/errors.js';
 import { timeRange } from '../server/admin/time-range.js';
 import { groupOf } from '../server/admin/usage.js';
@@ -17,10 +18,7 @@ function checkFlags(query: URLSearchParams): string | undefined {
     return undefined;
   } catch (err) {
     if (!(err instanceof GatewayError)) throw err;
-    let message = err.message.replace(/^Invalid request: /, '');
-    const flag = err.param === null ? undefined : flagOf[err.param];
-    if (flag !== undefined && err.param !== null) message = message.replace(new RegExp(`^${err.param}\\b`), flag);
-    return message.replace(/^--from must be before to\b/, '--from must be before --to');
+    return withFlagNames(err.message, flagOf).replace(/^--from must be before to\b/, '--from must be before --to');
   }
 }
 

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as bench } from '../../src/cli/bench.js';
 import { run as usage } from '../../src/cli/usage.js';
+import { run as keys } from '../../src/cli/keys.js';
+import { writeFileSync } from 'node:fs';
 import { settingsFrom } from '../../src/bench/bench-options.js';
 import type { BenchRun } from '../../src/bench/run-types.js';
 import { startSimFleet, type SimFleet } from '../../src/sim/http/fleet.js';
@@ -100,4 +102,26 @@ test('relais usage: errors name the flags (--by, --from, --to), not the admin AP
   assert.match(to.err, /relais usage: --to: expected/);
   const order = await captureCli(usage, ['--from', '2026-02-01', '--to', '2026-01-01']);
   assert.match(order.err, /relais usage: --from must be before --to/);
+});
+
+test('relais keys: errors name the flags (--period, --expires, --retention, --budget), not the key fields', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'relais-keys-cli-'));
+  const config = join(dir, 'relais.yaml');
+  writeFileSync(config, `data_dir: ${join(dir, 'data')}\n`);
+  try {
+    const cases: Array<[string[], RegExp]> = [
+      [['--period', 'yearly'], /^relais keys create: --period: /],
+      [['--expires', '9e15'], /^relais keys create: --expires: /],
+      [['--retention', '0'], /^relais keys create: --retention: /],
+      [['--budget=-5'], /^relais keys create: --budget: /],
+    ];
+    for (const [flags, expected] of cases) {
+      const r = await captureCli(keys, ['create', '--name', 'ada', ...flags, '--config', config]);
+      assert.equal(r.code, 1, r.err);
+      assert.match(r.err, expected);
+      assert.doesNotMatch(r.err, /budget_period|expires_at|log_retention_days/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
