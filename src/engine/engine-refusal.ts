@@ -20,7 +20,7 @@ export class EngineRefusal extends BackendError {
     return this.status === 429 || this.status === 503;
   }
 
-  /** Only a full engine (503) counts against the breaker: a bad file or a bad request is not the engine failing. */
+  /** Only an engine that says it is unavailable counts against the breaker. */
   override get backendFault(): boolean {
     return this.status === 503;
   }

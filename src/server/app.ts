@@ -65,7 +65,10 @@ export class GatewayApp {
 
   constructor(private readonly deps: AppDeps) {
     this.accessLog = deps.accessLog !== false && deps.log.enabled('info');
-    this.server = createServer({ keepAlive: true, requestTimeout: 0 }, (req, res) => void this.handle(req, res));
+    // Node's own request timeout only backs ours up, for a body no route reads (a 404 with a body that
+    // never ends): it covers receiving the request, not the (streamed) answer.
+    const requestTimeout = Math.max(deps.bodyTimeoutMs, 30_000) + 5_000;
+    this.server = createServer({ keepAlive: true, requestTimeout }, (req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 30_000;
     // CONNECT is for proxies; without this Node drops the connection without an answer.
@@ -96,7 +99,10 @@ export class GatewayApp {
     this.draining = true;
     const allClosed = new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeIdleConnections();
-    for (const r of this.reading) r.cut?.(errors.shuttingDown());
+    for (const r of this.reading) {
+      r.stopped = errors.shuttingDown();
+      r.cut?.(r.stopped);
+    }
     const clean = await this.whenIdle(graceMs);
     if (!clean) {
       // Cut streams write their error event and settle their usage before the sinks close.
@@ -143,7 +149,7 @@ export class GatewayApp {
       }
       await this.route(req, res, path, url, q, requestId, arrivedAt, protocol);
     } catch (err) {
-      this.fail(res, err, protocol, requestId, path);
+      this.fail(res, err, this.extraRoute(path, req.method ?? 'GET')?.protocol ?? protocol, requestId, path);
     } finally {
       this.reading.delete(body);
       if (this.accessLog) writeAccessLine(this.deps.log, req, res, requestId, path, arrivedAt);
@@ -297,10 +303,8 @@ export class GatewayApp {
       const entry = this.visibleModel(principal, id);
       return sendJson(res, 200, { id: entry.name, object: 'model', created: entry.created, owned_by: 'relais' });
     }
-    for (const r of this.deps.extraRoutes ?? []) {
-      const matches = r.path.endsWith('/') ? path.startsWith(r.path) : path === r.path;
-      if (!matches) continue;
-      if (r.method !== method && r.method !== '*') continue;
+    const r = this.extraRoute(path, method);
+    if (r) {
       const principal = r.auth === false ? this.anonymous() : this.authenticate(req);
       if (r.admin && !principal.admin) throw errors.forbidden('This endpoint needs an admin key.', 'admin_required');
       const ctx: RouteContext = { requestId, arrivedAt, sessionId: meta.sessionId, path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), principal };
@@ -312,6 +316,15 @@ export class GatewayApp {
       return;
     }
     throw errors.notFound(`${method} ${path}`);
+  }
+
+  /** The extra route serving this path and method, if any (its protocol shapes the errors). */
+  private extraRoute(path: string, method: string): ExtraRoute | undefined {
+    for (const r of this.deps.extraRoutes ?? []) {
+      const matches = r.path.endsWith('/') ? path.startsWith(r.path) : path === r.path;
+      if (matches && (r.method === method || r.method === '*')) return r;
+    }
+    return undefined;
   }
 
   private anonymous(): Principal {

@@ -10,6 +10,8 @@ import { checkJsonLimits } from '../protocol/json-limits.js';
 export interface BodyDeadline {
   readonly timeoutMs: number;
   cut?: ((err: GatewayError) => void) | undefined;
+  /** Set by a drain: a body not yet read and not complete is not waited for. */
+  stopped?: GatewayError | undefined;
 }
 
 const deadlines = new WeakMap<IncomingMessage, BodyDeadline>();
@@ -30,6 +32,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     return Promise.reject(errors.tooLarge(limit));
   }
   const deadline = deadlines.get(req);
+  if (deadline?.stopped && !req.complete) {
+    req.resume();
+    return Promise.reject(deadline.stopped);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

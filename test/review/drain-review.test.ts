@@ -30,14 +30,17 @@ describe('review: drain with keep-alive clients', () => {
     const gw = await start();
     const openai = await rawExchange(gw.url, post('/v1/chat/completions', { model: 'chat', messages, max_tokens: 200, stream: true }, 's1'));
     const ollama = await rawExchange(gw.url, post('/api/chat', { model: 'chat', messages, stream: true, options: { num_predict: 200 } }, 's2'));
+    const anthropic = await rawExchange(gw.url, post('/v1/messages', { model: 'chat', messages, max_tokens: 200, stream: true }, 's3'));
     await openai.until(/data: \{/, 5_000);
     await ollama.until(/"done":false/, 5_000);
+    await anthropic.until(/content_block_delta/, 5_000);
     const t0 = performance.now();
     const closing = gw.gateway.close(20_000);
     await sleep(50);
     // The next request on each kept-alive connection, while its stream still runs.
     openai.socket.write(post('/v1/chat/completions', { model: 'chat', messages, max_tokens: 2 }, 'n1'));
     ollama.socket.write(post('/api/chat', { model: 'chat', messages, stream: false }, 'n2'));
+    anthropic.socket.write(post('/v1/messages', { model: 'chat', messages, max_tokens: 2 }, 'n3'));
     await closing;
     const drainMs = performance.now() - t0;
     assert.ok(drainMs < 8_000, `the drain took ${drainMs.toFixed(0)} ms for ~1 s streams (grace 20 s)`);
@@ -57,8 +60,14 @@ describe('review: drain with keep-alive clients', () => {
     assert.match(nextB ?? '', /\r\nconnection: close\r\n/i);
     assert.match(nextB ?? '', /\{"error":"The gateway is shutting down/);
 
+    assert.equal(await anthropic.closed(3_000), true);
+    const [streamC, nextC] = anthropic.text().split(/(?=HTTP\/1\.1 )/);
+    assert.ok(streamC?.includes('message_stop'), 'the in-flight Messages stream finished');
+    assert.match(nextC ?? '', /^HTTP\/1\.1 503/);
+    assert.match(nextC ?? '', /\{"type":"error","error":\{"type":"overloaded_error","message":"The gateway is shutting down/);
+
     const outcomes = Object.fromEntries(gw.usage.records.map((r) => [r.requestId, r.outcome]));
-    assert.deepEqual(outcomes, { s1: 'completed', s2: 'completed' });
+    assert.deepEqual(outcomes, { s1: 'completed', s2: 'completed', s3: 'completed' });
   });
 
   it('cuts streams still running at the end of the grace with an error event, recorded as gateway_cut', async () => {

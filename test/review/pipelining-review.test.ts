@@ -57,6 +57,16 @@ describe('review: pipelined HTTP/1.1 requests', () => {
     assert.deepEqual(outcomes, ['completed', 'completed', 'completed']);
   });
 
+  it('answers pipelined streams longer than a socket buffer (the queued one waits, then flows)', async () => {
+    const text = await pipelined(gw.url, [
+      { path: '/v1/chat/completions', id: 'l1', body: { model: 'chat', messages, max_tokens: 400, stream: true } },
+      { path: '/v1/chat/completions', id: 'l2', body: { model: 'chat', messages, max_tokens: 400, stream: true } },
+    ]);
+    assert.deepEqual(ids(text), ['l1', 'l2']);
+    assert.ok(text.length > 2 * 64 * 1024, `${text.length} bytes`);
+    assert.equal(text.match(/data: \[DONE\]/g)?.length, 2);
+  });
+
   it('answers three pipelined Ollama chat requests (streamed and not) in order', async () => {
     const text = await pipelined(gw.url, [
       { path: '/api/chat', id: 'o1', body: { model: 'chat', messages, stream: true, options: { num_predict: 4 } } },
