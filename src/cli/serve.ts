@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseListen } from '../config/listen.js';
+import { listenWarning, parseListen } from '../config/listen.js';
 import { configFromEnv, ConfigError, loadConfigFile } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { embeddedServeSetup } from '../backends/embedded.js';
@@ -26,7 +26,8 @@ const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [-
 
   --config FILE      configuration file (default: $RELAIS_CONFIG, else ./relais.yaml when present,
                      else backends from $RELAIS_BACKENDS, else every GGUF in the models directory)
-  --listen HOST:PORT address to listen on (overrides the file's 'listen'; port 0 picks a free port)
+  --listen HOST:PORT address to listen on (overrides the file's 'listen'; port 0 picks a free port;
+                     a port alone is 127.0.0.1:PORT; ':PORT' is every interface, with a warning)
   --watch-config     reload the configuration file when it changes (SIGHUP always reloads it)
   --demo             serve relais-demo, a tiny generated model (random weights: meaningless output)
   --models-dir DIR   GGUF models for the embedded engine (default: $RELAIS_MODELS_DIR, else ./.relais/models)
@@ -111,7 +112,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { config, source } = loaded;
   const log = createLogger(config.log_level);
-  const { host, port } = parseListen(values.listen ?? config.listen);
+  const listenValue = values.listen ?? config.listen;
+  let listenAt: ReturnType<typeof parseListen>;
+  try {
+    listenAt = parseListen(listenValue);
+  } catch (err) {
+    console.error(`relais serve: --listen: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  const { host, port } = listenAt;
   // Keys, limits and usage: the store (SQLite in data_dir unless configured), limiter (Redis when configured).
   const store = await openStore(config);
   const warn = (message: string): void => log.warn(message);
@@ -153,6 +162,8 @@ export async function run(argv: string[]): Promise<number> {
     reloader?.stop();
     await cluster?.close();
   });
+  const exposed = listenWarning(listenValue, listenAt);
+  if (exposed !== undefined) log.warn(exposed, { listen: listenValue });
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.announce(`relais listening on http://${shownHost}:${address.port}`, {
     event: 'listening',

@@ -4,7 +4,7 @@ import { modelCapabilities } from '../backends/backend.js';
 
 const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:8080');
+  .regex(/^(?:(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]*):)?\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:8080 (a port alone is 127.0.0.1)');
 
 const zone = z.string().regex(/^[a-z0-9_-]+$/, 'zone names are lower-case words such as local or eu');
 

@@ -1,5 +1,6 @@
 // HTTP wiring: routes → codecs → pipeline; health, metrics, model lists; graceful drain.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Access, Credentials } from '../access/access.js';
 import { modelAllowed, type Principal } from '../access/principal.js';
@@ -70,6 +71,12 @@ export class GatewayApp {
     this.server = createServer({ keepAlive: true, requestTimeout }, (req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 30_000;
+    // CONNECT is for proxies; without this Node drops the connection without an answer.
+    this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+      const body = JSON.stringify({ error: { message: 'CONNECT is not supported: this is an API gateway, not a proxy.', type: 'invalid_request_error', param: null, code: 'method_not_allowed' } });
+      socket.on('error', () => undefined);
+      socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
