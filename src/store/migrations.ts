@@ -1,7 +1,7 @@
 // Versioned schema migrations, applied in order at start; each runs once and is recorded.
 import type { SqlDb } from './sql-db.js';
 
-interface Migration {
+export interface Migration {
   readonly version: number;
   readonly name: string;
   /** Statements; `{{serial}}` becomes the dialect's auto-increment primary key. */
@@ -176,14 +176,14 @@ function dialect(db: SqlDb, sql: string): string {
 }
 
 /** Applies pending migrations; `lock` (PostgreSQL advisory lock) serialises instances starting together. */
-export async function migrate(db: SqlDb, lock: readonly string[] = []): Promise<number[]> {
+export async function migrate(db: SqlDb, lock: readonly string[] = [], list: readonly Migration[] = migrations): Promise<number[]> {
   await db.tx([
     ...lock.map((sql) => ({ sql, params: [] })),
     { sql: 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)', params: [] },
   ]);
   const done = new Set((await db.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
   const applied: number[] = [];
-  for (const m of migrations) {
+  for (const m of list) {
     if (done.has(m.version)) continue;
     try {
       // The version row goes first: an instance that raced us fails on its primary key and rolls back.
