@@ -240,6 +240,23 @@ for (const kind of kinds) {
       assert.deepEqual(rows.slice(1).map((r) => r[0]), many.map((r) => r.requestId));
     });
 
+    it('stops reading when the client goes away, and keeps serving', async () => {
+      const ac = new AbortController();
+      exportReads = 0;
+      const res = await request(`${base}/admin/usage/export?from=2026-03-10&to=2026-03-10&format=csv`, { headers: { authorization: `Bearer ${MASTER}` }, signal: ac.signal });
+      const it = res.body[Symbol.asyncIterator]();
+      await it.next();
+      ac.abort();
+      await sleep(300);
+      const atAbort = exportReads;
+      await sleep(500);
+      assert.equal(exportReads, atAbort, 'no page read after the client left');
+      assert.ok(atAbort < 12, `${atAbort} pages`);
+      const next = await get('from=2026-03-01&to=2026-03-02');
+      assert.equal(next.status, 200);
+      assert.equal(next.text.trimEnd().split('\n').length, 3);
+    });
+
     it('relais usage export writes a file from the store and through the admin API, with progress on stderr', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'relais-export-cli-'));
       try {
