@@ -21,7 +21,11 @@ import type {
 /** How long a purge step waits for PostgreSQL's lock on the usage table before trying again later. */
 const PURGE_LOCK_TIMEOUT_MS = 2_000;
 
-const daysOf = (records: readonly UsageRecord[]): number[] => [...new Set(records.map((r) => Math.floor(Math.round(r.time) / DAY_MS) * DAY_MS))];
+// Days 1970 to 9999 get a partition; a record with any other time finds none and is refused by itself.
+const LAST_DAY = Date.UTC(9999, 11, 31);
+const daysOf = (records: readonly UsageRecord[]): number[] => [
+  ...new Set(records.map((r) => Math.floor(Math.round(r.time) / DAY_MS) * DAY_MS).filter((d) => Number.isFinite(d) && d >= 0 && d <= LAST_DAY)),
+];
 
 const bumpRevision: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'revision'", params: [] };
 const bumpSessions: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'sessions'", params: [] };
