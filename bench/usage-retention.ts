@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -141,7 +141,7 @@ async function windows(url: string, key: string, n: number, label: string): Prom
 }
 
 async function main(): Promise<void> {
-  console.log(`Usage retention bench (${kind}): ${rows.toLocaleString('en-US')} raw records over 180 days, retention 90 days, load ${rate} req/s in ${windowS}-s windows`);
+  console.log(`Usage retention bench (${kind}): ${rows.toLocaleString('en-US')} raw records over 180 days, retention 90 days, load ${rate} req/s in ${windowS}-s windows (load average ${(loadavg()[0] ?? 0).toFixed(1)} on ${cpus().length} cores)`);
   let t0 = performance.now();
   await fill();
   console.log(`   filled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -174,6 +174,7 @@ async function main(): Promise<void> {
   console.log(`   p50 ms: without purge ${median(base.map((r) => r.p50_ms)).toFixed(1)} (median of ${base.length} windows), during ${median(during.map((r) => r.p50_ms)).toFixed(1)} (median of ${during.length})`);
   console.log(`   p99 ms: without purge ${p99Base.toFixed(1)}, during ${p99During.toFixed(1)} → ${(((p99During - p99Base) / p99Base) * 100).toFixed(0)}% (target: within 20%)`);
   console.log(`   baseline noise: p99 across windows without purge from ${Math.min(...p99s).toFixed(1)} to ${Math.max(...p99s).toFixed(1)} ms; worst window during purge ${Math.max(...during.map((r) => r.p99_ms)).toFixed(1)} ms`);
+  console.log(`   machine load average (1 min) at the end: ${(loadavg()[0] ?? 0).toFixed(1)} on ${cpus().length} cores`);
   console.log(`   achieved rate: ${median(base.map((r) => r.rps)).toFixed(0)} req/s without, ${median(during.map((r) => r.rps)).toFixed(0)} during (asked ${rate})`);
   if (kind === 'postgres') await dropSchema(schema);
 }

@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store } from '../store/types.js';
 
 const DAY_MS = 86_400_000;
+/** Steps that found the table locked tried again this many times before the run gives up until the next. */
+const LOCK_RETRIES = 5;
 
 export interface RetentionOptions {
   /** Days raw records and prompt logs are kept; 0 or null: for ever (prompt logs still expire by key). */
@@ -110,8 +112,17 @@ export class UsageRetention {
         await sleep(0);
         t = await this.store.firstUsageFrom(day + DAY_MS, before);
       }
+      let waits = 0;
       while (!this.stopped) {
-        const step = await this.store.purgeUsageStep(before, this.batchRows);
+        let step;
+        try {
+          step = await this.store.purgeUsageStep(before, this.batchRows);
+        } catch (err) {
+          // 55P03: PostgreSQL's usage table stayed locked past the step's lock timeout (a long reader).
+          if ((err as { code?: string }).code !== '55P03' || ++waits > LOCK_RETRIES) throw err;
+          await sleep(Math.max(this.pauseMs, 500));
+          continue;
+        }
         usageRows += step.rows;
         partitionsDropped += step.partitions;
         if (step.rows === 0 && step.partitions === 0) break;

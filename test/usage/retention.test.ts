@@ -244,3 +244,30 @@ it('migration 50 turns an existing PostgreSQL usage table into day partitions, k
     await dropSchema(schema);
   }
 });
+
+it('PostgreSQL: a purge step that meets a long reader on usage gives up its lock wait after 2 s and tries again', async () => {
+  const schema = uniqueName('relais_lock');
+  const store = await openStore({ data_dir: '.', store: { kind: 'postgres', url: POSTGRES_URL, schema } });
+  const pg = (await import('pg')).default;
+  const reader = new pg.Client({ connectionString: POSTGRES_URL });
+  await reader.connect();
+  try {
+    const old = Math.floor(NOW / DAY) * DAY - 120 * DAY;
+    await store.insertUsage([record('old-1', old + 5), record('new-1', NOW - DAY)]);
+    // A reader holding the usage table (an export, a long report) for 3 s.
+    await reader.query('BEGIN');
+    await reader.query(`LOCK TABLE ${schema}.usage IN ACCESS SHARE MODE`);
+    const released = new Promise<void>((resolve) => setTimeout(() => void reader.query('COMMIT').then(() => resolve()), 3_000));
+    const t0 = Date.now();
+    const r = await new UsageRetention(store, { retentionDays: 90, pauseMs: 0, ...quiet }).run(NOW);
+    await released;
+    assert.equal(r.partitionsDropped, 1);
+    assert.equal(r.usageRows, 1);
+    assert.ok(Date.now() - t0 >= 2_500, 'it waited for the reader');
+    assert.deepEqual((await store.listUsage(everything)).map((x) => x.requestId), ['new-1']);
+  } finally {
+    await reader.end();
+    await store.close();
+    await dropSchema(schema);
+  }
+});
