@@ -13,6 +13,7 @@ import {
   completeRollups, ensurePartitions, firstUsageFrom, listPartitions, purgePromptLogStep, purgeUsageStep,
 } from './usage-retention-sql.js';
 import { DAY_MS } from './usage-sql.js';
+import { SqlitePurgeWorker } from './sqlite-purge-worker.js';
 import type {
   ActivityQuery, ActivityRow, AuditQuery, AuditRow, JournalMark, KeyRow, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
   Store, StoredResponseRow, TeamRow, UsageExportRow, UsageListQuery, UsagePurgeStep, UsageQuery, UsageRollupRow, UserRow,
@@ -56,8 +57,13 @@ export class SqlStore implements Store {
   /** PostgreSQL: days whose usage partition this instance made sure of (records need one to land in). */
   private readonly partitionDays = new Set<number>();
 
-  constructor(db: SqlDb) {
+  /** SQLite file: purge deletes run on a worker thread (its own connection), off the gateway's thread. */
+  private readonly purgeWorker: SqlitePurgeWorker | undefined;
+
+  constructor(db: SqlDb, options: { readonly sqlitePath?: string | undefined } = {}) {
     this.db = withCleanText(db);
+    const path = options.sqlitePath;
+    this.purgeWorker = db.kind === 'sqlite' && path !== undefined && path !== ':memory:' ? new SqlitePurgeWorker(path) : undefined;
   }
 
   get kind(): 'sqlite' | 'postgres' {
@@ -218,6 +224,7 @@ export class SqlStore implements Store {
   }
 
   async purgeUsageStep(before: number, limit: number): Promise<UsagePurgeStep> {
+    if (this.purgeWorker) return { rows: await this.purgeWorker.deleteUsage(before, limit), partitions: 0 };
     const step = await purgeUsageStep(this.db, before, limit, PURGE_LOCK_TIMEOUT_MS);
     // A dropped day is no longer there to write into.
     if (step.partitions > 0) this.partitionDays.clear();
@@ -365,8 +372,9 @@ export class SqlStore implements Store {
     return rows.map(auditFromRow);
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    await this.purgeWorker?.close();
+    await this.db.close();
   }
 
   private async byId<T>(table: string, id: string, fromRow: (r: SqlRow) => T): Promise<T | undefined> {
