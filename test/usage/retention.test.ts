@@ -282,3 +282,17 @@ it('PostgreSQL: a purge step that meets a long reader on usage gives up its lock
     await dropSchema(schema);
   }
 });
+
+it('usage.retention_days: 90 by default, 0 or null keep for ever, anything else refused by field', async () => {
+  const { configSchema } = await import('../../src/config/schema.js');
+  assert.equal(configSchema.parse({}).usage.retention_days, 90);
+  assert.equal(configSchema.parse({ usage: { retention_days: null } }).usage.retention_days, null);
+  assert.equal(retentionCutoff(NOW, 0), null);
+  assert.equal(retentionCutoff(NOW, null), null);
+  assert.equal(retentionCutoff(NOW, 1), Math.floor(NOW / DAY) * DAY - DAY, 'whole days: at least one full day stays');
+  for (const bad of [-1, 1.5, '90', 1e9]) {
+    const r = configSchema.safeParse({ usage: { retention_days: bad } });
+    assert.equal(r.success, false, String(bad));
+    assert.deepEqual(r.error?.issues[0]?.path, ['usage', 'retention_days']);
+  }
+});
