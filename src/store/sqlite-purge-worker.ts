@@ -56,9 +56,13 @@ export class SqlitePurgeWorker {
     const w = this.worker;
     this.worker = undefined;
     if (!w) return;
+    // Held while closing: an unref'd worker would let the event loop end with close() still pending.
+    w.ref();
     const exited = new Promise<void>((r) => w.once('exit', () => r()));
     w.postMessage({ close: true });
-    await Promise.race([exited, new Promise<void>((r) => setTimeout(r, 2_000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, 2_000)))]);
+    clearTimeout(timer);
     await w.terminate();
   }
 

@@ -78,9 +78,12 @@ export class UsageRetention {
     await this.running?.catch(() => undefined);
   }
 
-  /** Purges now; a call during a run joins it. */
-  run(now = Date.now()): Promise<PurgeResult> {
-    this.running ??= this.locked(now).finally(() => {
+  /**
+   * Purges now; a call during a run joins it. `keepDays` keeps more than the configured window for this
+   * run (never less: callers check with allowsKeeping).
+   */
+  run(now = Date.now(), keepDays?: number): Promise<PurgeResult> {
+    this.running ??= this.locked(now, keepDays ?? this.options.retentionDays).finally(() => {
       this.running = undefined;
     });
     return this.running;
@@ -91,9 +94,15 @@ export class UsageRetention {
     await this.store.ensureUsagePartitions(now - DAY_MS, now + 8 * DAY_MS);
   }
 
-  private async locked(now: number): Promise<PurgeResult> {
+  /** True when a run may keep `days` days: at least the configured window, which must not be 'for ever'. */
+  allowsKeeping(days: number): boolean {
+    const configured = this.retentionDays;
+    return configured !== null && Number.isInteger(days) && days >= configured && days <= 36_500;
+  }
+
+  private async locked(now: number, keepDays: number | null): Promise<PurgeResult> {
     const t0 = performance.now();
-    const before = retentionCutoff(now, this.options.retentionDays);
+    const before = retentionCutoff(now, keepDays);
     const r = await this.store.withPurgeLock(() => this.purge(now, before));
     if (r.ran) return { ...r.value, ms: Math.round(performance.now() - t0) };
     return { ran: false, before, usageRows: 0, partitionsDropped: 0, promptLogs: 0, rollupsRebuilt: 0, ms: Math.round(performance.now() - t0) };

@@ -196,6 +196,16 @@ for (const kind of kinds) {
     });
 
     it('POST /admin/usage/purge purges and reports counts', async () => {
+      const purge = (q = ''): Promise<Response> => fetch(`${base}/admin/usage/purge${q}`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}` } });
+      for (const q of ['?retention_days=30', '?retention_days=abc', '?retention_days=-1', '?retention_days=1e3', '?retention_days=9999999']) {
+        const bad = await purge(q);
+        assert.equal(bad.status, 400, q);
+        assert.equal(((await bad.json()) as { error: { param: string } }).error.param, 'retention_days');
+      }
+      // Keeping more than configured is allowed: a purge in steps.
+      const longer = (await (await purge('?retention_days=5000')).json()) as Record<string, unknown>;
+      assert.equal(longer.retention_days, 5000);
+      assert.equal(longer.usage_rows, 0);
       const r = await fetch(`${base}/admin/usage/purge`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}` } });
       const body = (await r.json()) as Record<string, unknown>;
       assert.equal(r.status, 200, JSON.stringify(body));

@@ -7,12 +7,24 @@ import { actorOf, type AdminDeps } from './deps.js';
 
 export async function usagePurgeHandler(_req: IncomingMessage, res: ServerResponse, ctx: RouteContext, deps: AdminDeps): Promise<void> {
   if (!deps.retention) throw errors.unsupported('retention', 'Usage retention is not available on this gateway (it has no store).');
-  const r = await deps.retention.run();
+  // ?retention_days=N keeps more than configured for this run (a purge in steps); never less.
+  const keepText = ctx.query.get('retention_days');
+  let keep: number | undefined;
+  if (keepText !== null) {
+    keep = /^\d{1,6}$/.test(keepText) ? Number(keepText) : Number.NaN;
+    if (!deps.retention.allowsKeeping(keep)) {
+      const configured = deps.retention.retentionDays;
+      throw errors.invalidParam('retention_days', configured === null
+        ? 'Invalid request: retention_days: usage is kept for ever (usage.retention_days); nothing is purged.'
+        : `Invalid request: retention_days: expected a whole number of days from ${configured} (usage.retention_days) to 36500.`);
+    }
+  }
+  const r = await deps.retention.run(Date.now(), keep);
   const body = {
     object: 'usage.purge',
     ran: r.ran,
     ...(r.ran ? {} : { reason: 'another instance is purging' }),
-    retention_days: deps.retention.retentionDays,
+    retention_days: keep ?? deps.retention.retentionDays,
     before: r.before === null ? null : new Date(r.before).toISOString(),
     usage_rows: r.usageRows,
     partitions_dropped: r.partitionsDropped,
