@@ -35,6 +35,8 @@ const MASTER = 'sk-bench-retention';
 const dir = mkdtempSync(join(tmpdir(), 'relais-bench-retention-'));
 const schema = uniqueName('relais_bench_retention');
 const children: ChildProcess[] = [];
+// Interrupted, the children (engine, gateway, load generator) go too: exit handlers run only on exit().
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 process.on('exit', () => {
   children.forEach((c) => c.kill('SIGKILL'));
   rmSync(dir, { recursive: true, force: true });
