@@ -17,6 +17,7 @@ import { ConfigReloader } from '../server/config-reloader.js';
 import { Gateway } from '../server/gateway.js';
 import { openStore } from '../store/open-store.js';
 import { createUsageWriter } from '../usage/batched-writer.js';
+import { UsageRetention } from '../usage/retention.js';
 import { UsageJournal } from '../usage/journal.js';
 import { replayJournals } from '../usage/journal-replay.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
@@ -137,18 +138,27 @@ export async function run(argv: string[]): Promise<number> {
   const journal = config.usage.journal
     ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, warn })
     : undefined;
-  const usage = createUsageWriter(store, { warn, journal });
+  // The retention purge also purges prompt logs past their key's retention, in bounded steps.
+  const usage = createUsageWriter(store, { warn, journal, purgeEveryMs: 0 });
+  const retention = new UsageRetention(store, {
+    retentionDays: config.usage.retention_days,
+    everyMs: config.usage.purge_interval_minutes * 60_000,
+    batchRows: config.usage.purge_batch_rows,
+    pauseMs: config.usage.purge_pause_ms,
+    warn,
+  });
   // The console's sessions: the access stage accepts their cookie as a credential (docs/console.md).
   const sessions = await SessionCache.create({ store, refreshMs: config.access.refresh_ms, ttlMs: config.console.session_ttl_minutes * 60_000, warn });
   const gatewayAccess = new SessionAccess(access, sessions);
   const extraRoutes = (live: LiveParts): ExtraRoute[] => [
     ...(config.console.enabled ? consoleRoutes({ access: gatewayAccess }) : []),
-    ...adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes, live }),
+    ...adminRoutes({ store, access, usage, retention, maxBodyBytes: config.limits.max_body_bytes, live }),
   ];
   const gateway = await Gateway.create(config, { log, access: gatewayAccess, usage, extraRoutes, responses: store });
   // With Redis, the instances of a deployment share key changes and routing decisions.
   const cluster = config.redis ? joinCluster(config.redis, access, gateway.router, warn) : undefined;
   const address = await gateway.listen(host, port);
+  retention.start();
   // Signal handlers before the 'listening' line: whoever waits for it may signal at once.
   // A forced exit first writes the journal's last lines (synchronously: the process ends right after).
   // SIGHUP (and, opt-in, a change of the file) reloads the configuration without dropping a request.
@@ -160,6 +170,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const stopped = stopOnSignals(gateway, store, log, config.shutdown.grace_ms, () => void journal?.sync(), async () => {
     reloader?.stop();
+    await retention.stop();
     await cluster?.close();
   });
   const exposed = listenWarning(listenValue, listenAt);

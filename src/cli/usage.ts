@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { CliError, openTarget } from './admin-target.js';
 import { table } from './table.js';
 import { withFlagNames } from './flag-names.js';
+import { runExport } from './usage-export.js';
 import { GatewayError } from '../protocol/errors.js';
 import { timeRange } from '../server/admin/time-range.js';
 import { groupOf } from '../server/admin/usage.js';
@@ -28,10 +29,12 @@ const help = `Usage: relais usage [--by key|user|team|model|backend|day] [--from
   --from     first day (YYYY-MM-DD, ISO date-time or epoch ms; default 30 days ago)
   --to       last day, inclusive for a date (default today)
   --key      only this key
+  relais usage export --help   raw records (and prompt logs) of a range as JSONL or CSV
   --config FILE | --url URL --admin-key KEY   as for 'relais keys'
 `;
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'export') return runExport(argv.slice(1));
   let values;
   try {
     ({ values } = parseArgs({

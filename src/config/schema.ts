@@ -217,6 +217,14 @@ export const configSchema = z
         journal_interval_ms: z.number().int().positive().max(1_000).default(10),
         /** fdatasync each journal write: survives an OS crash too, not only a killed process. */
         journal_fsync: z.boolean().default(true),
+        /** Days raw usage records and prompt logs are kept; 0 or null keeps them for ever. Rollups are always kept. */
+        retention_days: z.number().int().min(0).max(36_500).nullable().default(90),
+        /** How often the retention purge runs (it also runs on POST /admin/usage/purge). */
+        purge_interval_minutes: z.number().int().positive().max(10_080).default(60),
+        /** Rows deleted per purge step (SQLite; PostgreSQL drops whole day partitions). */
+        purge_batch_rows: z.number().int().min(10).max(100_000).default(2_000),
+        /** Pause between purge steps, so the gateway's own writes and reads go between them. */
+        purge_pause_ms: z.number().int().min(0).max(60_000).default(50),
       })
       .strict()
       .default({}),
