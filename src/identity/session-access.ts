@@ -36,8 +36,8 @@ export class SessionAccess implements Access {
       return masterPrincipal;
     }
     if (row.subjectKind === 'key') return this.keys.principalById(row.subjectId);
-    // Sessions of people (single sign-on) get their principal from the identity plug-in, not yet here.
-    throw errors.unauthorized('This session kind is not supported by this gateway.');
+    // A person signed in with single sign-on: their user's current state (disabled ends the session at once).
+    return this.keys.principalOfUser(row.subjectId);
   }
 
   prepare(credentials: Credentials): Promise<void> | undefined {

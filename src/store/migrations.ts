@@ -126,6 +126,20 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX usage_hourly_team ON usage_hourly (team_id, hour)`,
     ],
   },
+  {
+    version: 45,
+    name: 'external identities of users (single sign-on, JWT)',
+    statements: [
+      `ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0`,
+      // 'admin' (made through the admin API or CLI), 'oidc' (single sign-on) or 'jwt' (machine identity).
+      `ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT 'admin'`,
+      `ALTER TABLE users ADD COLUMN external_issuer TEXT`,
+      `ALTER TABLE users ADD COLUMN external_subject TEXT`,
+      // One user per identity at its provider; NULLs (users made by an admin) do not collide.
+      `CREATE UNIQUE INDEX users_external ON users (external_issuer, external_subject)`,
+    ],
+  },
 ];
 
 function dialect(db: SqlDb, sql: string): string {
