@@ -56,6 +56,7 @@ export class KeyAccess implements Access {
   private lastWarn = 0;
   private readonly changeListeners: (() => void)[] = [];
   private wasOpen = false;
+  private lastUserMiss = 0;
 
   private constructor(private options: KeyAccessOptions) {
     this.now = options.now ?? Date.now;
@@ -153,6 +154,18 @@ export class KeyAccess implements Access {
     if (!user) throw errors.unauthorized('Your user no longer exists: sign in again.');
     if (user.row.disabled) throw errors.unauthorized('Your user has been disabled by an administrator.');
     return user.principal;
+  }
+
+  /**
+   * A user created on another instance moments ago (their first sign-in or token): reload when the store's
+   * revision moved, at most once a second for users that stay unknown (a deleted user's old session).
+   */
+  needsUser(id: string): Promise<void> | undefined {
+    if (this.cache.getUser(id) !== undefined) return undefined;
+    const now = this.now();
+    if (now - this.lastUserMiss < 1_000) return undefined;
+    this.lastUserMiss = now;
+    return this.cache.refresh();
   }
 
   /** True when the user is known here and disabled (a user created elsewhere moments ago is not). */

@@ -108,6 +108,8 @@ export class JwtAccess implements Access {
     if (userId === undefined || this.synced.get(who) !== `${userId}\u0000${fingerprint}`) {
       const { user, changed } = await syncExternalUser(this.o.store, identity, 'jwt');
       if (changed) await this.o.keys.refresh();
+      // Created by another instance moments ago: load it (the store's revision has moved).
+      else if (this.o.keys.cache.getUser(user.id) === undefined) await this.o.keys.sync();
       userId = user.id;
       this.synced.set(who, `${user.id}\u0000${fingerprint}`);
     }
