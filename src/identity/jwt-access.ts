@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { Access, AdmissionInput, Credentials, Ticket } from '../access/access.js';
 import type { KeyAccess } from '../access/key-access.js';
+import type { CachedUser } from '../access/key-cache.js';
 import { tokenFrom } from '../access/key-secret.js';
 import type { LimitSpec } from '../access/limiter.js';
 import { modelMatcher } from '../access/model-match.js';
@@ -17,7 +18,11 @@ import { syncExternalUser } from './jit-users.js';
 import { looksLikeJwt, type JwtVerifier, type VerifiedToken } from './jwt-verifier.js';
 
 interface Verified {
-  readonly principal: Principal;
+  principal: Principal;
+  /** The user as loaded when `principal` was built: a reload (any user change) rebuilds it. */
+  user: CachedUser;
+  /** The models the token may use (empty: every model). */
+  readonly models: readonly string[];
   readonly spec: LimitSpec;
   /** Epoch ms after which the token is refused (exp plus the allowed skew). */
   readonly until: number;
@@ -67,7 +72,13 @@ export class JwtAccess implements Access {
     const v = this.verified.get(id);
     if (v) {
       if (v.until <= now) throw new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_token', message: 'The token has expired.' });
-      if (this.o.keys.userDisabled(v.principal.userId)) throw errors.unauthorized("This token's user has been disabled.");
+      const user = this.o.keys.cache.getUser(v.user.row.id) ?? v.user;
+      if (user.row.disabled) throw errors.unauthorized("This token's user has been disabled.");
+      // The user changed (admin flag, team) since: the principal follows at once.
+      if (user !== v.user) {
+        v.user = user;
+        v.principal = this.principalOf(user, v.models, v.spec);
+      }
       return v.principal;
     }
     const r = this.refused.get(id);
@@ -113,14 +124,20 @@ export class JwtAccess implements Access {
       userId = user.id;
       this.synced.set(who, `${user.id}\u0000${fingerprint}`);
     }
-    const user = this.o.keys.principalOfUser(userId);
+    this.o.keys.principalOfUser(userId);
+    const user = this.o.keys.cache.getUser(userId);
+    if (!user) throw errors.unauthorized("This token's user no longer exists.");
     const claimed = c.models_claim === undefined ? undefined : modelList(payload[c.models_claim]);
     const models = claimed ?? c.models;
-    const principal: Principal = Object.freeze({ ...user, ...(models.length > 0 ? { models: modelMatcher(models) } : {}) });
     const spec: LimitSpec = { rpm: c.rpm, tpm: c.tpm, concurrency: c.concurrency, budget: null };
     const exp = typeof payload.exp === 'number' ? payload.exp * 1000 : this.now();
+    this.remember(this.verified, id, { principal: this.principalOf(user, models, spec), user, models, spec, until: exp + c.clock_skew_s * 1000 });
+  }
+
+  private principalOf(user: CachedUser, models: readonly string[], spec: LimitSpec): Principal {
+    const principal: Principal = Object.freeze({ ...user.principal, ...(models.length > 0 ? { models: modelMatcher(models) } : {}) });
     this.specs.set(principal, spec);
-    this.remember(this.verified, id, { principal, spec, until: exp + c.clock_skew_s * 1000 });
+    return principal;
   }
 
   private remember<T>(map: Map<string, T>, id: string, value: T): void {

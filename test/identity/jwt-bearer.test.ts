@@ -232,7 +232,7 @@ auth:
     await assert.rejects(chat(await token(k1, { jti: 'old-key' })), (e: unknown) => e instanceof OpenAI.APIError && e.status === 401);
   });
 
-  it('refuses the tokens of a disabled user at once, and accepts them again when re-enabled', async () => {
+  it('refuses the tokens of a disabled user at once, accepts them again when re-enabled, and follows the admin flag', async () => {
     const t = await token(k2, { jti: 'disable-me' }, { sub: 'svc-disable' });
     await chat(t);
     const user = ((await admin('/admin/users')).json.data as { id: string; external_subject: string }[]).find((u) => u.external_subject === 'svc-disable');
@@ -241,5 +241,12 @@ auth:
     await assert.rejects(chat(t), (e: unknown) => e instanceof OpenAI.APIError && e.status === 401);
     assert.equal((await admin(`/admin/users/${user.id}`, 'PATCH', { disabled: false })).status, 200);
     assert.ok((await chat(t)).choices[0]);
+    // An admin flag set by an admin reaches the already verified token at once, and its removal too.
+    const asToken = async () => (await requestJson(`${gateway.url}/admin/users`, 'GET', undefined, { authorization: `Bearer ${t}` })).status;
+    assert.equal(await asToken(), 403);
+    assert.equal((await admin(`/admin/users/${user.id}`, 'PATCH', { admin: true })).status, 200);
+    assert.equal(await asToken(), 200);
+    assert.equal((await admin(`/admin/users/${user.id}`, 'PATCH', { admin: false })).status, 200);
+    assert.equal(await asToken(), 403);
   });
 });
