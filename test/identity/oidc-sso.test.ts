@@ -157,9 +157,14 @@ auth:
     await page.getByRole('heading', { level: 1, name: 'Activity' }).waitFor();
     const onB = await sessionOf(page, b.url);
     assert.equal((onB.body.principal as { user_id: string }).user_id, ada.id);
-    // Admin API through the session on B (an admin page's own call).
+    // Admin API through the session on B (an admin page's own call), and the Users page showing how she signs in.
     const list = await page.request.get(`${b.url}/admin/users`);
     assert.equal(list.status(), 200);
+    await page.getByRole('navigation').getByRole('link', { name: 'Users and teams', exact: true }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Ada Lovelace' });
+    await row.getByText('single sign-on').waitFor();
+    await row.getByText('admin', { exact: true }).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'sso-users.png'), fullPage: true });
     await context.close();
   });
 

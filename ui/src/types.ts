@@ -63,6 +63,11 @@ export interface User {
   email: string | null;
   team_id: string | null;
   created_at: string;
+  /** Refused everywhere (sessions, keys, tokens) while true. */
+  disabled?: boolean;
+  admin?: boolean;
+  /** 'admin' (made here), 'oidc' (single sign-on) or 'jwt' (machine token). */
+  source?: string;
 }
 
 export interface Team {
