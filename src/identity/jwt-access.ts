@@ -117,12 +117,18 @@ export class JwtAccess implements Access {
     const who = `${identity.issuer}\u0000${identity.subject}`;
     let userId = this.synced.get(who)?.split('\u0000')[0];
     if (userId === undefined || this.synced.get(who) !== `${userId}\u0000${fingerprint}`) {
-      const { user, changed } = await syncExternalUser(this.o.store, identity, 'jwt');
-      if (changed) await this.o.keys.refresh();
-      // Created by another instance moments ago: load it (the store's revision has moved).
-      else if (this.o.keys.cache.getUser(user.id) === undefined) await this.o.keys.sync();
-      userId = user.id;
-      this.synced.set(who, `${user.id}\u0000${fingerprint}`);
+      try {
+        const { user, changed } = await syncExternalUser(this.o.store, identity, 'jwt');
+        if (changed) await this.o.keys.refresh();
+        // Created by another instance moments ago: load it (the store's revision has moved).
+        else if (this.o.keys.cache.getUser(user.id) === undefined) await this.o.keys.sync();
+        userId = user.id;
+        this.synced.set(who, `${user.id}\u0000${fingerprint}`);
+      } catch (err) {
+        // The store is away: the caller retries (503); known subjects keep working from memory meanwhile.
+        if (err instanceof GatewayError) throw err;
+        throw errors.unavailable('The user directory is unavailable; try again shortly.', 2);
+      }
     }
     this.o.keys.principalOfUser(userId);
     const user = this.o.keys.cache.getUser(userId);

@@ -15,6 +15,7 @@ import { JwtAccess } from '../../src/identity/jwt-access.js';
 import { JwtVerifier } from '../../src/identity/jwt-verifier.js';
 import { SessionAccess } from '../../src/identity/session-access.js';
 import { SessionCache } from '../../src/identity/session-cache.js';
+import { GatewayError } from '../../src/protocol/errors.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/types.js';
 import { dropSchema, POSTGRES_URL, uniqueName } from '../store/services.js';
@@ -86,6 +87,17 @@ describe('identity across instances (PostgreSQL, no Redis, polling every 10 min)
     const [x, y] = await Promise.all([authenticate(a.access, { authorization: `Bearer ${t2}` }), authenticate(b.access, { authorization: `Bearer ${t2}` })]);
     assert.equal(x.userId, y.userId);
     assert.equal((await a.store.listUsers()).filter((u) => u.externalSubject === 'svc-2').length, 1);
+  });
+
+  it('with its store gone, an instance keeps accepting verified tokens and answers 503 (not 500) for new subjects', async () => {
+    const c = await instance();
+    const sign = (sub: string) => new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'e1' }).setIssuer('https://iss.example').setAudience('relais').setSubject(sub).setExpirationTime('5m').sign(privateKey);
+    const known = await sign('svc-known');
+    const before = await authenticate(c.access, { authorization: `Bearer ${known}` });
+    await c.access.close();
+    await c.store.close();
+    assert.equal((await authenticate(c.access, { authorization: `Bearer ${known}` })).userId, before.userId);
+    await assert.rejects(authenticate(c.access, { authorization: `Bearer ${await sign('svc-new')}` }), (e: unknown) => e instanceof GatewayError && e.status === 503);
   });
 
   it('a session opened on A for a user A just created is accepted on B at once', async () => {
