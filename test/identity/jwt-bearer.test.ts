@@ -119,6 +119,12 @@ auth:
       models_claim: models
       claims: { team: team }
       admin_groups: [relais-admins]
+    - name: limited
+      issuer: ${ISSUER}/limited
+      jwks_url: http://127.0.0.1:${port}/jwks
+      audience: ${AUDIENCE}
+      models: [m]
+      rpm: 2
 `);
   });
 
@@ -171,6 +177,20 @@ auth:
     assert.deepEqual(models.data.map((m) => m.id), ['other']);
     const boss = await token(k1, { groups: ['relais-admins'] }, { sub: 'svc-admin' });
     assert.equal((await requestJson(`${gateway.url}/admin/users`, 'GET', undefined, { authorization: `Bearer ${boss}` })).status, 200);
+  });
+
+  it('applies the issuer\'s limits per user and its default models', async () => {
+    const t = await token(k1, {}, { iss: `${ISSUER}/limited`, sub: 'svc-limited' });
+    await chat(t);
+    await chat(await token(k1, { jti: 'second token, same user' }, { iss: `${ISSUER}/limited`, sub: 'svc-limited' }));
+    await assert.rejects(chat(t), (e: unknown) => e instanceof OpenAI.APIError && e.status === 429);
+    // Another user of the same issuer has their own allowance.
+    assert.ok((await chat(await token(k1, {}, { iss: `${ISSUER}/limited`, sub: 'svc-other' }))).choices[0]);
+    const models = await new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: t, maxRetries: 0 }).models.list();
+    assert.deepEqual(models.data.map((m) => m.id), ['m']);
+    // The same subject at two issuers is two users.
+    const users = (await admin('/admin/users')).json.data as { external_subject: string; external_issuer: string }[];
+    assert.equal(users.filter((u) => u.external_subject === 'svc-limited' && u.external_issuer === `${ISSUER}/limited`).length, 1);
   });
 
   it('refuses forged, expired, early, wrong-audience, unknown-issuer, alg none, HS256-with-public-key and embedded-key tokens with 401', async () => {
