@@ -1,10 +1,9 @@
 // A real OpenID provider for tests (the certified `oidc-provider` package) on a loopback port: its
 // development login form accepts any login and password; the claims of each login come from `accounts`,
 // which a test may change between sign-ins (a user removed from a group).
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
-import { freePort } from '../support/free-port.js';
 
 export interface TestAccount {
   email: string;
@@ -36,8 +35,11 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
 }
 
 export async function startProvider(redirectUris: string[]): Promise<TestProvider> {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  // Listen first (port 0: no race for a free port), then build the provider for the issuer URL that gives.
+  let handler: RequestListener = (_req, res) => res.writeHead(503).end();
+  const server: Server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: 'test-idp-1', alg: 'RS256', use: 'sig' };
   const accounts = new Map<string, TestAccount>();
@@ -60,8 +62,7 @@ export async function startProvider(redirectUris: string[]): Promise<TestProvide
   });
   // Its own warnings (development interactions) stay out of the test output.
   provider.on('server_error', (_ctx, err) => console.error('oidc-provider server_error', err));
-  const server: Server = createServer(provider.callback());
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  handler = provider.callback();
   return {
     issuer,
     clientId,
