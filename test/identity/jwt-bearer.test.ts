@@ -257,6 +257,10 @@ auth:
     await chat(t);
     const user = ((await admin('/admin/users')).json.data as { id: string; external_subject: string }[]).find((u) => u.external_subject === 'svc-disable');
     assert.ok(user);
+    const bad = await admin(`/admin/users/${user.id}`, 'PATCH', { disabled: 'yes' });
+    assert.equal(bad.status, 400);
+    assert.equal((bad.json.error as { param?: string } | undefined)?.param, 'disabled');
+    assert.equal((await admin(`/admin/users/${user.id}`, 'PATCH', { source: 'oidc' })).status, 400, 'the source is not for an admin to change');
     assert.equal((await admin(`/admin/users/${user.id}`, 'PATCH', { disabled: true })).status, 200);
     await assert.rejects(chat(t), (e: unknown) => e instanceof OpenAI.APIError && e.status === 401);
     assert.equal((await admin(`/admin/users/${user.id}`, 'PATCH', { disabled: false })).status, 200);
