@@ -123,7 +123,7 @@ export class JwtAccess implements Access {
         // Created by another instance moments ago: load it (the store's revision has moved).
         else if (this.o.keys.cache.getUser(user.id) === undefined) await this.o.keys.sync();
         userId = user.id;
-        this.synced.set(who, `${user.id}\u0000${fingerprint}`);
+        this.remember(this.synced, who, `${user.id}\u0000${fingerprint}`);
       } catch (err) {
         // The store is away: the caller retries (503); known subjects keep working from memory meanwhile.
         if (err instanceof GatewayError) throw err;
