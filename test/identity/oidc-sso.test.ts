@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import OpenAI from 'openai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startSimFleet, type SimFleet } from '../../src/sim/index.js';
@@ -238,6 +239,10 @@ auth:
     await p2.locator('input[name=password]').fill('any');
     await p2.getByRole('button', { name: 'Sign-in' }).click();
     await p2.getByText('Sign-in failed: Your user has been disabled by an administrator.').waitFor();
+    // The sign-in page with its single sign-on button and the notice passes axe.
+    await p2.screenshot({ path: join(SCREENSHOTS, 'sso-refused.png'), fullPage: true });
+    const axe = await new AxeBuilder({ page: p2 }).analyze();
+    assert.deepEqual(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), []);
     assert.equal((await again.cookies(a.url)).find((c) => c.name === 'relais_session'), undefined);
     assert.ok(!p2.url().includes('sign_in_error'), 'the message is dropped from the address bar');
     await again.close();
