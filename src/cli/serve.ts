@@ -10,6 +10,7 @@ import type { ExtraRoute, LiveParts } from '../server/routes.js';
 import { consoleRoutes } from '../console/routes.js';
 import { SessionAccess } from '../identity/session-access.js';
 import { SessionCache } from '../identity/session-cache.js';
+import { identityParts } from '../identity/identity-parts.js';
 import { createAccess } from '../access/create-access.js';
 import { adminRoutes } from '../server/admin/routes.js';
 import { joinCluster } from '../cluster/join.js';
@@ -134,7 +135,9 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (replay && replay.journals > 0) log.announce('replayed usage journals of a previous run', { event: 'journal_replay', ...replay });
   // After the replay: budgets are seeded from the store's spend, replayed records included.
-  const access = await createAccess({ config, store, warn });
+  // With single sign-on or JWT issuers, a gateway is never open to anonymous callers (access.open: never).
+  const signIn = config.auth.oidc !== undefined || config.auth.jwt.length > 0;
+  const access = await createAccess({ config: signIn ? { ...config, access: { ...config.access, open: 'never' } } : config, store, warn });
   const journal = config.usage.journal
     ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, warn })
     : undefined;
@@ -149,9 +152,12 @@ export async function run(argv: string[]): Promise<number> {
   });
   // The console's sessions: the access stage accepts their cookie as a credential (docs/console.md).
   const sessions = await SessionCache.create({ store, refreshMs: config.access.refresh_ms, ttlMs: config.console.session_ttl_minutes * 60_000, warn });
-  const gatewayAccess = new SessionAccess(access, sessions);
+  const sessionAccess = new SessionAccess(access, sessions);
+  const identity = identityParts(config.auth, { store, keys: access, sessions: sessionAccess, warn: (m, f) => log.warn(m, f) });
+  const gatewayAccess = identity.access;
   const extraRoutes = (live: LiveParts): ExtraRoute[] => [
-    ...(config.console.enabled ? consoleRoutes({ access: gatewayAccess }) : []),
+    ...(config.console.enabled ? consoleRoutes({ access: sessionAccess, methods: identity.methods }) : []),
+    ...identity.routes,
     ...adminRoutes({ store, access, usage, retention, maxBodyBytes: config.limits.max_body_bytes, live }),
   ];
   const gateway = await Gateway.create(config, { log, access: gatewayAccess, usage, extraRoutes, responses: store });

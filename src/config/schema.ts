@@ -1,6 +1,7 @@
 // The relais.yaml schema. Validation errors name the field; the loader adds the line.
 import { z } from 'zod';
 import { modelCapabilities } from '../backends/backend.js';
+import { authSchema } from './auth-schema.js';
 
 const hostPort = z
   .string()
@@ -242,6 +243,8 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Single sign-on for people (oidc) and JWT bearer tokens for machines (jwt); see docs/identity.md. */
+    auth: authSchema.default({}),
     /** The browser console at /ui (see docs/console.md). */
     console: z
       .object({

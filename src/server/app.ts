@@ -226,8 +226,11 @@ export class GatewayApp {
     const { router, pipeline, maxBodyBytes } = this.deps;
     const session = req.headers['x-session-id'];
     const meta = { id: requestId, arrivedAt, sessionId: typeof session === 'string' ? session : undefined };
-    // A console session created on another instance moments ago: fetch it before authenticating.
-    if (req.headers.cookie !== undefined) await this.deps.access.prepare?.(this.credentials(req));
+    // A console session created on another instance moments ago, or a JWT not verified yet: look it up before authenticating.
+    if (this.deps.access.prepare !== undefined && (req.headers.cookie !== undefined || req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined)) {
+      const pending = this.deps.access.prepare(this.credentials(req));
+      if (pending !== undefined) await pending;
+    }
 
     const endpoint = openAIRoutes[path];
     if (endpoint) {

@@ -137,6 +137,20 @@ export const migrations: readonly Migration[] = [
     ],
   },
   {
+    version: 45,
+    name: 'external identities of users (single sign-on, JWT)',
+    statements: [
+      `ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0`,
+      // 'admin' (made through the admin API or CLI), 'oidc' (single sign-on) or 'jwt' (machine identity).
+      `ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT 'admin'`,
+      `ALTER TABLE users ADD COLUMN external_issuer TEXT`,
+      `ALTER TABLE users ADD COLUMN external_subject TEXT`,
+      // One user per identity at its provider; NULLs (users made by an admin) do not collide.
+      `CREATE UNIQUE INDEX users_external ON users (external_issuer, external_subject)`,
+    ],
+  },
+  {
     version: 50,
     name: 'usage retention and export: keyset indexes; PostgreSQL usage partitioned by day',
     statements: [

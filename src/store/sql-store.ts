@@ -104,8 +104,12 @@ export class SqlStore implements Store {
 
   async createUser(user: UserRow, audit: AuditRow): Promise<void> {
     await this.db.tx(change({
-      sql: 'INSERT INTO users (id, name, email, team_id, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)',
-      params: [user.id, user.name, user.email, user.teamId, user.createdAt, JSON.stringify(user.metadata)],
+      sql: `INSERT INTO users (id, name, email, team_id, created_at, metadata, disabled, admin, source, external_issuer, external_subject)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      params: [
+        user.id, user.name, user.email, user.teamId, user.createdAt, JSON.stringify(user.metadata),
+        user.disabled ? 1 : 0, user.admin ? 1 : 0, user.source, user.externalIssuer, user.externalSubject,
+      ],
     }, audit));
   }
 
@@ -123,7 +127,14 @@ export class SqlStore implements Store {
     if (patch.email !== undefined) sets.push(['email', patch.email]);
     if (patch.teamId !== undefined) sets.push(['team_id', patch.teamId]);
     if (patch.metadata !== undefined) sets.push(['metadata', JSON.stringify(patch.metadata)]);
+    if (patch.disabled !== undefined) sets.push(['disabled', patch.disabled ? 1 : 0]);
+    if (patch.admin !== undefined) sets.push(['admin', patch.admin ? 1 : 0]);
     return this.changeRow(updateStatement('users', id, sets), audit, userFromRow);
+  }
+
+  async findExternalUser(issuer: string, subject: string): Promise<UserRow | undefined> {
+    const [row] = await this.db.query('SELECT * FROM users WHERE external_issuer = ? AND external_subject = ?', [issuer, subject]);
+    return row ? userFromRow(row) : undefined;
   }
 
   async deleteUser(id: string, audit: AuditRow): Promise<boolean> {

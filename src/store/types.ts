@@ -11,6 +11,8 @@ export interface TeamRow {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+export type UserSource = 'admin' | 'oidc' | 'jwt';
+
 export interface UserRow {
   readonly id: string;
   readonly name: string;
@@ -18,6 +20,15 @@ export interface UserRow {
   readonly teamId: string | null;
   readonly createdAt: number;
   readonly metadata: Readonly<Record<string, string>>;
+  /** A disabled user's keys, sessions and tokens are refused. */
+  readonly disabled: boolean;
+  /** Admin rights of the user's own sessions and tokens (single sign-on sets it from groups). */
+  readonly admin: boolean;
+  /** How the user came to exist. */
+  readonly source: UserSource;
+  /** The identity provider's issuer and subject, for users created at sign-in (null otherwise). */
+  readonly externalIssuer: string | null;
+  readonly externalSubject: string | null;
 }
 
 /** Everything about a key that can be set by an admin. */
@@ -239,6 +250,8 @@ export interface Store extends ResponseStore {
   listUsers(): Promise<UserRow[]>;
   updateUser(id: string, patch: Partial<Omit<UserRow, 'id' | 'createdAt'>>, audit: AuditRow): Promise<UserRow | undefined>;
   deleteUser(id: string, audit: AuditRow): Promise<boolean>;
+  /** The user of an identity at a provider (single sign-on, JWT), if it signed in before. */
+  findExternalUser(issuer: string, subject: string): Promise<UserRow | undefined>;
 
   createKey(key: NewKey, audit: AuditRow): Promise<KeyRow>;
   getKey(id: string): Promise<KeyRow | undefined>;

@@ -1,6 +1,6 @@
 // What the admin API needs: the store, the access stage (to apply changes at once) and the usage writer.
 import type { KeyAccess } from '../../access/key-access.js';
-import type { Principal } from '../../access/principal.js';
+import { principalId, type Principal } from '../../access/principal.js';
 import type { Store } from '../../store/types.js';
 import type { UsageSink } from '../../usage/record.js';
 import type { UsageRetention } from '../../usage/retention.js';
@@ -20,5 +20,5 @@ export interface AdminDeps {
 
 /** Who did it, for the audit log. */
 export function actorOf(principal: Principal): string {
-  return principal.keyId ?? principal.kind;
+  return principalId(principal);
 }
