@@ -16,7 +16,10 @@ function audit(actor: string, action: string, targetType: string, targetId: stri
   return { time: Date.now(), actor, action, targetType, targetId, detail };
 }
 
-const shortId = (prefix: string): string => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+/** What a user made by an admin has besides its settings. */
+export const newUserDefaults = { disabled: false, admin: false, source: 'admin', externalIssuer: null, externalSubject: null } as const;
+
+export const shortId = (prefix: string): string => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 
 async function checkRefs(store: Store, p: Partial<KeySettings> | { teamId?: string | null }): Promise<void> {
   if ('userId' in p && p.userId) {
@@ -62,7 +65,11 @@ export async function revokeKey(store: Store, id: string, actor: string): Promis
 export async function createUser(store: Store, input: unknown, actor: string): Promise<UserRow> {
   const p = parseInput(userCreateSchema, input);
   await checkRefs(store, { teamId: p.team_id ?? null });
-  const user: UserRow = { id: shortId('user'), name: p.name, email: p.email ?? null, teamId: p.team_id ?? null, createdAt: Date.now(), metadata: p.metadata ?? {} };
+  const user: UserRow = {
+    ...newUserDefaults,
+    id: shortId('user'), name: p.name, email: p.email ?? null, teamId: p.team_id ?? null, createdAt: Date.now(), metadata: p.metadata ?? {},
+    disabled: p.disabled ?? false, admin: p.admin ?? false,
+  };
   await store.createUser(user, audit(actor, 'user.create', 'user', user.id, { ...p }));
   return user;
 }
@@ -72,7 +79,10 @@ export async function updateUser(store: Store, id: string, input: unknown, actor
   if (p.team_id !== undefined) await checkRefs(store, { teamId: p.team_id });
   const row = await store.updateUser(
     id,
-    { ...(p.name !== undefined ? { name: p.name } : {}), ...(p.email !== undefined ? { email: p.email } : {}), ...(p.team_id !== undefined ? { teamId: p.team_id } : {}), ...(p.metadata !== undefined ? { metadata: p.metadata } : {}) },
+    {
+      ...(p.name !== undefined ? { name: p.name } : {}), ...(p.email !== undefined ? { email: p.email } : {}), ...(p.team_id !== undefined ? { teamId: p.team_id } : {}),
+      ...(p.metadata !== undefined ? { metadata: p.metadata } : {}), ...(p.disabled !== undefined ? { disabled: p.disabled } : {}), ...(p.admin !== undefined ? { admin: p.admin } : {}),
+    },
     audit(actor, 'user.update', 'user', id, { ...p }),
   );
   if (!row) throw notFound('user', id);

@@ -57,6 +57,7 @@ export class KeyAccess implements Access {
   private readonly changeListeners: (() => void)[] = [];
   private wasOpen = false;
   private readonly masterDigest: Buffer | undefined;
+  private lastUserMiss = 0;
 
   private constructor(private options: KeyAccessOptions) {
     this.masterDigest = options.masterKey === undefined ? undefined : secretDigest(options.masterKey);
@@ -150,9 +151,36 @@ export class KeyAccess implements Access {
     return this.usable(this.cache.getById(id));
   }
 
+  /** The principal of a person (single sign-on session): 401 when unknown or disabled. */
+  principalOfUser(id: string): Principal {
+    const user = this.cache.getUser(id);
+    if (!user) throw errors.unauthorized('Your user no longer exists: sign in again.');
+    if (user.row.disabled) throw errors.unauthorized('Your user has been disabled by an administrator.');
+    return user.principal;
+  }
+
+  /**
+   * A user created on another instance moments ago (their first sign-in or token): reload when the store's
+   * revision moved, at most once a second for users that stay unknown (a deleted user's old session).
+   */
+  needsUser(id: string): Promise<void> | undefined {
+    if (this.cache.getUser(id) !== undefined) return undefined;
+    const now = this.now();
+    if (now - this.lastUserMiss < 1_000) return undefined;
+    this.lastUserMiss = now;
+    return this.cache.refresh();
+  }
+
+  /** True when the user is known here and disabled (a user created elsewhere moments ago is not). */
+  userDisabled(id: string | undefined): boolean {
+    return id !== undefined && this.cache.getUser(id)?.row.disabled === true;
+  }
+
   private usable(cached: CachedKey | undefined): Principal {
     if (!cached) throw errors.unauthorized('Invalid API key.');
     if (cached.row.revokedAt !== null) throw errors.unauthorized('This API key has been revoked.');
+    // A disabled user's keys stop at once (the cache reloads on every user change).
+    if (this.userDisabled(cached.row.userId ?? undefined)) throw errors.unauthorized("This API key's user has been disabled.");
     if (cached.row.expiresAt !== null && cached.row.expiresAt <= this.now()) {
       throw errors.unauthorized(`This API key expired at ${new Date(cached.row.expiresAt).toISOString()}.`);
     }
@@ -175,15 +203,20 @@ export class KeyAccess implements Access {
     if (principal.kind !== 'key' || principal.keyId === undefined) return noopTicket;
     const cached = this.cache.getById(principal.keyId);
     if (!cached || cached.row.revokedAt !== null) throw errors.unauthorized('This API key has been revoked.');
+    if (this.userDisabled(cached.row.userId ?? undefined)) throw errors.unauthorized("This API key's user has been disabled.");
     if (!cached.allows(input.model)) throw errors.modelNotAllowed(input.model);
-    const spec = this.spec(cached);
+    return this.acquireLimits(cached.row.id, this.spec(cached), input);
+  }
+
+  /** Admits one request against the limits `spec` held under `id` (a key id, or a JWT user's limiter id). */
+  async acquireLimits(id: string, spec: LimitSpec, input: AdmissionInput): Promise<Ticket> {
     if (spec.rpm === null && spec.tpm === null && spec.concurrency === null && spec.budget === null) return noopTicket;
 
     const tokens = input.promptTokens + input.maxTokens;
     const reserve = this.options.pricing.reservation(input.model, input.promptTokens, input.maxTokens);
     let result;
     try {
-      result = await this.options.limiter.acquire(cached.row.id, spec, { requestId: input.requestId, tokens, reserve });
+      result = await this.options.limiter.acquire(id, spec, { requestId: input.requestId, tokens, reserve });
     } catch (err) {
       if (err instanceof LimiterInputError) throw errors.invalidParam('max_tokens', 'The request asks for more tokens than the gateway can account for.');
       if (!(err instanceof LimiterUnavailableError)) throw err;
@@ -206,7 +239,7 @@ export class KeyAccess implements Access {
       }
       throw errors.rateLimited(reasons[result.reason], { ...headers, ...retryHeaders(result.retryAfterMs) });
     }
-    return this.ticket(cached.row.id, spec, input.requestId, headers);
+    return this.ticket(id, spec, input.requestId, headers);
   }
 
   private ticket(keyId: string, spec: LimitSpec, requestId: string, headers: Record<string, string>): Ticket {

@@ -69,7 +69,18 @@ export const keyPatchSchema = z.object({ ...keyFields }).partial().strict();
 export type KeyCreateInput = z.infer<typeof keyCreateSchema>;
 export type KeyPatchInput = z.infer<typeof keyPatchSchema>;
 
-export const userCreateSchema = z.object({ name, email: z.string().max(320).email().nullable().optional(), team_id: id.optional(), metadata: metadata.optional() }).strict();
+export const userCreateSchema = z
+  .object({
+    name,
+    email: z.string().max(320).email().nullable().optional(),
+    team_id: id.optional(),
+    metadata: metadata.optional(),
+    /** A disabled user's keys, sessions and tokens are refused at once. */
+    disabled: z.boolean().optional(),
+    /** Admin rights of the user's own sessions (single sign-on with admin_groups sets it at each sign-in). */
+    admin: z.boolean().optional(),
+  })
+  .strict();
 export const userPatchSchema = userCreateSchema.partial().strict();
 export const teamCreateSchema = z.object({ name, metadata: metadata.optional() }).strict();
 export const teamPatchSchema = teamCreateSchema.partial().strict();
@@ -148,7 +159,10 @@ export function keyToJson(k: KeyRow, now = Date.now()): Record<string, unknown> 
 }
 
 export function userToJson(u: UserRow): Record<string, unknown> {
-  return { id: u.id, name: u.name, email: u.email, team_id: u.teamId, metadata: u.metadata, created_at: iso(u.createdAt) };
+  return {
+    id: u.id, name: u.name, email: u.email, team_id: u.teamId, metadata: u.metadata, created_at: iso(u.createdAt),
+    disabled: u.disabled, admin: u.admin, source: u.source, external_issuer: u.externalIssuer, external_subject: u.externalSubject,
+  };
 }
 
 export function teamToJson(t: TeamRow): Record<string, unknown> {

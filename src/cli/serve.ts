@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseListen } from '../config/listen.js';
+import { listenWarning, parseListen } from '../config/listen.js';
 import { configFromEnv, ConfigError, loadConfigFile } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { embeddedServeSetup } from '../backends/embedded.js';
@@ -12,6 +12,7 @@ import type { ExtraRoute, LiveParts } from '../server/routes.js';
 import { consoleRoutes } from '../console/routes.js';
 import { SessionAccess } from '../identity/session-access.js';
 import { SessionCache } from '../identity/session-cache.js';
+import { identityParts } from '../identity/identity-parts.js';
 import { createAccess } from '../access/create-access.js';
 import { adminRoutes } from '../server/admin/routes.js';
 import { joinCluster } from '../cluster/join.js';
@@ -19,6 +20,7 @@ import { ConfigReloader } from '../server/config-reloader.js';
 import { Gateway } from '../server/gateway.js';
 import { openStore } from '../store/open-store.js';
 import { createUsageWriter } from '../usage/batched-writer.js';
+import { UsageRetention } from '../usage/retention.js';
 import { UsageJournal } from '../usage/journal.js';
 import { replayJournals } from '../usage/journal-replay.js';
 import { UsageStoreThread } from '../usage/store-thread.js';
@@ -32,7 +34,8 @@ const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [-
 
   --config FILE      configuration file (default: $RELAIS_CONFIG, else ./relais.yaml when present,
                      else backends from $RELAIS_BACKENDS, else every GGUF in the models directory)
-  --listen HOST:PORT address to listen on (overrides the file's 'listen'; port 0 picks a free port)
+  --listen HOST:PORT address to listen on (overrides the file's 'listen'; port 0 picks a free port;
+                     a port alone is 127.0.0.1:PORT; ':PORT' is every interface, with a warning)
   --workers N|auto   worker processes sharing the port (default 1; auto: one per core); limits and
                      budgets stay exact across them (through Redis when configured, else the primary)
   --watch-config     reload the configuration file when it changes (SIGHUP always reloads it)
@@ -135,7 +138,15 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`relais serve: --workers must be a whole number from 1 to 256, or auto (got '${values.workers}')`);
     return 2;
   }
-  const { host, port } = parseListen(values.listen ?? config.listen);
+  const listenValue = values.listen ?? config.listen;
+  let listenAt: ReturnType<typeof parseListen>;
+  try {
+    listenAt = parseListen(listenValue);
+  } catch (err) {
+    console.error(`relais serve: --listen: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  const { host, port } = listenAt;
   // Keys, limits and usage: the store (SQLite in data_dir unless configured), limiter (Redis when configured).
   const store = await openStore(config);
   const warn = (message: string): void => log.warn(message);
@@ -157,19 +168,32 @@ export async function run(argv: string[]): Promise<number> {
   // A worker without Redis asks the primary's limiter; the primary answers its metrics requests too.
   const ipcLimiter = nodeCluster.isWorker && !config.redis ? new IpcLimiter() : undefined;
   // After the replay: budgets are seeded from the store's spend, replayed records included.
-  const access = await createAccess({ config, store, warn, sharedLimiter: ipcLimiter });
+  // With single sign-on or JWT issuers, a gateway is never open to anonymous callers (access.open: never).
+  const signIn = config.auth.oidc !== undefined || config.auth.jwt.length > 0;
+  const access = await createAccess({ config: signIn ? { ...config, access: { ...config.access, open: 'never' } } : config, store, warn, sharedLimiter: ipcLimiter });
   const journal = config.usage.journal
     ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, warn })
     : undefined;
   // Batches are written from a worker thread by default: SQLite's transactions would block the event loop.
   const usageThread = config.usage.writer_thread ? await UsageStoreThread.start(config) : undefined;
-  const usage = createUsageWriter(usageThread ?? store, { warn, journal });
+  // The retention purge also purges prompt logs past their key's retention, in bounded steps.
+  const usage = createUsageWriter(usageThread ?? store, { warn, journal, purgeEveryMs: 0 });
+  const retention = new UsageRetention(store, {
+    retentionDays: config.usage.retention_days,
+    everyMs: config.usage.purge_interval_minutes * 60_000,
+    batchRows: config.usage.purge_batch_rows,
+    pauseMs: config.usage.purge_pause_ms,
+    warn,
+  });
   // The console's sessions: the access stage accepts their cookie as a credential (docs/console.md).
   const sessions = await SessionCache.create({ store, refreshMs: config.access.refresh_ms, ttlMs: config.console.session_ttl_minutes * 60_000, warn });
-  const gatewayAccess = new SessionAccess(access, sessions);
+  const sessionAccess = new SessionAccess(access, sessions);
+  const identity = identityParts(config.auth, { store, keys: access, sessions: sessionAccess, warn: (m, f) => log.warn(m, f) });
+  const gatewayAccess = identity.access;
   const extraRoutes = (live: LiveParts): ExtraRoute[] => [
-    ...(config.console.enabled ? consoleRoutes({ access: gatewayAccess }) : []),
-    ...adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes, live }),
+    ...(config.console.enabled ? consoleRoutes({ access: sessionAccess, methods: identity.methods }) : []),
+    ...identity.routes,
+    ...adminRoutes({ store, access, usage, retention, maxBodyBytes: config.limits.max_body_bytes, live }),
   ];
   const metricsWaits = new Map<number, (text: string) => void>();
   let metricsAsked = 0;
@@ -205,6 +229,7 @@ export async function run(argv: string[]): Promise<number> {
   // With Redis, the instances of a deployment share key changes and routing decisions.
   const cluster = config.redis ? joinCluster(config.redis, access, gateway.router, warn) : undefined;
   const address = await gateway.listen(host, port);
+  retention.start();
   // Signal handlers before the 'listening' line: whoever waits for it may signal at once.
   // A forced exit first writes the journal's last lines (synchronously: the process ends right after).
   // SIGHUP (and, opt-in, a change of the file) reloads the configuration without dropping a request.
@@ -216,9 +241,12 @@ export async function run(argv: string[]): Promise<number> {
   });
   const stopped = stopOnSignals(gateway, store, log, config.shutdown.grace_ms, () => void journal?.sync(), async () => {
     reloader?.stop();
+    await retention.stop();
     await cluster?.close();
     await usageThread?.close();
   }, nodeCluster.isWorker);
+  const exposed = listenWarning(listenValue, listenAt);
+  if (exposed !== undefined) log.warn(exposed, { listen: listenValue });
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   // With workers, the primary says `listening` once all of them are; each worker says it is ready.
   const worker = nodeCluster.worker?.id;
