@@ -47,9 +47,17 @@ export function startProcess([command, ...args]: string[], readyText: string, o:
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
+    let ready = false;
+    // Read stdout to the end (a full pipe would stall the child), but keep it only until ready:
+    // a gateway's access log would otherwise pile up in this process.
     child.stdout!.on('data', (d: Buffer) => {
+      if (ready) return;
       out += d.toString();
-      if (out.includes(readyText)) resolve(child);
+      if (out.includes(readyText)) {
+        ready = true;
+        out = '';
+        resolve(child);
+      }
     });
     child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
   });
