@@ -1,5 +1,6 @@
 // Every key in memory, looked up by hash on the hot path; reloaded when the store's revision moves.
-import type { KeyRow, Store } from '../store/types.js';
+import type { KeyRow, Store, SubjectLimits } from '../store/types.js';
+import { hasLimits } from './limits-schema.js';
 import type { Principal } from './principal.js';
 import { modelMatcher, type ModelMatcher } from './model-match.js';
 import { periodBounds } from './periods.js';
@@ -11,6 +12,18 @@ export interface CachedKey {
   /** Spend this key's current period according to the store when the cache loaded (budget seed). */
   readonly seed: { readonly periodStart: number; readonly spent: number } | undefined;
 }
+
+/** A user or team with limits: counted together for all its keys. */
+export interface CachedSubject {
+  readonly level: 'user' | 'team';
+  readonly id: string;
+  readonly limits: SubjectLimits;
+  /** Spend this period according to the store when the cache loaded (budget seed). */
+  readonly seed: { readonly periodStart: number; readonly spent: number } | undefined;
+}
+
+/** The limiter's counter name of a user or team (a key's is its id). */
+export const subjectName = (level: 'user' | 'team', id: string): string => `${level}:${id}`;
 
 function principalOf(row: KeyRow, defaultRetentionDays: number, allows: ModelMatcher): Principal {
   return {
@@ -32,6 +45,7 @@ function principalOf(row: KeyRow, defaultRetentionDays: number, allows: ModelMat
 export class KeyCache {
   private byHash = new Map<string, CachedKey>();
   private byId = new Map<string, CachedKey>();
+  private subjects = new Map<string, CachedSubject>();
   private loadedRevision = -1;
   /** When the last unrevoked key expires (Infinity when one never does, 0 when there is none). */
   private usableUntil = 0;
@@ -50,6 +64,11 @@ export class KeyCache {
 
   getById(id: string): CachedKey | undefined {
     return this.byId.get(id);
+  }
+
+  /** The user or team by id when it has limits; undefined otherwise. */
+  subject(level: 'user' | 'team', id: string): CachedSubject | undefined {
+    return this.subjects.get(subjectName(level, id));
   }
 
   /** True while at least one key is neither revoked nor expired; O(1), it is asked on every request. */
@@ -99,10 +118,33 @@ export class KeyCache {
       byHash.set(row.hash, cached);
       byId.set(row.id, cached);
     }
+    this.subjects = await this.loadSubjects(now);
     this.byHash = byHash;
     this.byId = byId;
     this.anyKey = rows.length > 0;
     this.usableUntil = rows.reduce((m, r) => (r.revokedAt !== null ? m : Math.max(m, r.expiresAt ?? Number.POSITIVE_INFINITY)), 0);
     this.loadedRevision = revision;
+  }
+
+  /** Users and teams that have limits, with their spend this period (budget seeds). */
+  private async loadSubjects(now: number): Promise<Map<string, CachedSubject>> {
+    const [users, teams] = await Promise.all([this.store.listUsers(), this.store.listTeams()]);
+    const out = new Map<string, CachedSubject>();
+    const spends = new Map<string, Map<string, number>>();
+    const add = async (level: 'user' | 'team', id: string, limits: SubjectLimits | undefined): Promise<void> => {
+      if (!hasLimits(limits)) return;
+      let seed: CachedSubject['seed'];
+      if (limits.budget !== null) {
+        const start = periodBounds(limits.budgetPeriod, now).start;
+        const k = `${level}:${start}`;
+        let m = spends.get(k);
+        if (!m) spends.set(k, (m = await this.store.spendBy(level, start)));
+        seed = { periodStart: start, spent: m.get(id) ?? 0 };
+      }
+      out.set(subjectName(level, id), { level, id, limits, seed });
+    };
+    for (const u of users) await add('user', u.id, u.limits);
+    for (const t of teams) await add('team', t.id, t.limits);
+    return out;
   }
 }

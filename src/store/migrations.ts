@@ -126,6 +126,23 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX usage_hourly_team ON usage_hourly (team_id, hour)`,
     ],
   },
+  {
+    version: 40,
+    name: 'user and team limits, team key policy',
+    statements: [
+      `ALTER TABLE users ADD COLUMN rpm BIGINT`,
+      `ALTER TABLE users ADD COLUMN tpm BIGINT`,
+      `ALTER TABLE users ADD COLUMN concurrency BIGINT`,
+      `ALTER TABLE users ADD COLUMN budget DOUBLE PRECISION`,
+      `ALTER TABLE users ADD COLUMN budget_period TEXT NOT NULL DEFAULT 'monthly'`,
+      `ALTER TABLE teams ADD COLUMN rpm BIGINT`,
+      `ALTER TABLE teams ADD COLUMN tpm BIGINT`,
+      `ALTER TABLE teams ADD COLUMN concurrency BIGINT`,
+      `ALTER TABLE teams ADD COLUMN budget DOUBLE PRECISION`,
+      `ALTER TABLE teams ADD COLUMN budget_period TEXT NOT NULL DEFAULT 'monthly'`,
+      `ALTER TABLE teams ADD COLUMN key_policy TEXT`,
+    ],
+  },
 ];
 
 function dialect(db: SqlDb, sql: string): string {

@@ -9,8 +9,9 @@ import { journalMarkUpsert, rollupFromRow, rollupStatements, usageInserts, usage
 import { activityFromRow, activityQuery } from './activity-sql.js';
 import { promptLogSearch, sessionFromRow } from './console-sql.js';
 import { usageFromRow, usageListQuery } from './usage-records-sql.js';
+import { limitSets, policyValue } from './limits-sql.js';
 import type {
-  ActivityQuery, ActivityRow, AuditQuery, AuditRow, JournalMark, KeyRow, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
+  ActivityQuery, ActivityRow, AuditQuery, AuditRow, JournalMark, KeyPolicy, KeyRow, SubjectLimits, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
   Store, StoredResponseRow, TeamRow, UsageListQuery, UsageQuery, UsageRollupRow, UserRow,
 } from './types.js';
 
@@ -38,6 +39,19 @@ function updateStatement(table: string, id: string, sets: [string, SqlValue][]):
   };
 }
 
+/** Limits (users, teams) and key policy (teams) of a patch, when present. */
+function limitAndPolicySets(p: { limits?: SubjectLimits | undefined; keyPolicy?: KeyPolicy | null | undefined }): [string, SqlValue][] {
+  const sets = p.limits !== undefined ? limitSets(p.limits) : [];
+  if (p.keyPolicy !== undefined) sets.push(['key_policy', policyValue(p.keyPolicy)]);
+  return sets;
+}
+
+/** A new user's or team's limits and policy, set in the creating transaction. */
+function extraSets(table: string, id: string, p: { limits?: SubjectLimits | undefined; keyPolicy?: KeyPolicy | null | undefined }): SqlStatement[] {
+  const sets = limitAndPolicySets(p);
+  return sets.length === 0 ? [] : [{ sql: `UPDATE ${table} SET ${sets.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`, params: [...sets.map(([, v]) => v), id] }];
+}
+
 export class SqlStore implements Store {
   private readonly db: SqlDb;
 
@@ -53,7 +67,7 @@ export class SqlStore implements Store {
     await this.db.tx(change({
       sql: 'INSERT INTO teams (id, name, created_at, metadata) VALUES (?, ?, ?, ?)',
       params: [team.id, team.name, team.createdAt, JSON.stringify(team.metadata)],
-    }, audit));
+    }, audit).concat(extraSets('teams', team.id, team)));
   }
 
   async getTeam(id: string): Promise<TeamRow | undefined> {
@@ -68,6 +82,7 @@ export class SqlStore implements Store {
     const sets: [string, SqlValue][] = [];
     if (patch.name !== undefined) sets.push(['name', patch.name]);
     if (patch.metadata !== undefined) sets.push(['metadata', JSON.stringify(patch.metadata)]);
+    sets.push(...limitAndPolicySets(patch));
     return this.changeRow(updateStatement('teams', id, sets), audit, teamFromRow);
   }
 
@@ -85,7 +100,7 @@ export class SqlStore implements Store {
     await this.db.tx(change({
       sql: 'INSERT INTO users (id, name, email, team_id, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)',
       params: [user.id, user.name, user.email, user.teamId, user.createdAt, JSON.stringify(user.metadata)],
-    }, audit));
+    }, audit).concat(extraSets('users', user.id, user)));
   }
 
   async getUser(id: string): Promise<UserRow | undefined> {
@@ -102,6 +117,7 @@ export class SqlStore implements Store {
     if (patch.email !== undefined) sets.push(['email', patch.email]);
     if (patch.teamId !== undefined) sets.push(['team_id', patch.teamId]);
     if (patch.metadata !== undefined) sets.push(['metadata', JSON.stringify(patch.metadata)]);
+    sets.push(...limitAndPolicySets(patch));
     return this.changeRow(updateStatement('users', id, sets), audit, userFromRow);
   }
 
@@ -222,6 +238,12 @@ export class SqlStore implements Store {
       [since],
     );
     return new Map(rows.map((r) => [String(r.key_id), num(r.cost)]));
+  }
+
+  async spendBy(group: 'user' | 'team', since: number): Promise<Map<string, number>> {
+    const col = group === 'user' ? 'user_id' : 'team_id';
+    const rows = await this.db.query(`SELECT ${col} AS id, SUM(cost) AS cost FROM usage_daily WHERE day >= ? AND ${col} <> '' GROUP BY ${col}`, [since]);
+    return new Map(rows.map((r) => [String(r.id), num(r.cost)]));
   }
 
   async listUsage(query: UsageListQuery): Promise<UsageRecord[]> {

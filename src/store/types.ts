@@ -9,6 +9,34 @@ export interface TeamRow {
   readonly name: string;
   readonly createdAt: number;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Limits shared by every key of the team (absent: none). */
+  readonly limits?: SubjectLimits | undefined;
+  /** What members may give the keys they create themselves (absent or null: no self-service). */
+  readonly keyPolicy?: KeyPolicy | null | undefined;
+}
+
+/** Budget and rate limits of a user or a team: every key of theirs counts against them together. */
+export interface SubjectLimits {
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+  readonly concurrency: number | null;
+  /** Credits per period; null is unlimited. */
+  readonly budget: number | null;
+  readonly budgetPeriod: BudgetPeriod;
+}
+
+/** A team's rules for self-service keys (keys members create through /v1/me/keys). */
+export interface KeyPolicy {
+  /** Models and globs a member's key may be given; empty: every model. */
+  readonly models: readonly string[];
+  /** Zones a member's key may reach; ['any']: no restriction. */
+  readonly zones: readonly string[];
+  /** Highest budget per key (credits per period); null: keys may be unlimited. */
+  readonly maxBudget: number | null;
+  /** Most active keys one member may hold; null: no limit. */
+  readonly maxKeysPerUser: number | null;
+  /** Longest a self-service key may live, in days; null: keys may never expire. */
+  readonly maxExpiryDays: number | null;
 }
 
 export interface UserRow {
@@ -18,6 +46,8 @@ export interface UserRow {
   readonly teamId: string | null;
   readonly createdAt: number;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Limits shared by every key of the user (absent: none). */
+  readonly limits?: SubjectLimits | undefined;
 }
 
 /** Everything about a key that can be set by an admin. */
@@ -257,6 +287,8 @@ export interface Store extends ResponseStore {
   usage(query: UsageQuery): Promise<UsageRollupRow[]>;
   /** Cost per key since `since` (a UTC day start), from the daily rollups. */
   spendByKey(since: number): Promise<Map<string, number>>;
+  /** Cost per user or per team since `since` (a UTC day start), from the daily rollups. */
+  spendBy(group: 'user' | 'team', since: number): Promise<Map<string, number>>;
   /** Raw usage records in [from, to), oldest first, `limit` at a time (for `relais plan --from-usage`). */
   listUsage(query: UsageListQuery): Promise<UsageRecord[]>;
 
