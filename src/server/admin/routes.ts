@@ -7,6 +7,7 @@ import type { AdminDeps } from './deps.js';
 import { teams, users } from './identities.js';
 import { createKeyHandler, getKeyHandler, listKeysHandler, revokeKeyHandler, updateKeyHandler } from './keys.js';
 import { ownKeyHandler } from './own-key.js';
+import { adminUserKeysHandler, ownKeysHandler } from './own-keys.js';
 import { auditHandler, usageHandler } from './usage.js';
 import { activityHandler, ownActivityHandler } from './activity.js';
 import { keyModelsHandler } from './key-models.js';
@@ -29,6 +30,7 @@ export const adminRouteTable: readonly AdminRoute[] = [
   { pattern: new RegExp(`^/admin/keys/${ID}$`), methods: { GET: getKeyHandler, PATCH: updateKeyHandler, DELETE: revokeKeyHandler } },
   { pattern: /^\/admin\/users\/?$/, methods: { POST: users.create, GET: users.list } },
   { pattern: new RegExp(`^/admin/users/${ID}$`), methods: { GET: users.get, PATCH: users.update, DELETE: users.delete } },
+  { pattern: new RegExp(`^/admin/users/${ID}/keys(?:/${ID})?/?$`), methods: { GET: adminUserKeysHandler, POST: adminUserKeysHandler, DELETE: adminUserKeysHandler } },
   { pattern: /^\/admin\/teams\/?$/, methods: { POST: teams.create, GET: teams.list } },
   { pattern: new RegExp(`^/admin/teams/${ID}$`), methods: { GET: teams.get, PATCH: teams.update, DELETE: teams.delete } },
   { pattern: /^\/admin\/usage\/?$/, methods: { GET: usageHandler } },
@@ -78,5 +80,7 @@ export function adminRoutes(deps: AdminDeps): ExtraRoute[] {
     { method: 'GET', path: '/v1/key', handler: storeErrorsAs503((req, res, ctx) => ownKeyHandler(req, res, ctx, deps)) },
     { method: 'GET', path: '/v1/key/activity', handler: storeErrorsAs503((req, res, ctx) => ownActivityHandler(req, res, ctx, deps)) },
     { method: 'GET', path: '/v1/key/models', handler: (req, res, ctx) => keyModelsHandler(req, res, ctx, deps) },
+    { method: 'GET', path: '/v1/me', handler: storeErrorsAs503((req, res, ctx) => ownKeysHandler(req, res, ctx, deps)) },
+    { method: '*', path: '/v1/me/', handler: storeErrorsAs503((req, res, ctx) => ownKeysHandler(req, res, ctx, deps)) },
   ];
 }
