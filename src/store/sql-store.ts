@@ -10,8 +10,9 @@ import { activityFromRow, activityQuery } from './activity-sql.js';
 import { promptLogSearch, sessionFromRow } from './console-sql.js';
 import { usageFromRow, usageListQuery } from './usage-records-sql.js';
 import { limitSets, policyValue } from './limits-sql.js';
+import * as alerts from './alerts-sql.js';
 import type {
-  ActivityQuery, ActivityRow, AuditQuery, AuditRow, JournalMark, KeyPolicy, KeyRow, SubjectLimits, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
+  ActivityQuery, ActivityRow, AlertRow, AuditQuery, AuditRow, JournalMark, KeyPolicy, KeyRow, SubjectLimits, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
   Store, StoredResponseRow, TeamRow, UsageListQuery, UsageQuery, UsageRollupRow, UserRow,
 } from './types.js';
 
@@ -292,6 +293,26 @@ export class SqlStore implements Store {
   async sessionRevision(): Promise<number> {
     const [row] = await this.db.query("SELECT value FROM meta WHERE key = 'sessions'");
     return num(row?.value);
+  }
+
+  insertAlert(row: AlertRow): Promise<boolean> {
+    return alerts.insertAlert(this.db, row);
+  }
+
+  dueAlerts(now: number, limit: number): Promise<AlertRow[]> {
+    return alerts.dueAlerts(this.db, now, limit);
+  }
+
+  claimAlert(id: number, attempts: number, retryAt: number): Promise<boolean> {
+    return alerts.claimAlert(this.db, id, attempts, retryAt);
+  }
+
+  finishAlert(id: number, outcome: { status: AlertRow['status']; deliveredAt?: number | undefined; lastError?: string | undefined }): Promise<void> {
+    return alerts.finishAlert(this.db, id, outcome);
+  }
+
+  listAlerts(query: { from?: number | undefined; limit: number }): Promise<AlertRow[]> {
+    return alerts.listAlerts(this.db, query);
   }
 
   async appendAudit(row: AuditRow): Promise<void> {

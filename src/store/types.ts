@@ -244,6 +244,28 @@ export interface ResponseStore {
   purgeResponses(now: number): Promise<number>;
 }
 
+/** An alert (budget threshold crossed, key about to expire) and its delivery to one webhook. */
+export interface AlertRow {
+  readonly id?: number;
+  /** Unique: the same alert for the same webhook is raised once (per threshold per period, per expiry). */
+  readonly dedupe: string;
+  readonly time: number;
+  readonly kind: 'budget' | 'key_expiry';
+  readonly level: 'key' | 'user' | 'team';
+  readonly subjectId: string;
+  /** Percent of the budget (budget alerts). */
+  readonly threshold: number | null;
+  readonly periodStart: number | null;
+  readonly url: string;
+  /** The webhook body (JSON text). */
+  readonly payload: string;
+  readonly status: 'pending' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly deliveredAt: number | null;
+  readonly lastError: string | null;
+}
+
 export interface Store extends ResponseStore {
   readonly kind: 'sqlite' | 'postgres';
 
@@ -306,6 +328,17 @@ export interface Store extends ResponseStore {
   purgeSessions(now: number): Promise<number>;
   /** Bumped by every session created or deleted: other instances poll it to refresh their session cache. */
   sessionRevision(): Promise<number>;
+
+  /** Adds an alert unless its dedupe key exists; true when this call added it. */
+  insertAlert(row: AlertRow): Promise<boolean>;
+  /** Pending alerts due at `now`, oldest first. */
+  dueAlerts(now: number, limit: number): Promise<AlertRow[]>;
+  /** Takes a pending alert for one attempt (attempts must still be `attempts`); false when another instance took it. */
+  claimAlert(id: number, attempts: number, retryAt: number): Promise<boolean>;
+  /** Records the outcome of an attempt. */
+  finishAlert(id: number, outcome: { status: AlertRow['status']; deliveredAt?: number | undefined; lastError?: string | undefined }): Promise<void>;
+  /** Newest first. */
+  listAlerts(query: { from?: number | undefined; limit: number }): Promise<AlertRow[]>;
 
   appendAudit(row: AuditRow): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditRow[]>;

@@ -7,6 +7,7 @@ import type { AdminDeps } from './deps.js';
 import { teams, users } from './identities.js';
 import { createKeyHandler, getKeyHandler, listKeysHandler, revokeKeyHandler, updateKeyHandler } from './keys.js';
 import { ownKeyHandler } from './own-key.js';
+import { alertsHandler } from './alerts.js';
 import { adminUserKeysHandler, ownKeysHandler } from './own-keys.js';
 import { auditHandler, usageHandler } from './usage.js';
 import { activityHandler, ownActivityHandler } from './activity.js';
@@ -35,6 +36,7 @@ export const adminRouteTable: readonly AdminRoute[] = [
   { pattern: new RegExp(`^/admin/teams/${ID}$`), methods: { GET: teams.get, PATCH: teams.update, DELETE: teams.delete } },
   { pattern: /^\/admin\/usage\/?$/, methods: { GET: usageHandler } },
   { pattern: /^\/admin\/audit\/?$/, methods: { GET: auditHandler } },
+  { pattern: /^\/admin\/alerts\/?$/, methods: { GET: alertsHandler } },
   // Added for the console (documented in the README like the rest).
   { pattern: /^\/admin\/activity\/?$/, methods: { GET: activityHandler } },
   { pattern: /^\/admin\/spend\/?$/, methods: { GET: spendHandler } },
