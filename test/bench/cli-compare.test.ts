@@ -29,7 +29,7 @@ async function capture(argv: string[]): Promise<{ code: number; out: string; err
 test('relais bench writes run.json, CSV and HTML; the JSON round-trips through compare', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'relais-bench-cli-'));
   const fast = await startFakeServer({ ttftMs: 2, itlMs: 1 });
-  const slow = await startFakeServer({ ttftMs: 30, itlMs: 6 });
+  const slow = await startFakeServer({ ttftMs: 80, itlMs: 10 }); // far apart, so a busy machine cannot reorder them
   try {
     const common = ['--concurrency', '1,4', '--prompt-tokens', '16,64', '--max-tokens', '6', '--requests', '8', '--warmup', '1', '--slo', 'ttft=50ms,e2e=2s', '--no-progress'];
     const a = join(dir, 'a.json');

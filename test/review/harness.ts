@@ -72,6 +72,8 @@ export class RecordingSink implements UsageSink {
 /** An open access whose admit can be delayed, counting tickets and settles. */
 export class CountingAccess implements Access {
   readonly open = true;
+  /** admit() calls begun (admitted counts those that returned). */
+  admitting = 0;
   admitted = 0;
   settled = 0;
   admitDelayMs = 0;
@@ -80,6 +82,7 @@ export class CountingAccess implements Access {
     return this.principal;
   }
   async admit(_p: Principal, _i: AdmissionInput): Promise<Ticket> {
+    this.admitting++;
     if (this.admitDelayMs > 0) await sleep(this.admitDelayMs);
     this.admitted++;
     let done = false;

@@ -179,7 +179,7 @@ describe('review: PostgreSQL connections cut', () => {
       await Promise.all(clients);
       assert.equal(gw.proc.exitCode, null, `the gateway is alive:\n${gw.lines.join('\n')}`);
       assert.deepEqual(failures, [], 'every request was served from the key cache');
-      assert.ok(answered > 50, `answered ${answered}`);
+      assert.ok(answered > 20, `answered ${answered}`);
       const count = async (): Promise<number> => Number((await adminQuery<{ n: string }>(`SELECT COUNT(*) AS n FROM ${schema}.usage`))[0]?.n);
       await until(`${answered} records in the store`, async () => (await count()) >= answered);
       assert.equal(await count(), answered, 'one record per answered request, none doubled');

@@ -110,10 +110,15 @@ describe('review: pipeline', () => {
       { access },
     );
     closers.push(gw.close);
-    await assert.rejects(
-      fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody('m', { stream: true }), signal: AbortSignal.timeout(100) }),
-    );
-    await sleep(700);
+    // Leave exactly while admit() is pending (not after a fixed time, which a busy machine may stretch past it).
+    const leave = new AbortController();
+    const sent = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody('m', { stream: true }), signal: leave.signal });
+    for (const end = Date.now() + 10_000; access.admitting === 0 && Date.now() < end; ) await sleep(5);
+    assert.equal(access.admitted, 0, 'still inside admit()');
+    leave.abort();
+    await assert.rejects(sent);
+    for (const end = Date.now() + 10_000; gw.usage.records.length === 0 && Date.now() < end; ) await sleep(20);
+    await sleep(300); // an upstream wrongly started would have posted by now
     const rec = gw.usage.records[0];
     // Either never sent upstream, or sent and cancelled: no generation runs to the end for nobody.
     assert.equal(eng.posts, eng.aborted, `upstream not cancelled (engine still streaming / finished); record outcome=${rec?.outcome}`);

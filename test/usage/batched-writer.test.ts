@@ -55,7 +55,8 @@ for (const kind of testStores) {
         const w = createUsageWriter(flaky(store, 2), { batchSize: 100, flushMs: 30, warn: () => undefined });
         for (let i = 0; i < 250; i++) w.record(rec(i));
         assert.equal(w.stats.buffered, 250, 'record() never writes synchronously');
-        await sleep(300);
+        // Background retries land within a few flush periods; poll (bounded) rather than trust one sleep on a busy machine.
+        for (const end = Date.now() + 10_000; (await store.countUsage()) < 250 && Date.now() < end; ) await sleep(30);
         assert.equal(await store.countUsage(), 250);
         assert.equal(w.stats.failedWrites, 2);
         for (let i = 250; i < 260; i++) w.record(rec(i));

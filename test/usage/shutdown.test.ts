@@ -45,7 +45,8 @@ models:
       if (gw.proc.exitCode !== null) break;
     }
   });
-  await sleep(1_500);
+  // Signal once the load is established (not after a fixed time: a busy machine answers fewer per second).
+  for (const end = Date.now() + 30_000; answered < 60 && Date.now() < end; ) await sleep(50);
   stopping = true;
   signalled = true;
   const code = await gw.stop('SIGTERM');
