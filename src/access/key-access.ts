@@ -64,6 +64,7 @@ const reasons = {
 
 /** Per kind of limit, the state of the level with the least left. */
 function tightest(states: readonly LimitState[]): LimitState {
+  if (states.length === 1) return states[0] as LimitState;
   const least = <T extends { remaining: number }>(xs: (T | null)[]): T | null =>
     xs.reduce<T | null>((m, x) => (x !== null && (m === null || x.remaining < m.remaining) ? x : m), null);
   return {
@@ -212,10 +213,8 @@ export class KeyAccess implements Access {
     const out: LevelSpec[] = [];
     const spec = this.spec(cached, now);
     if (spec.rpm !== null || spec.tpm !== null || spec.concurrency !== null || spec.budget !== null) out.push({ level: 'key', subject: cached.row.id, spec });
-    const { userId, teamId } = cached.row;
-    const user = userId === null ? undefined : this.cache.subject('user', userId);
+    const { user, team } = cached;
     if (user) out.push({ level: 'user', subject: subjectName('user', user.id), spec: this.subjectSpec(user, now) });
-    const team = teamId === null ? undefined : this.cache.subject('team', teamId);
     if (team) out.push({ level: 'team', subject: subjectName('team', team.id), spec: this.subjectSpec(team, now) });
     return out;
   }

@@ -11,6 +11,9 @@ export interface CachedKey {
   readonly allows: ModelMatcher;
   /** Spend this key's current period according to the store when the cache loaded (budget seed). */
   readonly seed: { readonly periodStart: number; readonly spent: number } | undefined;
+  /** The key's user and team when they have limits (looked up once per load, not per request). */
+  readonly user?: CachedSubject | undefined;
+  readonly team?: CachedSubject | undefined;
 }
 
 /** A user or team with limits: counted together for all its keys. */
@@ -103,6 +106,7 @@ export class KeyCache {
     const starts = new Set(rows.filter((r) => r.budget !== null).map((r) => periodBounds(r.budgetPeriod, now).start));
     const spends = new Map<number, Map<string, number>>();
     for (const start of starts) spends.set(start, await this.store.spendByKey(start));
+    const subjects = await this.loadSubjects(now);
     const byHash = new Map<string, CachedKey>();
     const byId = new Map<string, CachedKey>();
     for (const row of rows) {
@@ -114,11 +118,13 @@ export class KeyCache {
         principal: Object.freeze(principalOf(row, this.defaultRetentionDays, allows)),
         allows,
         seed: row.budget === null ? undefined : { periodStart: start, spent: spent ?? 0 },
+        user: row.userId === null ? undefined : subjects.get(subjectName('user', row.userId)),
+        team: row.teamId === null ? undefined : subjects.get(subjectName('team', row.teamId)),
       };
       byHash.set(row.hash, cached);
       byId.set(row.id, cached);
     }
-    this.subjects = await this.loadSubjects(now);
+    this.subjects = subjects;
     this.byHash = byHash;
     this.byId = byId;
     this.anyKey = rows.length > 0;

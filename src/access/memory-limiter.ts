@@ -119,9 +119,10 @@ export class MemoryLimiter implements Limiter {
   }
 
   acquire(subjectId: string, spec: LimitSpec, req: AcquireRequest): Promise<AcquireResult> {
-    return this.acquireLevels([{ level: 'key', subject: subjectId, spec }], req).then((r) =>
-      r.ok ? { ok: true, state: r.states[0] as LimitState } : { ok: false, reason: r.reason, retryAfterMs: r.retryAfterMs, state: r.states[0] as LimitState },
-    );
+    return this.acquireLevels([{ level: 'key', subject: subjectId, spec }], req).then((r) => {
+      const state = r.states[0] as LimitState;
+      return r.ok ? { ok: true, state } : { ok: false, reason: r.reason, retryAfterMs: r.retryAfterMs, state };
+    });
   }
 
   /** Why a subject cannot take the request now, and when it may (undefined: it can). */
@@ -143,19 +144,23 @@ export class MemoryLimiter implements Limiter {
     }
     const now = this.clock();
     // One synchronous pass: no other request runs between the checks and the records.
-    const subjects = levels.map((l) => {
+    const subjects: Subject[] = [];
+    for (const l of levels) {
       const s = this.subject(l.subject);
       s.prune(now, this.window);
-      return s;
-    });
-    for (const [i, l] of levels.entries()) {
+      subjects.push(s);
+    }
+    for (let i = 0; i < levels.length; i++) {
+      const l = levels[i] as LevelSpec;
       const refused = this.refusal(subjects[i] as Subject, l.spec, req, now);
       if (refused) {
         const states = levels.map((x, j) => this.state(subjects[j] as Subject, x.spec, now));
         return Promise.resolve({ ok: false, level: l.level, reason: refused.reason, retryAfterMs: Math.max(0, refused.retryAt - now), states });
       }
     }
-    for (const [i, { spec }] of levels.entries()) {
+    const states: LimitState[] = [];
+    for (let i = 0; i < levels.length; i++) {
+      const spec = (levels[i] as LevelSpec).spec;
       const s = subjects[i] as Subject;
       if (spec.rpm !== null) s.rpm.add(req.requestId, now, 1);
       if (spec.tpm !== null) s.tpm.add(req.requestId, now, req.tokens);
@@ -164,8 +169,9 @@ export class MemoryLimiter implements Limiter {
         s.leases.set(req.requestId, { expires: now + this.lease, reserve });
         s.reserved += reserve;
       }
+      states.push(this.state(s, spec, now));
     }
-    return Promise.resolve({ ok: true, states: levels.map((l, i) => this.state(subjects[i] as Subject, l.spec, now)) });
+    return Promise.resolve({ ok: true, states });
   }
 
   release(subjectId: string, spec: LimitSpec, req: ReleaseRequest): Promise<void> {
