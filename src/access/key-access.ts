@@ -294,7 +294,7 @@ export class KeyAccess implements Access {
     const levels: LevelStatus[] = [];
     for (const l of this.levels(cached)) {
       if (l.level === 'key') continue;
-      const sub = this.cache.subject(l.level, l.subject.slice(l.level.length + 1)) as CachedSubject;
+      const sub = (l.level === 'user' ? cached.user : cached.team) as CachedSubject;
       let state: LimitState | undefined;
       try {
         state = await this.options.limiter.peek(l.subject, l.spec);

@@ -48,7 +48,6 @@ function principalOf(row: KeyRow, defaultRetentionDays: number, allows: ModelMat
 export class KeyCache {
   private byHash = new Map<string, CachedKey>();
   private byId = new Map<string, CachedKey>();
-  private subjects = new Map<string, CachedSubject>();
   private loadedRevision = -1;
   /** When the last unrevoked key expires (Infinity when one never does, 0 when there is none). */
   private usableUntil = 0;
@@ -67,11 +66,6 @@ export class KeyCache {
 
   getById(id: string): CachedKey | undefined {
     return this.byId.get(id);
-  }
-
-  /** The user or team by id when it has limits; undefined otherwise. */
-  subject(level: 'user' | 'team', id: string): CachedSubject | undefined {
-    return this.subjects.get(subjectName(level, id));
   }
 
   /** True while at least one key is neither revoked nor expired; O(1), it is asked on every request. */
@@ -124,7 +118,6 @@ export class KeyCache {
       byHash.set(row.hash, cached);
       byId.set(row.id, cached);
     }
-    this.subjects = subjects;
     this.byHash = byHash;
     this.byId = byId;
     this.anyKey = rows.length > 0;
