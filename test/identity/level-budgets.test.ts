@@ -135,6 +135,17 @@ models:
       assert.ok(r.admitted >= 18 && r.admitted <= 21, `admitted ${r.admitted}`);
       assert.equal(s.budgetLevel, 'team');
       assert.equal(s.remaining, Math.max(0, Math.round((20 - s.spent) * 1e6) / 1e6));
+      if (s.spent < 20) return;
+      // The other protocols name the level in their own error shapes.
+      const headers = { authorization: `Bearer ${keys[1] as string}`, 'content-type': 'application/json' };
+      const ollama = await fetch(`${url}/api/chat`, { method: 'POST', headers, body: JSON.stringify({ model: 'm', stream: false, messages: [{ role: 'user', content: 'hi' }] }) });
+      assert.equal(ollama.status, 402);
+      assert.match(((await ollama.json()) as { error: string }).error, /^Team budget exhausted/);
+      const anthropic = await fetch(`${url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) });
+      assert.equal(anthropic.status, 402);
+      const a = (await anthropic.json()) as { type: string; error: { type: string; message: string } };
+      assert.equal(a.type, 'error');
+      assert.match(a.error.message, /^Team budget exhausted/);
     });
 
     it('a user budget for ~20 requests holds against 300 concurrent requests from four keys of that user', async () => {
