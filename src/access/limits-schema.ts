@@ -30,6 +30,7 @@ export const keyPolicySchema = z
     models: z.array(model).max(1_000, 'at most 1000 entries').default([]),
     zones: z.array(z.union([zone, z.literal('any')])).min(1, 'at least one zone (or "any")').max(64, 'at most 64 zones').default(['any']),
     max_budget: budget.default(null),
+    budget_period: period.default('monthly'),
     max_keys_per_user: count(10_000).default(null),
     max_expiry_days: count(36_500).default(null),
   })
@@ -60,6 +61,7 @@ export function policyFromInput(p: KeyPolicyInput): KeyPolicy | null {
     models: p.models,
     zones: p.zones.includes('any') ? ['any'] : p.zones,
     maxBudget: p.max_budget,
+    budgetPeriod: p.budget_period,
     maxKeysPerUser: p.max_keys_per_user,
     maxExpiryDays: p.max_expiry_days,
   };
@@ -72,7 +74,7 @@ export function limitsToJson(l: SubjectLimits | undefined): Record<string, unkno
 
 export function policyToJson(p: KeyPolicy | null | undefined): Record<string, unknown> | null {
   if (!p) return null;
-  return { models: p.models, zones: p.zones, max_budget: p.maxBudget, max_keys_per_user: p.maxKeysPerUser, max_expiry_days: p.maxExpiryDays };
+  return { models: p.models, zones: p.zones, max_budget: p.maxBudget, budget_period: p.budgetPeriod ?? 'monthly', max_keys_per_user: p.maxKeysPerUser, max_expiry_days: p.maxExpiryDays };
 }
 
 /** True when a subject's limits ask the limiter for anything. */

@@ -12,8 +12,9 @@ import { parseInput } from './validation.js';
 const DAY = 86_400_000;
 
 /** What a user may set on their own key: a subset of the admin's fields (no admin, user, team, logging). */
+// The budget period is the policy's: a member cannot turn 5 credits a month into 5 a day.
 export const ownKeySchema = keyCreateSchema.pick({
-  name: true, models: true, zones: true, budget: true, budget_period: true, expires_at: true, rpm: true, tpm: true, concurrency: true, metadata: true,
+  name: true, models: true, zones: true, budget: true, expires_at: true, rpm: true, tpm: true, concurrency: true, metadata: true,
 }).strict();
 
 const forbidden = (message: string) => errors.forbidden(message, 'key_policy_violation');
@@ -53,7 +54,9 @@ export function settingsWithinPolicy(input: z.infer<typeof ownKeySchema>, user: 
     throw forbidden(`Your team's key policy allows keys that expire within ${policy.maxExpiryDays} days.`);
   }
   expiresAt ??= null;
-  return { ...keyDefaults, ...patch, name: input.name, userId: user.id, teamId: user.teamId, models, zones, budget, expiresAt, admin: false };
+  return {
+    ...keyDefaults, ...patch, name: input.name, userId: user.id, teamId: user.teamId, models, zones, budget, budgetPeriod: policy.budgetPeriod ?? 'monthly', expiresAt, admin: false,
+  };
 }
 
 /** Creates a key for a user within the team's policy; the secret is returned once. */

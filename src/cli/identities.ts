@@ -23,7 +23,7 @@ const help: Record<IdentityKind, string> = {
 
 ${limitsHelp}
 
-Key settings (keys create): --name --models a,b --zones z1,z2 --budget N --period P --expires DATE
+Key settings (keys create): --name --models a,b --zones z1,z2 --budget N --expires DATE
   --rpm N --tpm N --concurrency N
 
 ${targetHelp}
@@ -37,7 +37,8 @@ ${limitsHelp}
 
 Key policy (what members may give the keys they create themselves; any flag sets the whole policy):
   --policy-models a,b*   --policy-zones local,eu | any
-  --policy-max-budget N  --policy-max-keys N    --policy-max-expiry-days N
+  --policy-max-budget N  --policy-period daily|weekly|monthly|none (of members' key budgets)
+  --policy-max-keys N    --policy-max-expiry-days N
   --no-policy            (self-service keys off)
 
 ${targetHelp}
@@ -49,7 +50,7 @@ const options = {
   name: { type: 'string' }, email: { type: 'string' }, team: { type: 'string' },
   budget: { type: 'string' }, period: { type: 'string' }, rpm: { type: 'string' }, tpm: { type: 'string' }, concurrency: { type: 'string' },
   models: { type: 'string' }, zones: { type: 'string' }, expires: { type: 'string' },
-  'policy-models': { type: 'string' }, 'policy-zones': { type: 'string' }, 'policy-max-budget': { type: 'string' },
+  'policy-models': { type: 'string' }, 'policy-zones': { type: 'string' }, 'policy-max-budget': { type: 'string' }, 'policy-period': { type: 'string' },
   'policy-max-keys': { type: 'string' }, 'policy-max-expiry-days': { type: 'string' }, 'no-policy': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -88,6 +89,7 @@ export function bodyFrom(kind: IdentityKind, v: Values): Json {
     if (v['policy-models'] !== undefined) p.models = list(v['policy-models']);
     if (v['policy-zones'] !== undefined) p.zones = list(v['policy-zones']);
     if (v['policy-max-budget'] !== undefined) p.max_budget = numberish(v['policy-max-budget']);
+    if (v['policy-period'] !== undefined) p.budget_period = v['policy-period'];
     if (v['policy-max-keys'] !== undefined) p.max_keys_per_user = numberish(v['policy-max-keys']);
     if (v['policy-max-expiry-days'] !== undefined) p.max_expiry_days = numberish(v['policy-max-expiry-days']);
     if (Object.keys(p).length > 0) b.key_policy = p;

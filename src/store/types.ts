@@ -31,8 +31,10 @@ export interface KeyPolicy {
   readonly models: readonly string[];
   /** Zones a member's key may reach; ['any']: no restriction. */
   readonly zones: readonly string[];
-  /** Highest budget per key (credits per period); null: keys may be unlimited. */
+  /** Highest budget per key, in credits per `budgetPeriod`; null: keys may be unlimited. */
   readonly maxBudget: number | null;
+  /** The budget period of members' keys (they cannot pick a shorter one to spend more). */
+  readonly budgetPeriod?: BudgetPeriod | undefined;
   /** Most active keys one member may hold; null: no limit. */
   readonly maxKeysPerUser: number | null;
   /** Longest a self-service key may live, in days; null: keys may never expire. */

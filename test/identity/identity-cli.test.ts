@@ -25,12 +25,12 @@ describe('relais users / teams CLI', () => {
 
   it('sets team and user limits and a key policy, and manages a user’s keys within it', async () => {
     const team = await runCli(['teams', 'create', '--config', file, '--name', 'lab', '--budget', '100', '--period', 'monthly', '--rpm', '600',
-      '--policy-models', 'llama-*', '--policy-max-budget', '10', '--policy-max-keys', '1', '--policy-max-expiry-days', '90', '--json']);
+      '--policy-models', 'llama-*', '--policy-max-budget', '10', '--policy-period', 'daily', '--policy-max-keys', '1', '--policy-max-expiry-days', '90', '--json']);
     assert.equal(team.code, 0, team.stderr);
     const t = JSON.parse(team.stdout) as { id: string; budget: number; rpm: number; key_policy: Record<string, unknown> };
     assert.equal(t.budget, 100);
     assert.equal(t.rpm, 600);
-    assert.deepEqual(t.key_policy, { models: ['llama-*'], zones: ['any'], max_budget: 10, max_keys_per_user: 1, max_expiry_days: 90 });
+    assert.deepEqual(t.key_policy, { models: ['llama-*'], zones: ['any'], max_budget: 10, budget_period: 'daily', max_keys_per_user: 1, max_expiry_days: 90 });
 
     const user = await runCli(['users', 'create', '--config', file, '--name', 'ada', '--team', t.id, '--budget', '20', '--concurrency', '4', '--json']);
     assert.equal(user.code, 0, user.stderr);

@@ -36,10 +36,10 @@ models:
 
   it('creates, lists and revokes own keys within the team policy, and refuses what the policy does not allow', async () => {
     const team = await as(MASTER, 'POST', '/admin/teams', {
-      name: 'lab', key_policy: { models: ['m'], max_budget: 5, max_keys_per_user: 2, max_expiry_days: 30 },
+      name: 'lab', key_policy: { models: ['m'], max_budget: 5, budget_period: 'weekly', max_keys_per_user: 2, max_expiry_days: 30 },
     });
     assert.equal(team.status, 201, team.text);
-    assert.deepEqual(team.json.key_policy, { models: ['m'], zones: ['any'], max_budget: 5, max_keys_per_user: 2, max_expiry_days: 30 });
+    assert.deepEqual(team.json.key_policy, { models: ['m'], zones: ['any'], max_budget: 5, budget_period: 'weekly', max_keys_per_user: 2, max_expiry_days: 30 });
     const ada = (await as(MASTER, 'POST', '/admin/users', { name: 'ada', team_id: team.json.id })).json;
     const bob = (await as(MASTER, 'POST', '/admin/users', { name: 'bob', team_id: team.json.id })).json;
     const adaKey = (await createKey(gw.url, MASTER, { name: 'ada-main', user_id: ada.id })).key;
@@ -56,6 +56,7 @@ models:
     const created = await as(adaKey, 'POST', '/v1/me/keys', { name: 'laptop' });
     assert.equal(created.status, 201, created.text);
     assert.equal(created.json.budget, 5);
+    assert.equal(created.json.budget_period, 'weekly', "the policy's period");
     assert.deepEqual(created.json.models, ['m']);
     assert.equal(created.json.user_id, ada.id);
     assert.equal(created.json.team_id, team.json.id);
@@ -85,7 +86,7 @@ models:
       assert.ok(err.message.includes(words), err.message);
     }
     // Fields a user may not set, and hostile values, are 400s that name the field.
-    for (const body of [{ name: 'x', admin: true }, { name: 'x', user_id: bob.id }, { name: 'x\u0000y' }, { name: 'x', budget: 1e308 }, { name: 'x', rpm: -1 }, []]) {
+    for (const body of [{ name: 'x', admin: true }, { name: 'x', user_id: bob.id }, { name: 'x', budget: 1, budget_period: 'daily' }, { name: 'x\u0000y' }, { name: 'x', budget: 1e308 }, { name: 'x', rpm: -1 }, []]) {
       const r = await as(adaKey, 'POST', '/v1/me/keys', body);
       assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
     }
