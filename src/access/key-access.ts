@@ -71,7 +71,7 @@ function tightest(states: readonly LimitState[]): LimitState {
     rpm: least(states.map((s) => s.rpm)),
     tpm: least(states.map((s) => s.tpm)),
     inflight: Math.max(0, ...states.map((s) => s.inflight)),
-    budget: states.map((s) => s.budget).find((b) => b !== null) ?? null,
+    budget: states.reduce<LimitState['budget']>((m, { budget: b }) => (b !== null && (m === null || b.limit - b.spent - b.reserved < m.limit - m.spent - m.reserved) ? b : m), null),
   };
 }
 
