@@ -9,6 +9,8 @@ import { postWebhook } from './webhook.js';
 export type AlertsConfig = NonNullable<Config['alerts']>;
 
 const MAX_BACKOFF_MS = 3_600_000;
+/** One delivery attempt's limit; a slower receiver counts as failed. */
+const WEBHOOK_TIMEOUT_MS = 10_000;
 
 export class AlertService {
   private timer: NodeJS.Timeout | undefined;
@@ -80,16 +82,17 @@ export class AlertService {
         await this.store.finishAlert(id, { status: 'failed', lastError: 'webhook no longer configured' });
         continue;
       }
-      // The claim already sets the next attempt's time: if this instance dies mid-attempt, another retries then.
-      const retryAt = now + Math.min(MAX_BACKOFF_MS, this.config.retry_ms * 2 ** a.attempts);
-      if (!(await this.store.claimAlert(id, a.attempts, retryAt))) continue;
-      const error = await postWebhook(a.url, hook.secret, a.payload);
+      // The claim holds the alert past the attempt's own timeout, so no other instance (or round) sends it
+      // meanwhile; if this instance dies mid-attempt, another retries after that.
+      const backoff = Math.min(MAX_BACKOFF_MS, this.config.retry_ms * 2 ** a.attempts);
+      if (!(await this.store.claimAlert(id, a.attempts, now + Math.max(backoff, WEBHOOK_TIMEOUT_MS + 5_000)))) continue;
+      const error = await postWebhook(a.url, hook.secret, a.payload, WEBHOOK_TIMEOUT_MS);
       if (error === undefined) {
         await this.store.finishAlert(id, { status: 'delivered', deliveredAt: Date.now() });
         await this.store.appendAudit({ time: Date.now(), actor: 'alerts', action: 'alert.delivered', targetType: a.level, targetId: a.subjectId, detail: { url: a.url, attempts: a.attempts + 1, dedupe: a.dedupe } });
       } else {
         const last = a.attempts + 1 >= this.config.max_attempts;
-        await this.store.finishAlert(id, { status: last ? 'failed' : 'pending', lastError: error });
+        await this.store.finishAlert(id, { status: last ? 'failed' : 'pending', lastError: error, nextAttemptAt: Date.now() + backoff });
         if (last) this.warn(`relais alerts: giving up on ${a.dedupe} after ${a.attempts + 1} attempts: ${error}`);
       }
     }

@@ -1,6 +1,6 @@
 // Alerts and their webhook deliveries (migration 41): insert once by dedupe key, claim, finish, list.
 import type { SqlDb, SqlRow } from './sql-db.js';
-import type { AlertRow } from './types.js';
+import type { AlertOutcome, AlertRow } from './types.js';
 
 const n = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0));
 const nOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : n(v));
@@ -46,8 +46,11 @@ export async function claimAlert(db: SqlDb, id: number, attempts: number, retryA
   return rows.length > 0;
 }
 
-export async function finishAlert(db: SqlDb, id: number, o: { status: AlertRow['status']; deliveredAt?: number | undefined; lastError?: string | undefined }): Promise<void> {
-  await db.query('UPDATE alerts SET status = ?, delivered_at = ?, last_error = ? WHERE id = ?', [o.status, o.deliveredAt ?? null, o.lastError ?? null, id]);
+export async function finishAlert(db: SqlDb, id: number, o: AlertOutcome): Promise<void> {
+  await db.query(
+    'UPDATE alerts SET status = ?, delivered_at = ?, last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ?',
+    [o.status, o.deliveredAt ?? null, o.lastError ?? null, o.nextAttemptAt ?? null, id],
+  );
 }
 
 export async function listAlerts(db: SqlDb, q: { from?: number | undefined; limit: number }): Promise<AlertRow[]> {

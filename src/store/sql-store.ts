@@ -12,7 +12,7 @@ import { usageFromRow, usageListQuery } from './usage-records-sql.js';
 import { limitSets, policyValue } from './limits-sql.js';
 import * as alerts from './alerts-sql.js';
 import type {
-  ActivityQuery, ActivityRow, AlertRow, AuditQuery, AuditRow, JournalMark, KeyPolicy, KeyRow, SubjectLimits, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
+  ActivityQuery, ActivityRow, AlertOutcome, AlertRow, AuditQuery, AuditRow, JournalMark, KeyPolicy, KeyRow, SubjectLimits, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
   Store, StoredResponseRow, TeamRow, UsageListQuery, UsageQuery, UsageRollupRow, UserRow,
 } from './types.js';
 
@@ -307,7 +307,7 @@ export class SqlStore implements Store {
     return alerts.claimAlert(this.db, id, attempts, retryAt);
   }
 
-  finishAlert(id: number, outcome: { status: AlertRow['status']; deliveredAt?: number | undefined; lastError?: string | undefined }): Promise<void> {
+  finishAlert(id: number, outcome: AlertOutcome): Promise<void> {
     return alerts.finishAlert(this.db, id, outcome);
   }
 

@@ -268,6 +268,13 @@ export interface AlertRow {
   readonly lastError: string | null;
 }
 
+export interface AlertOutcome {
+  readonly status: AlertRow['status'];
+  readonly deliveredAt?: number | undefined;
+  readonly lastError?: string | undefined;
+  readonly nextAttemptAt?: number | undefined;
+}
+
 export interface Store extends ResponseStore {
   readonly kind: 'sqlite' | 'postgres';
 
@@ -337,8 +344,8 @@ export interface Store extends ResponseStore {
   dueAlerts(now: number, limit: number): Promise<AlertRow[]>;
   /** Takes a pending alert for one attempt (attempts must still be `attempts`); false when another instance took it. */
   claimAlert(id: number, attempts: number, retryAt: number): Promise<boolean>;
-  /** Records the outcome of an attempt. */
-  finishAlert(id: number, outcome: { status: AlertRow['status']; deliveredAt?: number | undefined; lastError?: string | undefined }): Promise<void>;
+  /** Records the outcome of an attempt (and, for a failed one, when to try again). */
+  finishAlert(id: number, outcome: AlertOutcome): Promise<void>;
   /** Newest first. */
   listAlerts(query: { from?: number | undefined; limit: number }): Promise<AlertRow[]>;
 

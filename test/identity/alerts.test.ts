@@ -1,5 +1,5 @@
 // Budget and key-expiry alerts from two gateways sharing PostgreSQL to a real webhook receiver: the
-// receiver checks every signature, fails the first delivery, and sees each alert exactly once.
+// receiver checks every signature, fails the first delivery, answers slowly, and sees each alert exactly once.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -46,7 +46,8 @@ describe('alerts to a signed webhook, two gateways on PostgreSQL', () => {
           return;
         }
         delivered.push(JSON.parse(body) as Received);
-        res.writeHead(204).end();
+        // A slow receiver (longer than retry_ms and than a check round): nothing may be sent again meanwhile.
+        setTimeout(() => res.writeHead(204).end(), 400);
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
