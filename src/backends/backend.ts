@@ -54,6 +54,15 @@ export class BackendError extends Error {
     const s = this.status ?? 0;
     return this.failure === 'connect' || this.failure === 'timeout' || (this.failure === 'status' && (s >= 500 || s === 429 || s === 401 || s === 403 || s === 404));
   }
+  /**
+   * The backend's own failure, which counts against its breaker: unreachable, too slow, 5xx, or the
+   * gateway's credentials refused. A 4xx about the request (400, 404 for an endpoint or model it
+   * lacks, 413, 422, 429) is the client's answer: one client must not take a model away from everyone.
+   */
+  get backendFault(): boolean {
+    const s = this.status ?? 0;
+    return this.failure === 'connect' || this.failure === 'timeout' || (this.failure === 'status' && (s >= 500 || s === 401 || s === 403));
+  }
 }
 
 /** Engine load as scraped from /metrics (vLLM, SGLang, llama.cpp names). Undefined = unknown. */

@@ -7,6 +7,11 @@ import { percentile } from './stats.js';
 export const expectedProbes = 9;
 const maxProbes = 16;
 const bisections = 4;
+/**
+ * How far below the start rate the search goes when nothing passes: each probe keeps at least
+ * requestsPerCell requests, so at rate/64 one probe would last minutes; below that the answer is "none".
+ */
+const lowestFraction = 1 / 32;
 
 function e2ePercentile(samples: RequestSample[], p: number): number {
   return percentile(samples.map((s) => s.e2eMs).sort((a, b) => a - b), p);
@@ -36,6 +41,7 @@ export function probeRequests(rate: number, s: BenchSettings): number {
 export async function searchMaxRate(promptTokens: number | null, s: BenchSettings, run: (key: CellKey, requests: number) => Promise<BenchCell>, signal?: AbortSignal): Promise<FindMaxResult> {
   const target = s.sloTarget ?? 0.9;
   let rate = s.rates[0] ?? 1;
+  const lowest = rate * lowestFraction;
   let lo: number | null = null;
   let hi: number | null = null;
   let bisected = 0;
@@ -51,7 +57,9 @@ export async function searchMaxRate(promptTokens: number | null, s: BenchSetting
       if (bisected >= bisections || (hi - lo) / lo < 0.05) break;
       rate = (lo + hi) / 2;
       bisected++;
-    } else rate = lo !== null ? rate * 2 : rate / 2;
+    } else if (lo !== null) rate *= 2;
+    else if (rate / 2 < lowest) break;
+    else rate /= 2;
     rate = Math.round(rate * 100) / 100;
     if (rate <= 0) break;
   }

@@ -52,6 +52,8 @@ HTTP options:
   --natural-length               answers end at a length drawn from --output-len, max_tokens only
                                  caps it (as with a real model; ignore_eos still forces max_tokens).
                                  Default: max_tokens is the exact length, as benchmarks want
+  --generate-only                a generate-task model as vLLM serves it: /v1/embeddings, rerank and
+                                 score answer 404
   --seed N
 
 Virtual-time mode: relais sim run --help`;
@@ -144,6 +146,7 @@ async function runHttp(argv: string[]): Promise<number> {
       'die-after': { type: 'string' },
       'tool-call-rate': { type: 'string' },
       'natural-length': { type: 'boolean' },
+      'generate-only': { type: 'boolean' },
       seed: { type: 'string' },
     },
   });
@@ -166,6 +169,7 @@ async function runHttp(argv: string[]): Promise<number> {
     dieAfter: num(values['die-after'], 'die-after', { int: true, min: 0 }),
     toolCallRate: num(values['tool-call-rate'], 'tool-call-rate', { min: 0 }),
     naturalLength: values['natural-length'] === true,
+    generateOnly: values['generate-only'] === true,
     seed: num(values.seed, 'seed', { int: true }),
   });
   console.log(`relais sim: ${label}`);

@@ -128,6 +128,8 @@ export const configSchema = z
     data_dir: z.string().default('./.relais'),
     master_key: z.string().optional(),
     log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** One structured line per request at info level (method, path, model, key id, status, outcome, backend, tokens, latency). */
+    access_log: z.boolean().default(true),
     backends: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'backend ids are letters, digits, _ . -'), backendSchema).default({}),
     models: z.array(model).default([]),
     /** Model names clients send → served model: exact names or `*` patterns (`claude-*: qwen-coder`). */
@@ -146,6 +148,8 @@ export const configSchema = z
     limits: z
       .object({
         max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024),
+        /** Longest wait for a request body to arrive: then 408 and the connection closes. */
+        body_timeout_ms: z.number().int().positive().max(3_600_000).default(30_000),
         /** Reservation used for budget and tpm when a request has no max_tokens. */
         default_max_tokens: z.number().int().positive().default(1024),
       })

@@ -19,4 +19,9 @@ export class EngineRefusal extends BackendError {
   override get retryable(): boolean {
     return this.status === 429 || this.status === 503;
   }
+
+  /** Only an engine that says it is unavailable counts against the breaker. */
+  override get backendFault(): boolean {
+    return this.status === 503;
+  }
 }

@@ -83,6 +83,15 @@ export const errors = {
     new GatewayError({ status: 402, type: 'insufficient_quota', code: 'budget_exceeded', message, param: level ?? null, ...(headers ? { headers } : {}) }),
   rateLimited: (message: string, headers: Record<string, string>, level?: string) =>
     new GatewayError({ status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message, headers, param: level ?? null }),
+  /** The body did not arrive in time: the connection is closed (the rest of the body may never come). */
+  bodyTimeout: (ms: number) =>
+    new GatewayError({ status: 408, type: 'timeout_error', code: 'body_timeout', message: `The request body did not arrive within ${ms} ms.`, headers: { connection: 'close' } }),
+  /** The client closed its connection before the body was complete (nobody reads this answer). */
+  bodyIncomplete: () =>
+    new GatewayError({ status: 400, type: 'invalid_request_error', code: 'body_incomplete', message: 'The connection closed before the request body was complete.', headers: { connection: 'close' } }),
+  /** A request on a kept-alive connection while the gateway drains: retry elsewhere, on a new connection. */
+  shuttingDown: () =>
+    new GatewayError({ status: 503, type: 'overloaded_error', code: 'shutting_down', message: 'The gateway is shutting down; retry the request (on a new connection).', headers: { connection: 'close', 'retry-after': '1' } }),
   internal: () =>
     new GatewayError({ status: 500, type: 'server_error', code: 'internal_error', message: 'Internal gateway error.' }),
 };

@@ -1,6 +1,6 @@
 // Live state of one backend as the router sees it: health, breaker, requests in flight, scraped load, TTFT.
 import type { Backend, EngineLoad } from '../backends/backend.js';
-import { CircuitBreaker } from './breaker.js';
+import { CircuitBreaker, type BreakerListener } from './breaker.js';
 
 const TTFT_ALPHA = 0.2;
 
@@ -25,8 +25,9 @@ export class BackendState {
     failureThreshold: number,
     cooldownMs: number,
     readonly traits: BackendTraits = { hosted: false },
+    onBreaker?: BreakerListener,
   ) {
-    this.breaker = new CircuitBreaker(failureThreshold, cooldownMs);
+    this.breaker = new CircuitBreaker(failureThreshold, cooldownMs, onBreaker);
   }
 
   get id(): string {

@@ -3,6 +3,9 @@
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
+/** Told of every change of state (operators get a log line for each). */
+export type BreakerListener = (to: BreakerState, from: BreakerState, failures: number) => void;
+
 export class CircuitBreaker {
   private failures = 0;
   private openUntil = 0;
@@ -12,14 +15,22 @@ export class CircuitBreaker {
   constructor(
     private readonly threshold: number,
     private readonly cooldownMs: number,
+    private readonly onChange?: BreakerListener,
   ) {}
+
+  private set(to: BreakerState): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.onChange?.(to, from, this.failures);
+  }
 
   /** May a request go to this backend now? Takes the half-open trial slot when it grants one. */
   allow(now: number): boolean {
     if (this.state === 'closed') return true;
     if (this.state === 'open') {
       if (now < this.openUntil) return false;
-      this.state = 'half-open';
+      this.set('half-open');
       this.trialInFlight = false;
     }
     if (this.trialInFlight) return false;
@@ -42,15 +53,15 @@ export class CircuitBreaker {
   success(): void {
     this.failures = 0;
     this.trialInFlight = false;
-    this.state = 'closed';
+    this.set('closed');
   }
 
   failure(now: number): void {
     this.trialInFlight = false;
     this.failures++;
     if (this.state === 'half-open' || this.failures >= this.threshold) {
-      this.state = 'open';
       this.openUntil = now + this.cooldownMs;
+      this.set('open');
     }
   }
 }

@@ -38,7 +38,10 @@ export class HealthChecker {
 
   private async check(state: BackendState): Promise<void> {
     const ok = await state.backend.health(AbortSignal.timeout(this.options.timeoutMs)).catch(() => false);
-    if (ok !== state.healthy) this.log[ok ? 'info' : 'warn'](ok ? 'backend healthy' : 'backend unhealthy', { backend: state.id });
+    if (ok !== state.healthy) {
+      if (ok) this.log.warn(`backend ${state.id} healthy again: health check passed`, { backend: state.id, healthy: true });
+      else this.log.warn(`backend ${state.id} taken out: health check failed`, { backend: state.id, healthy: false });
+    }
     state.healthy = ok;
     this.metrics.healthy.set([state.id], ok && state.breaker.state === 'closed' ? 1 : 0);
   }

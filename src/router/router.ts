@@ -136,10 +136,10 @@ export class Router {
     if (m && c) m.scheduler.commit(req, c);
   }
 
-  /** Ready when every model has at least one usable deployment. */
+  /** Ready when there is a model and every model has at least one usable deployment. */
   ready(now = performance.now()): { ready: boolean; models: Record<string, boolean> } {
     const models: Record<string, boolean> = {};
-    let ready = true;
+    let ready = this.models.size > 0;
     for (const m of this.models.values()) {
       const ok = m.deployments.some((d) => d.state.usable(now));
       models[m.name] = ok;

@@ -10,9 +10,10 @@ import { parseOllamaRequest, type OllamaRoute } from '../protocol/ollama-codec.j
 import { openAIModelList, parseOpenAIRequest } from '../protocol/openai-codec.js';
 import type { ModelEntry } from '../router/model-table.js';
 import type { Router } from '../router/router.js';
+import { noteAccess, writeAccessLine } from '../telemetry/access-log.js';
 import type { Logger } from '../telemetry/log.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
-import { parseJson, readBody, sendJson } from './body.js';
+import { parseJson, readBody, sendJson, setBodyDeadline, type BodyDeadline } from './body.js';
 import { OLLAMA_COMPAT_VERSION, ollamaPs, ollamaShow, ollamaTags } from './ollama-info.js';
 import type { Pipeline } from './pipeline.js';
 import { requestIdFrom } from './request-id.js';
@@ -44,6 +45,10 @@ export interface AppDeps {
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
   readonly maxBodyBytes: number;
+  /** Longest wait for a request body to arrive (then 408 and the connection closes). */
+  readonly bodyTimeoutMs: number;
+  /** One info line per request (config access_log). */
+  readonly accessLog?: boolean | undefined;
   readonly extraRoutes?: readonly ExtraRoute[];
 }
 
@@ -52,9 +57,17 @@ export class GatewayApp {
   private active = 0;
   private draining = false;
   private idleWaiters: (() => void)[] = [];
+  /** Requests whose body is still arriving: a drain answers them at once. */
+  private readonly reading = new Set<BodyDeadline>();
+
+  private readonly accessLog: boolean;
 
   constructor(private readonly deps: AppDeps) {
-    this.server = createServer({ keepAlive: true, requestTimeout: 0 }, (req, res) => void this.handle(req, res));
+    this.accessLog = deps.accessLog !== false && deps.log.enabled('info');
+    // Node's own request timeout only backs ours up, for a body no route reads (a 404 with a body that
+    // never ends): it covers receiving the request, not the (streamed) answer.
+    const requestTimeout = Math.max(deps.bodyTimeoutMs, 30_000) + 5_000;
+    this.server = createServer({ keepAlive: true, requestTimeout }, (req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 30_000;
   }
@@ -69,20 +82,44 @@ export class GatewayApp {
     });
   }
 
-  /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes what is left. */
+  /**
+   * Stops accepting and lets in-flight requests finish (up to graceMs), returning as soon as they are
+   * done. Meanwhile new requests on kept-alive connections get 503 with `Connection: close`, bodies
+   * still arriving are answered at once, and each connection closes after its last answer. Streams
+   * still running at the end of the grace get an error event and are recorded as cut by the gateway.
+   */
   async drain(graceMs: number): Promise<boolean> {
     this.draining = true;
-    this.server.close();
+    const allClosed = new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeIdleConnections();
-    const idle = this.active === 0 ? Promise.resolve(true) : new Promise<boolean>((r) => this.idleWaiters.push(() => r(true)));
-    const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
-    const clean = await Promise.race([idle, timeout]);
-    this.server.closeAllConnections();
-    // Cut streams still settle and record their usage: give them a moment before the sinks close.
-    if (this.active > 0) {
-      await Promise.race([new Promise<void>((r) => this.idleWaiters.push(() => r())), new Promise<void>((r) => setTimeout(r, 2_000).unref())]);
+    for (const r of this.reading) {
+      r.stopped = errors.shuttingDown();
+      r.cut?.(r.stopped);
     }
+    const clean = await this.whenIdle(graceMs);
+    if (!clean) {
+      // Cut streams write their error event and settle their usage before the sinks close.
+      this.deps.pipeline.cutAll();
+      await this.whenIdle(2_000);
+    }
+    // Answers still queued on their connection (a 503 behind a stream) go out before what is left is closed.
+    await Promise.race([allClosed, new Promise<void>((r) => setTimeout(r, 1_000).unref())]);
+    this.server.closeAllConnections();
+    if (this.active > 0) await this.whenIdle(1_000);
     return clean;
+  }
+
+  /** Resolves true once no request is in flight, false after `ms`. */
+  private whenIdle(ms: number): Promise<boolean> {
+    if (this.active === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      timer.unref();
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -93,12 +130,28 @@ export class GatewayApp {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const protocol: ClientProtocol = path.startsWith('/api/') ? 'ollama' : 'openai';
+    const body: BodyDeadline = { timeoutMs: this.deps.bodyTimeoutMs };
+    setBodyDeadline(req, body);
+    if (!req.complete) this.reading.add(body);
     this.active++;
     try {
+      if (this.draining) {
+        // A kept-alive connection's next request during the drain: health probes are answered, the rest told to go elsewhere.
+        res.setHeader('connection', 'close');
+        if (!drainProbes.has(path)) throw errors.shuttingDown();
+      }
       await this.route(req, res, path, url, q, requestId, arrivedAt, protocol);
     } catch (err) {
-      this.fail(res, err, protocol, requestId, path);
+      this.fail(res, err, this.extraRoute(path, req.method ?? 'GET')?.protocol ?? protocol, requestId, path);
     } finally {
+      this.reading.delete(body);
+      if (this.accessLog) writeAccessLine(this.deps.log, req, res, requestId, path, arrivedAt);
+      // A connection that answered its last request during the drain closes (its client reconnects elsewhere).
+      if (this.draining) {
+        const closeIdle = (): void => void setImmediate(() => this.server.closeIdleConnections());
+        if (res.closed) closeIdle();
+        else res.once('close', closeIdle);
+      }
       if (--this.active === 0 && this.idleWaiters.length) {
         for (const w of this.idleWaiters.splice(0)) w();
       }
@@ -107,12 +160,15 @@ export class GatewayApp {
 
   /**
    * Answers an error in the client's protocol. A bug (not a GatewayError) is logged with its stack and
-   * request id; with `logServerErrors` (admin and extra routes, which have no log of their own) every 5xx is.
+   * request id, so is every 500; with `logServerErrors` (admin and extra routes, which have no log of
+   * their own) every 5xx is.
    */
   private fail(res: ServerResponse, err: unknown, protocol: ClientProtocol, requestId: string, path: string, logServerErrors = false): void {
     const ge = asGatewayError(err);
-    if (!(err instanceof GatewayError)) this.deps.log.error('unhandled error', { requestId, path, status: ge.status, error: err instanceof Error ? err.stack : String(err) });
-    else if (logServerErrors && ge.status >= 500) {
+    // A body that never arrived (or its client left mid-way) is routine: a line without a stack.
+    if (ge.code === 'body_timeout' || ge.code === 'body_incomplete') this.deps.log.info('request body abandoned', { requestId, path, reason: ge.code });
+    else if (!(err instanceof GatewayError)) this.deps.log.error('unhandled error', { requestId, path, status: ge.status, error: err instanceof Error ? err.stack : String(err) });
+    else if ((logServerErrors && ge.status >= 500 && ge.code !== 'shutting_down') || ge.status === 500) {
       this.deps.log.error('request failed', { requestId, path, status: ge.status, error: ge.message, ...(ge.cause === undefined ? {} : { cause: String(ge.cause) }) });
     }
     respondError(res, ge, protocol);
@@ -137,7 +193,9 @@ export class GatewayApp {
   }
 
   private authenticate(req: IncomingMessage): Principal {
-    return this.deps.access.authenticate(this.credentials(req));
+    const principal = this.deps.access.authenticate(this.credentials(req));
+    if (this.accessLog) noteAccess(req, { keyId: principal.keyId ?? (principal.kind === 'master' ? 'master' : undefined) });
+    return principal;
   }
 
   private resolveModel = (name: string): string => {
@@ -238,10 +296,8 @@ export class GatewayApp {
       const entry = this.visibleModel(principal, id);
       return sendJson(res, 200, { id: entry.name, object: 'model', created: entry.created, owned_by: 'relais' });
     }
-    for (const r of this.deps.extraRoutes ?? []) {
-      const matches = r.path.endsWith('/') ? path.startsWith(r.path) : path === r.path;
-      if (!matches) continue;
-      if (r.method !== method && r.method !== '*') continue;
+    const r = this.extraRoute(path, method);
+    if (r) {
       const principal = r.auth === false ? this.anonymous() : this.authenticate(req);
       if (r.admin && !principal.admin) throw errors.forbidden('This endpoint needs an admin key.', 'admin_required');
       const ctx: RouteContext = { requestId, arrivedAt, sessionId: meta.sessionId, path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), principal };
@@ -255,10 +311,22 @@ export class GatewayApp {
     throw errors.notFound(`${method} ${path}`);
   }
 
+  /** The extra route serving this path and method, if any (its protocol shapes the errors). */
+  private extraRoute(path: string, method: string): ExtraRoute | undefined {
+    for (const r of this.deps.extraRoutes ?? []) {
+      const matches = r.path.endsWith('/') ? path.startsWith(r.path) : path === r.path;
+      if (matches && (r.method === method || r.method === '*')) return r;
+    }
+    return undefined;
+  }
+
   private anonymous(): Principal {
     return { kind: 'anonymous', admin: false, zones: [], priority: 'batch', logging: 'none' };
   }
 }
+
+/** Answered during a drain (they report it); every other request gets 503 and `Connection: close`. */
+const drainProbes = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 function isPreload(json: unknown, field: 'prompt' | 'messages'): boolean {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;

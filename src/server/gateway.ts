@@ -87,7 +87,7 @@ export class Gateway {
       }),
       ...messagesRoutes({ pipeline, router, resolveModel, maxBodyBytes }),
     ];
-    const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes, extraRoutes: [...familyRoutes, ...(typeof parts.extraRoutes === 'function' ? parts.extraRoutes({ router, metrics, staleMs: config.scrape.stale_ms }) : (parts.extraRoutes ?? []))] });
+    const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes, bodyTimeoutMs: config.limits.body_timeout_ms, accessLog: config.access_log, extraRoutes: [...familyRoutes, ...(typeof parts.extraRoutes === 'function' ? parts.extraRoutes({ router, metrics, staleMs: config.scrape.stale_ms }) : (parts.extraRoutes ?? []))] });
     return new Gateway(config, app, router, metrics, log, plane, planeDeps, pipeline, access, usage, tracer, responses);
   }
 
@@ -141,11 +141,12 @@ export class Gateway {
     this.plane.stop();
     clearInterval(this.purgeTimer);
     const clean = await this.app.drain(graceMs);
-    if (!clean) this.log.warn('shutdown grace period over: closed remaining connections');
+    if (!clean) this.log.warn('shutdown grace period over: streams still running were cut (recorded as gateway_cut)');
     const backends = [...this.plane.states.values(), ...this.retired].map((s) => s.backend);
     this.retired.clear();
     // Every part closes even when one fails (a store out of reach); the first failure is reported.
     const results = await Promise.allSettled([this.usage.close(), this.access.close(), ...(this.tracer ? [this.tracer.close()] : []), ...backends.map((b) => b.close().catch(() => undefined))]);
+    this.log.flush();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }

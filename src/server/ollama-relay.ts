@@ -4,7 +4,7 @@ import type { UpstreamReply } from '../backends/backend.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../protocol/json.js';
 import type { OllamaShape } from '../protocol/ollama-codec.js';
 import { eventData, events, SseSplitter, type UsageCounts } from '../protocol/sse.js';
-import { streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
+import { streamAborted, streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
 import { write } from './write.js';
 
 interface ToolCallAcc {
@@ -150,7 +150,8 @@ export async function relayOllamaStream(res: ServerResponse, reply: UpstreamRepl
       if (ctx.signal.aborted) break;
     }
     if (ctx.signal.aborted) {
-      result.outcome = 'client_aborted';
+      const message = streamAborted(result, ctx, res.destroyed);
+      if (message) res.write(JSON.stringify({ error: message }) + '\n');
     } else if (!sawDone) {
       throw new Error('the model server closed the stream before it finished');
     } else {
@@ -161,7 +162,7 @@ export async function relayOllamaStream(res: ServerResponse, reply: UpstreamRepl
     }
   } catch (err) {
     const message = streamFailed(result, err, ctx, res.destroyed);
-    if (message) res.write(JSON.stringify({ error: `model server failed mid-stream: ${message}` }) + '\n');
+    if (message) res.write(JSON.stringify({ error: result.outcome === 'gateway_cut' ? message : `model server failed mid-stream: ${message}` }) + '\n');
   }
   res.end();
   return result;

@@ -3,13 +3,14 @@ import type { ServerResponse } from 'node:http';
 import type { UpstreamReply } from '../backends/backend.js';
 import type { CanonicalRequest } from '../protocol/canonical.js';
 import { countEvents, events, findFinishReason, findUsage, hasDone, isUsageOnlyEvent, renameInEvents, SseSplitter, tailStart, type RenameHint } from '../protocol/sse.js';
-import { streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
+import { cutByGateway, streamAborted, streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
 import { write } from './write.js';
 
 const USAGE_KEY = Buffer.from('"usage":');
 
-function midStreamError(message: string): Buffer {
-  return Buffer.from(`data: ${JSON.stringify({ error: { message, type: 'upstream_error', param: null, code: 'upstream_stream_error' } })}\n\n`);
+function midStreamError(message: string, code = 'upstream_stream_error'): Buffer {
+  const type = code === 'gateway_shutdown' ? 'overloaded_error' : 'upstream_error';
+  return Buffer.from(`data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`);
 }
 
 export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamReply, req: CanonicalRequest, ctx: RelayContext): Promise<RelayResult> {
@@ -80,7 +81,8 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
       res.write(out);
     }
     if (ctx.signal.aborted) {
-      result.outcome = 'client_aborted';
+      const message = streamAborted(result, ctx, res.destroyed);
+      if (message) res.write(midStreamError(message, 'gateway_shutdown'));
     } else if (!sawDone) {
       result.outcome = 'upstream_error';
       result.error = 'upstream ended the stream early';
@@ -88,7 +90,7 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
     }
   } catch (err) {
     const message = streamFailed(result, err, ctx, res.destroyed);
-    if (message) res.write(midStreamError(`The model server failed mid-stream: ${message}`));
+    if (message) res.write(result.outcome === 'gateway_cut' ? midStreamError(message, 'gateway_shutdown') : midStreamError(`The model server failed mid-stream: ${message}`));
   }
   res.end();
   return result;
@@ -106,7 +108,8 @@ export async function relayOpenAIJson(res: ServerResponse, reply: UpstreamReply,
       size += b.length;
     }
   } catch (err) {
-    if (ctx.signal.aborted) return { ...result, outcome: 'client_aborted' };
+    // Cut by the gateway before any byte was sent: the pipeline answers 503.
+    if (ctx.signal.aborted && !cutByGateway(ctx.signal)) return { ...result, outcome: 'client_aborted' };
     throw err;
   }
   let body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);

@@ -10,7 +10,9 @@ import { errors, GatewayError } from '../protocol/errors.js';
 import type { JsonObject } from '../protocol/json.js';
 import type { OllamaShape } from '../protocol/ollama-codec.js';
 import type { Deployment } from '../router/backend-state.js';
+import type { ModelEntry } from '../router/model-table.js';
 import type { RouteStep, Router } from '../router/router.js';
+import { noteAccess } from '../telemetry/access-log.js';
 import type { Logger } from '../telemetry/log.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { operationName, outcomeAttributes, requestAttributes } from '../telemetry/tracing/genai.js';
@@ -22,7 +24,7 @@ import type { Outcome, UsageSink } from '../usage/record.js';
 import { relayOllamaJson, relayOllamaStream } from './ollama-relay.js';
 import { relayOpenAIJson, relayOpenAIStream } from './openai-relay.js';
 import type { ReplyTranslator } from './translated-relay.js';
-import type { RelayContext, RelayResult } from './relay-result.js';
+import { cutByGateway, GatewayCut, type RelayContext, type RelayResult } from './relay-result.js';
 import { nextRequestId } from './request-id.js';
 import { asGatewayError, respondError } from './respond-error.js';
 import { backendSecrets, secretRedactor, type Redactor } from './secret-redactor.js';
@@ -50,6 +52,11 @@ function upstreamBody(req: CanonicalRequest, d: Deployment, bound: number | unde
   const so = req.body.stream_options;
   body.stream_options = so && typeof so === 'object' && !Array.isArray(so) ? { ...so, include_usage: true } : { include_usage: true };
   return body;
+}
+
+/** Chat and completions generate tokens; embeddings, rerank and score do not (no time to first token). */
+function generates(req: CanonicalRequest): boolean {
+  return req.endpoint === 'chat' || req.endpoint === 'completions';
 }
 
 function servesEndpoint(d: Deployment, req: CanonicalRequest): boolean {
@@ -102,9 +109,16 @@ export class Pipeline {
   /** Every configured secret, for error text; each backend's own, for the bytes it streams (it can echo only what it was sent). */
   private redactor: Redactor | undefined;
   private readonly streamRedactors = new Map<string, Redactor | undefined>();
+  /** Requests in flight: a shutdown whose grace is over cuts them (cutAll). */
+  private readonly running = new Set<AbortController>();
 
   constructor(private deps: PipelineDeps) {
     this.redact(deps.config);
+  }
+
+  /** The shutdown grace is over: every request still running ends now, its client told and its record saying so. */
+  cutAll(): void {
+    for (const c of this.running) c.abort(new GatewayCut());
   }
 
   /** A configuration reload: timeouts, default reservations and the secrets to mask from the new file. */
@@ -122,12 +136,22 @@ export class Pipeline {
 
   /** `reply` translates the engine's answer for Ollama, Responses and Messages clients; OpenAI clients get it as is. */
   async run(res: ServerResponse, req: CanonicalRequest, principal: Principal, reply?: OllamaShape | ReplyTranslator): Promise<void> {
-    const ollama = reply && 'route' in reply ? reply : undefined;
-    const { router, access, metrics, config } = this.deps;
-    const entry = router.get(req.model);
+    const entry = this.deps.router.get(req.model);
     if (!entry) throw errors.unknownModel(req.model);
     if (!entry.deployments.some((d) => servesEndpoint(d, req))) throw errors.notServed(req.model, req.endpoint);
+    // Aborted when the client leaves, or by cutAll at the end of a shutdown's grace.
+    const controller = new AbortController();
+    this.running.add(controller);
+    try {
+      await this.admitted(res, req, principal, entry, controller, reply);
+    } finally {
+      this.running.delete(controller);
+    }
+  }
 
+  private async admitted(res: ServerResponse, req: CanonicalRequest, principal: Principal, entry: ModelEntry, controller: AbortController, reply?: OllamaShape | ReplyTranslator): Promise<void> {
+    const ollama = reply && 'route' in reply ? reply : undefined;
+    const { router, access, metrics, config } = this.deps;
     // The client's traceparent: continued in our spans, or passed to the engine as is when not tracing.
     const traceparent = res.req?.headers.traceparent;
     const trace = this.deps.tracer?.start(traceparent, `${operationName(req.endpoint)} ${req.model}`, req.arrivedAt);
@@ -138,12 +162,14 @@ export class Pipeline {
     const completionBound = maxTokens * (req.choices ?? 1);
     // The client leaving aborts admission, the queue wait or the upstream call at once. Registered
     // before admission (which may wait on Redis) and checked once, for a client already gone.
-    const controller = new AbortController();
     const onClose = (): void => {
       if (!res.writableFinished) controller.abort();
     };
     res.on('close', onClose);
-    if (res.destroyed || res.socket === null || res.socket.destroyed) controller.abort();
+    // A pipelined request's response has no socket until the ones before it are answered: the
+    // request's own socket tells whether the client is still there.
+    const socket = res.req?.socket ?? res.socket;
+    if (res.destroyed || !socket || socket.destroyed) controller.abort();
     let ticket: Ticket;
     const admission = trace?.child('admission');
     try {
@@ -154,8 +180,9 @@ export class Pipeline {
       res.off('close', onClose);
       const ge = asGatewayError(err);
       admission?.set('http.response.status_code', ge.status).end();
-      this.record(req, principal, undefined, ge.status, 'rejected', { outcome: 'rejected', status: ge.status, events: 0, error: ge.message }, 0, undefined, trace);
-      throw ge;
+      this.record(res, req, principal, undefined, ge.status, 'rejected', { outcome: 'rejected', status: ge.status, events: 0, error: ge.message }, 0, undefined, trace);
+      // As it is: the server logs an unexpected error (a store failing) with its stack and request id.
+      throw err;
     }
 
     let served: RouteStep | undefined;
@@ -199,23 +226,34 @@ export class Pipeline {
       };
       result = reply && 'relay' in reply ? await reply.relay(res, attempt.reply, req.stream, ctx) : await this.relay(res, attempt.reply, req, ctx, ollama);
       upstream?.set('relais.outcome', result.outcome).end();
-      if (result.ttftMs !== undefined && result.outcome === 'completed') served.deployment.state.observeTtft(result.ttftMs - queueMs);
+      if (result.ttftMs !== undefined && result.outcome === 'completed' && generates(req)) served.deployment.state.observeTtft(result.ttftMs - queueMs);
       this.finishAttempt(served, result.outcome === 'upstream_error');
     } catch (err) {
       if (served) this.finishAttempt(served, false);
       const aborted = controller.signal.aborted;
-      if (!aborted && !(err instanceof GatewayError)) this.deps.log?.error('request failed', { requestId: req.id, model: req.model, error: err instanceof Error ? err.message : String(err) });
-      const ge = aborted ? errors.badGateway('client went away') : err instanceof BackendError ? finalError(err, req.model, this.redactor) : asGatewayError(err);
-      if (!aborted) respondError(res, ge, req.protocol, ticket.headers);
-      result = { outcome: aborted ? 'client_aborted' : ge.status < 500 ? 'rejected' : 'upstream_error', status: aborted ? 499 : ge.status, events: 0, error: ge.message };
-      if (ge.status >= 500) metrics.errors.inc([req.model, served?.deployment.state.id ?? '', String(ge.status)]);
+      // Cut by the gateway (shutdown grace over) before the answer began: the client is told 503.
+      const cut = cutByGateway(controller.signal);
+      const ge = cut ? errors.shuttingDown() : aborted ? errors.badGateway('client went away') : err instanceof BackendError ? finalError(err, req.model, this.redactor) : asGatewayError(err);
+      if (!aborted || cut) respondError(res, ge, req.protocol, ticket.headers);
+      if (cut) {
+        result = { outcome: 'gateway_cut', status: 503, events: 0, error: (controller.signal.reason as GatewayCut).message };
+      } else {
+        result = { outcome: aborted ? 'client_aborted' : ge.status < 500 ? 'rejected' : 'upstream_error', status: aborted ? 499 : ge.status, events: 0, error: ge.message };
+        if (ge.status >= 500) {
+          metrics.errors.inc([req.model, served?.deployment.state.id ?? '', String(ge.status)]);
+          // Every 5xx has its line with the request id: a gateway bug (500) at error, an engine's failure at warn.
+          const fields = { requestId: req.id, model: req.model, backend: served?.deployment.state.id, status: ge.status, error: err instanceof Error ? err.message : String(err) };
+          if (ge.status === 500) this.deps.log?.error('request failed', { ...fields, ...(err instanceof GatewayError ? {} : { stack: err instanceof Error ? err.stack : undefined }) });
+          else this.deps.log?.warn('request failed', fields);
+        }
+      }
     } finally {
       res.off('close', onClose);
     }
     entry.queue.dispatch();
     if (served && served.entry !== entry) served.entry.queue.dispatch();
     upstream?.end();
-    this.settle(req, principal, ticket, served?.deployment, result, promptEstimate, queueMs, trace);
+    this.settle(res, req, principal, ticket, served?.deployment, result, promptEstimate, queueMs, trace);
     if (capture) {
       this.deps.usage.recordPrompt?.({
         requestId: req.id,
@@ -271,8 +309,10 @@ export class Pipeline {
           d.state.breaker.release();
           throw be;
         }
-        if (be.retryable && be.status !== 429) d.state.breaker.failure(performance.now());
-        else d.state.breaker.success();
+        // The engine's 4xx about the request is an answer: it is alive, and the client gets it as is.
+        if (be.backendFault) d.state.breaker.failure(performance.now());
+        else if (be.failure === 'status') d.state.breaker.success();
+        else d.state.breaker.release();
         last = be;
         if (!be.retryable) break;
         this.deps.metrics.retries.inc([req.model, d.state.id]);
@@ -295,6 +335,7 @@ export class Pipeline {
   }
 
   private settle(
+    res: ServerResponse,
     req: CanonicalRequest,
     principal: Principal,
     ticket: Ticket,
@@ -316,7 +357,7 @@ export class Pipeline {
     const price = served ? this.deps.router.get(served.model)?.price : undefined;
     const cost = served ? costOf(price, promptTokens, completionTokens, cachedTokens) : 0;
     ticket.settle({ promptTokens, completionTokens, cachedTokens, cost });
-    this.record(req, principal, served, result.status, result.outcome, result, queueMs, {
+    this.record(res, req, principal, served, result.status, result.outcome, result, queueMs, {
       promptTokens: served ? promptTokens : undefined,
       completionTokens: served ? completionTokens : undefined,
       cachedTokens: served && usage ? cachedTokens : undefined,
@@ -326,6 +367,7 @@ export class Pipeline {
   }
 
   private record(
+    res: ServerResponse,
     req: CanonicalRequest,
     principal: Principal,
     served: Deployment | undefined,
@@ -340,10 +382,13 @@ export class Pipeline {
     const totalMs = performance.now() - req.arrivedAt;
     const backend = served?.state.id ?? '';
     const model = served?.model ?? req.model;
-    metrics.requests.inc([model, backend, req.endpoint, String(status)]);
+    // A stream the client left is counted as such (499), not as the 200 its headers said.
+    metrics.requests.inc([model, backend, req.endpoint, outcome === 'client_aborted' ? '499' : String(status), outcome]);
+    noteAccess(res.req, { model, backend: served?.state.id, outcome, promptTokens: tokens?.promptTokens, completionTokens: tokens?.completionTokens });
     if (served) {
       metrics.latency.observe([model, backend], totalMs / 1000);
-      if (result.ttftMs !== undefined) metrics.ttft.observe([model, backend], result.ttftMs / 1000);
+      // Embeddings, rerank and score generate no token: they have no time to first token.
+      if (result.ttftMs !== undefined && generates(req)) metrics.ttft.observe([model, backend], result.ttftMs / 1000);
       if (tokens?.promptTokens) metrics.tokens.inc([model, backend, 'prompt'], tokens.promptTokens);
       if (tokens?.completionTokens) metrics.tokens.inc([model, backend, 'completion'], tokens.completionTokens);
     }

@@ -31,15 +31,39 @@ export interface RelayContext {
   readonly redactor?: Redactor | undefined;
 }
 
+/** The abort reason of a request the gateway itself ends (shutdown grace over), as opposed to the client leaving. */
+export class GatewayCut extends Error {
+  constructor() {
+    super('cut by the gateway: the shutdown grace period ended before the request did');
+    this.name = 'GatewayCut';
+  }
+}
+
+export function cutByGateway(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof GatewayCut;
+}
+
 /**
- * Records why a stream stopped early: the client left, or the engine failed. Returns the error text
- * to send in the client's protocol, or undefined when there is nobody left to tell.
+ * A stream stopped because its signal was aborted: records whether the client left or the gateway cut
+ * it. Returns the error text to send in the client's protocol when the gateway cut it (the client is
+ * still there and must not take a cut stream for a finished one), else undefined.
  */
-export function streamFailed(result: RelayResult, err: unknown, ctx: RelayContext, clientGone: boolean): string | undefined {
-  if (ctx.signal.aborted) {
+export function streamAborted(result: RelayResult, ctx: RelayContext, clientGone: boolean): string | undefined {
+  if (!cutByGateway(ctx.signal)) {
     result.outcome = 'client_aborted';
     return undefined;
   }
+  result.outcome = 'gateway_cut';
+  result.error = (ctx.signal.reason as GatewayCut).message;
+  return clientGone ? undefined : 'The gateway is shutting down and cut this stream at the end of its grace period; retry the request.';
+}
+
+/**
+ * Records why a stream stopped early: the client left, the gateway cut it, or the engine failed.
+ * Returns the error text to send in the client's protocol, or undefined when there is nobody left to tell.
+ */
+export function streamFailed(result: RelayResult, err: unknown, ctx: RelayContext, clientGone: boolean): string | undefined {
+  if (ctx.signal.aborted) return streamAborted(result, ctx, clientGone);
   result.outcome = 'upstream_error';
   const text = err instanceof Error ? err.message : String(err);
   result.error = ctx.redactor ? ctx.redactor.text(text) : text;

@@ -1,5 +1,5 @@
 // What a configuration reload may change in a running gateway, and what it did change. Listening
-// address, storage, Redis, the master key, log level, shutdown, access, usage journal, stored responses, alerts and body-size settings are
+// address, storage, Redis, the master key, log level, access log, shutdown, access, usage journal, stored responses, alerts and body-size settings are
 // fixed for the life of the process (so are tracing settings): a new value is reported and applies at the next restart.
 import type { Config } from '../config/schema.js';
 import type { RoutingPlane } from './routing-plane.js';
@@ -11,7 +11,7 @@ export interface ReloadResult {
   readonly models: { readonly added: readonly string[]; readonly removed: readonly string[] };
 }
 
-const fixed = ['listen', 'data_dir', 'store', 'redis', 'master_key', 'log_level', 'shutdown', 'access', 'tracing', 'usage', 'responses', 'console', 'alerts'] as const;
+const fixed = ['listen', 'data_dir', 'store', 'redis', 'master_key', 'log_level', 'access_log', 'shutdown', 'access', 'tracing', 'usage', 'responses', 'console', 'alerts'] as const;
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -19,6 +19,7 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
 export function mergeReload(running: Config, next: Config): { config: Config; restartOnly: string[] } {
   const restartOnly: string[] = fixed.filter((f) => !same(running[f], next[f]));
   if (running.limits.max_body_bytes !== next.limits.max_body_bytes) restartOnly.push('limits.max_body_bytes');
+  if (running.limits.body_timeout_ms !== next.limits.body_timeout_ms) restartOnly.push('limits.body_timeout_ms');
   const backends = { ...next.backends };
   for (const [id, b] of Object.entries(running.backends)) {
     // Embedded engines hold models in memory: they keep running as configured until a restart.
@@ -36,6 +37,7 @@ export function mergeReload(running: Config, next: Config): { config: Config; re
     redis: running.redis,
     master_key: running.master_key,
     log_level: running.log_level,
+    access_log: running.access_log,
     shutdown: running.shutdown,
     access: running.access,
     tracing: running.tracing,
@@ -43,7 +45,7 @@ export function mergeReload(running: Config, next: Config): { config: Config; re
     responses: running.responses,
     console: running.console,
     alerts: running.alerts,
-    limits: { ...next.limits, max_body_bytes: running.limits.max_body_bytes },
+    limits: { ...next.limits, max_body_bytes: running.limits.max_body_bytes, body_timeout_ms: running.limits.body_timeout_ms },
   };
   return { config, restartOnly };
 }

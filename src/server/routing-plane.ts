@@ -35,7 +35,7 @@ export class RoutingPlane {
     const states = new Map<string, BackendState>();
     const created: Backend[] = [];
     try {
-      for (const b of deps.given) states.set(b.id, previous?.states.get(b.id) ?? newState(b, config));
+      for (const b of deps.given) states.set(b.id, previous?.states.get(b.id) ?? newState(b, config, deps));
       for (const [id, cfg] of Object.entries(config.backends)) {
         if (states.has(id)) continue;
         const old = previous?.states.get(id);
@@ -45,7 +45,7 @@ export class RoutingPlane {
         }
         const backend = await createBackend(id, cfg, config.timeouts);
         created.push(backend);
-        states.set(id, newState(backend, config));
+        states.set(id, newState(backend, config, deps));
       }
       const backends = [...states.values()].map((s) => s.backend);
       const models = config.models.length > 0 ? config.models : await discoverModels(backends, deps.log);
@@ -78,11 +78,19 @@ export class RoutingPlane {
   }
 }
 
-function newState(b: Backend, config: Config): BackendState {
+function newState(b: Backend, config: Config, deps: PlaneDeps): BackendState {
   const cfg = config.backends[b.id];
   const http = cfg && cfg.kind !== 'embedded' ? cfg : undefined;
   const traits = { hosted: http ? isHosted(http) : false, maxConcurrency: http?.max_concurrency };
-  return new BackendState(b, config.health.failure_threshold, config.health.cooldown_ms, traits);
+  const { failure_threshold: threshold, cooldown_ms: cooldownMs } = config.health;
+  const state: BackendState = new BackendState(b, threshold, cooldownMs, traits, (to, from, failures) => {
+    const fields = { backend: b.id, breaker: to, from, failures };
+    if (to === 'open') deps.log.warn(`backend ${b.id} taken out: circuit breaker open for ${cooldownMs} ms`, { ...fields, cooldown_ms: cooldownMs });
+    else if (to === 'half-open') deps.log.warn(`backend ${b.id}: circuit breaker half-open, one trial request decides`, fields);
+    else deps.log.warn(`backend ${b.id} back in rotation: circuit breaker closed`, fields);
+    deps.metrics.healthy.set([b.id], to === 'closed' && state.healthy ? 1 : 0);
+  });
+  return state;
 }
 
 /** The same engine with the same settings: its live state carries over. */

@@ -8,7 +8,7 @@ import { errors } from '../protocol/errors.js';
 import { isJsonObject, type JsonObject } from '../protocol/json.js';
 import { eventEnd, SseSplitter } from '../protocol/sse.js';
 import type { TurnStream } from '../protocol/turn-stream.js';
-import { streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
+import { cutByGateway, streamAborted, streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
 import { write } from './write.js';
 
 /** One family's encoding of one reply. */
@@ -74,7 +74,8 @@ export async function relayTranslatedStream(res: ServerResponse, reply: Upstream
     const rest = splitter.rest();
     if (rest && !ctx.signal.aborted) send(res, ctx, translate(Buffer.concat([rest, Buffer.from('\n\n')])));
     if (ctx.signal.aborted) {
-      result.outcome = 'client_aborted';
+      const message = streamAborted(result, ctx, res.destroyed);
+      if (message) send(res, ctx, t.fail(message));
     } else if (!sawDone) {
       result.outcome = 'upstream_error';
       result.error = 'upstream ended the stream early';
@@ -85,7 +86,7 @@ export async function relayTranslatedStream(res: ServerResponse, reply: Upstream
     }
   } catch (err) {
     const message = streamFailed(result, err, ctx, res.destroyed);
-    if (message) send(res, ctx, t.fail(`The model server failed mid-stream: ${message}`));
+    if (message) send(res, ctx, t.fail(result.outcome === 'gateway_cut' ? message : `The model server failed mid-stream: ${message}`));
   }
   result.usage = turn.usage;
   result.finishReason = turn.finish;
@@ -103,7 +104,7 @@ export async function relayTranslatedJson(res: ServerResponse, reply: UpstreamRe
       chunks.push(Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
     }
   } catch (err) {
-    if (ctx.signal.aborted) return { ...result, outcome: 'client_aborted' };
+    if (ctx.signal.aborted && !cutByGateway(ctx.signal)) return { ...result, outcome: 'client_aborted' };
     throw err;
   }
   let json: unknown;

@@ -131,7 +131,7 @@ const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 export function createGatewayMetrics(registry = new Registry()) {
   return {
     registry,
-    requests: registry.register(new Counter('relais_requests_total', 'Requests by model, backend, endpoint and status', ['model', 'backend', 'endpoint', 'status'])),
+    requests: registry.register(new Counter('relais_requests_total', 'Requests by model, backend, endpoint, status (499: the client left) and outcome', ['model', 'backend', 'endpoint', 'status', 'outcome'])),
     errors: registry.register(new Counter('relais_errors_total', 'Failed requests by model, backend and reason', ['model', 'backend', 'reason'])),
     tokens: registry.register(new Counter('relais_tokens_total', 'Tokens by model, backend and kind (prompt, completion)', ['model', 'backend', 'kind'])),
     ttft: registry.register(new Histogram('relais_time_to_first_token_seconds', 'Time to first token', ['model', 'backend'], latencyBuckets)),

@@ -1,7 +1,8 @@
 // One usage record per admitted request, whatever its outcome — explicit about what is known.
 import type { Endpoint } from '../protocol/canonical.js';
 
-export type Outcome = 'completed' | 'client_aborted' | 'upstream_error' | 'rejected';
+/** gateway_cut: the gateway ended the request itself (a stream still running at the end of a shutdown's grace). */
+export type Outcome = 'completed' | 'client_aborted' | 'gateway_cut' | 'upstream_error' | 'rejected';
 
 export interface UsageRecord {
   readonly requestId: string;

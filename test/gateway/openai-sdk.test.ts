@@ -133,7 +133,7 @@ models:
 
   it('exposes Prometheus metrics with tokens and latency by model and backend', async () => {
     const text = await (await fetch(`${gw.url}/metrics`)).text();
-    assert.match(text, /relais_requests_total\{model="fake-8b",backend="a",endpoint="chat",status="200"\} \d+/);
+    assert.match(text, /relais_requests_total\{model="fake-8b",backend="a",endpoint="chat",status="200",outcome="completed"\} \d+/);
     assert.match(text, /relais_tokens_total\{model="fake-8b",backend="[ab]",kind="completion"\} \d+/);
     assert.match(text, /relais_time_to_first_token_seconds_bucket/);
     assert.match(text, /relais_backend_healthy\{backend="a"\} 1/);

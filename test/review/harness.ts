@@ -2,11 +2,12 @@
 // recording usage sink and a counting access, so tests can see records, settles and in-flight counters.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import type { Access, AdmissionInput, Ticket } from '../../src/access/access.js';
 import { anonymousPrincipal, type Principal } from '../../src/access/principal.js';
 import { configSchema } from '../../src/config/schema.js';
 import { Gateway, type GatewayParts } from '../../src/server/gateway.js';
-import { createLogger } from '../../src/telemetry/log.js';
+import { createLogger, type Logger } from '../../src/telemetry/log.js';
 import type { UsageRecord, UsageSink } from '../../src/usage/record.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -121,3 +122,15 @@ export function sse(res: ServerResponse, payload: unknown): void {
 
 export const chatBody = (model: string, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, ...extra });
+
+/** A logger at `level` whose JSON lines (stdout and stderr alike) the test reads back. */
+export function capturedLog(level: 'debug' | 'info' = 'info'): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: createLogger(level, sink, sink), lines };
+}

@@ -53,7 +53,8 @@ describe('review: usage journal', () => {
       // Kill 600 ms after a batch reached the store: those 600 ms of records exist only in memory and in the journal.
       const db = new Database(join(dataDir, 'relais.db'), { readonly: true, fileMustExist: true });
       const count = (): number => (db.prepare('SELECT COUNT(*) AS n FROM usage').get() as { n: number }).n;
-      await sleep(1_200);
+      // Load first (a busy machine answers fewer per second), then wait for a batch to reach the store.
+      for (const end = Date.now() + 30_000; answeredAt.size < 40 && Date.now() < end; ) await sleep(50);
       const seen = count();
       for (let i = 0; i < 200 && count() === seen; i++) await sleep(10);
       await sleep(600);

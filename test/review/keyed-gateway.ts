@@ -6,7 +6,7 @@ import type { KeyAccess } from '../../src/access/key-access.js';
 import { configSchema } from '../../src/config/schema.js';
 import { Gateway } from '../../src/server/gateway.js';
 import type { Store } from '../../src/store/types.js';
-import { createLogger } from '../../src/telemetry/log.js';
+import { createLogger, type Logger } from '../../src/telemetry/log.js';
 import { sqliteTestStore } from '../store/services.js';
 import { requestJson, type JsonReply } from '../support/http-json.js';
 import { RecordingSink } from './harness.js';
@@ -26,13 +26,13 @@ export interface KeyedGateway {
   close(): Promise<void>;
 }
 
-export async function startKeyedGateway(config: Record<string, unknown>, redis: { url: string; prefix: string } | null = null): Promise<KeyedGateway> {
+export async function startKeyedGateway(config: Record<string, unknown>, redis: { url: string; prefix: string } | null = null, log: Logger = createLogger('error')): Promise<KeyedGateway> {
   const { store, cleanup } = await sqliteTestStore.open();
   const cfg = configSchema.parse({ log_level: 'error', health: { interval_ms: 60_000 }, ...config });
   const warnings: string[] = [];
   const access = await createAccess({ config: cfg, store, redis, warn: (m) => warnings.push(m) });
   const usage = new RecordingSink();
-  const gateway = await Gateway.create(cfg, { log: createLogger('error'), access, usage });
+  const gateway = await Gateway.create(cfg, { log, access, usage });
   const addr = await gateway.listen('127.0.0.1', 0);
   const url = `http://127.0.0.1:${addr.port}`;
   return {

@@ -33,6 +33,8 @@ export interface SimFleetOptions extends FaultOptions {
   readonly toolCallRate?: number;
   /** max_tokens caps a sampled output length (from outputLen) instead of fixing it; ignore_eos fixes it. */
   readonly naturalLength?: boolean;
+  /** Serve a generate-task model (vLLM --task generate): /v1/embeddings, rerank and score answer 404. */
+  readonly generateOnly?: boolean;
   readonly seed?: number;
 }
 
@@ -63,7 +65,7 @@ export async function startSimFleet(o: SimFleetOptions): Promise<SimFleet> {
     for (let i = 0; i < o.replicas; i++) {
       const faults: FaultOptions = { ...pickFaults(o), ...o.replicaFaults?.[i] };
       checkFaults(faults);
-      const r = new ReplicaServer({ index: i, model, servedModelName, clock, faults, outputLen, toolCallRate: o.toolCallRate, naturalLength: o.naturalLength, rng: seededRng((o.seed ?? 1) * 7919 + i) });
+      const r = new ReplicaServer({ index: i, model, servedModelName, clock, faults, outputLen, toolCallRate: o.toolCallRate, naturalLength: o.naturalLength, generateOnly: o.generateOnly, rng: seededRng((o.seed ?? 1) * 7919 + i) });
       replicas.push(r);
       ports.push(await r.listen(o.port ? o.port + i : 0, host));
     }

@@ -31,6 +31,8 @@ export interface ReplicaServerOptions {
   readonly toolCallRate?: number;
   /** max_tokens caps a sampled length instead of fixing it (ignore_eos still fixes it). */
   readonly naturalLength?: boolean;
+  /** A generate-task model as vLLM serves it: embeddings, rerank and score answer 404 (no such route). */
+  readonly generateOnly?: boolean;
 }
 
 interface Pending {
@@ -108,7 +110,7 @@ export class ReplicaServer {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
-    const extra = req.method === 'POST' ? extraEndpoints[path] : undefined;
+    const extra = req.method === 'POST' && (!this.o.generateOnly || path === '/tokenize') ? extraEndpoints[path] : undefined;
     if (extra) {
       void this.answerExtra(req, res, extra);
       return;
