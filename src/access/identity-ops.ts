@@ -17,7 +17,10 @@ function audit(actor: string, action: string, targetType: string, targetId: stri
   return { time: Date.now(), actor, action, targetType, targetId, detail };
 }
 
-const shortId = (prefix: string): string => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+/** What a user made by an admin has besides its settings. */
+export const newUserDefaults = { disabled: false, admin: false, source: 'admin', externalIssuer: null, externalSubject: null } as const;
+
+export const shortId = (prefix: string): string => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 
 async function checkRefs(store: Store, p: Partial<KeySettings> | { teamId?: string | null }): Promise<void> {
   if ('userId' in p && p.userId) {
@@ -64,7 +67,11 @@ export async function createUser(store: Store, input: unknown, actor: string): P
   const p = parseInput(userCreateSchema, input);
   await checkRefs(store, { teamId: p.team_id ?? null });
   const limits = mergeLimits(undefined, p);
-  const user: UserRow = { id: shortId('user'), name: p.name, email: p.email ?? null, teamId: p.team_id ?? null, createdAt: Date.now(), metadata: p.metadata ?? {}, ...(limits ? { limits } : {}) };
+  const user: UserRow = {
+    ...newUserDefaults,
+    id: shortId('user'), name: p.name, email: p.email ?? null, teamId: p.team_id ?? null, createdAt: Date.now(), metadata: p.metadata ?? {},
+    disabled: p.disabled ?? false, admin: p.admin ?? false, ...(limits ? { limits } : {}),
+  };
   await store.createUser(user, audit(actor, 'user.create', 'user', user.id, { ...p }));
   return user;
 }
@@ -77,7 +84,8 @@ export async function updateUser(store: Store, id: string, input: unknown, actor
     id,
     {
       ...(p.name !== undefined ? { name: p.name } : {}), ...(p.email !== undefined ? { email: p.email } : {}), ...(p.team_id !== undefined ? { teamId: p.team_id } : {}),
-      ...(p.metadata !== undefined ? { metadata: p.metadata } : {}), ...(limits ? { limits } : {}),
+      ...(p.metadata !== undefined ? { metadata: p.metadata } : {}), ...(p.disabled !== undefined ? { disabled: p.disabled } : {}), ...(p.admin !== undefined ? { admin: p.admin } : {}),
+      ...(limits ? { limits } : {}),
     },
     audit(actor, 'user.update', 'user', id, { ...p }),
   );

@@ -84,6 +84,7 @@ export class KeyAccess implements Access {
   private lastWarn = 0;
   private readonly changeListeners: (() => void)[] = [];
   private wasOpen = false;
+  private lastUserMiss = 0;
 
   private constructor(private options: KeyAccessOptions) {
     this.now = options.now ?? Date.now;
@@ -175,9 +176,36 @@ export class KeyAccess implements Access {
     return this.usable(this.cache.getById(id));
   }
 
+  /** The principal of a person (single sign-on session): 401 when unknown or disabled. */
+  principalOfUser(id: string): Principal {
+    const user = this.cache.getUser(id);
+    if (!user) throw errors.unauthorized('Your user no longer exists: sign in again.');
+    if (user.row.disabled) throw errors.unauthorized('Your user has been disabled by an administrator.');
+    return user.principal;
+  }
+
+  /**
+   * A user created on another instance moments ago (their first sign-in or token): reload when the store's
+   * revision moved, at most once a second for users that stay unknown (a deleted user's old session).
+   */
+  needsUser(id: string): Promise<void> | undefined {
+    if (this.cache.getUser(id) !== undefined) return undefined;
+    const now = this.now();
+    if (now - this.lastUserMiss < 1_000) return undefined;
+    this.lastUserMiss = now;
+    return this.cache.refresh();
+  }
+
+  /** True when the user is known here and disabled (a user created elsewhere moments ago is not). */
+  userDisabled(id: string | undefined): boolean {
+    return id !== undefined && this.cache.getUser(id)?.row.disabled === true;
+  }
+
   private usable(cached: CachedKey | undefined): Principal {
     if (!cached) throw errors.unauthorized('Invalid API key.');
     if (cached.row.revokedAt !== null) throw errors.unauthorized('This API key has been revoked.');
+    // A disabled user's keys stop at once (the cache reloads on every user change).
+    if (this.userDisabled(cached.row.userId ?? undefined)) throw errors.unauthorized("This API key's user has been disabled.");
     if (cached.row.expiresAt !== null && cached.row.expiresAt <= this.now()) {
       throw errors.unauthorized(`This API key expired at ${new Date(cached.row.expiresAt).toISOString()}.`);
     }
@@ -223,8 +251,19 @@ export class KeyAccess implements Access {
     if (principal.kind !== 'key' || principal.keyId === undefined) return noopTicket;
     const cached = this.cache.getById(principal.keyId);
     if (!cached || cached.row.revokedAt !== null) throw errors.unauthorized('This API key has been revoked.');
+    if (this.userDisabled(cached.row.userId ?? undefined)) throw errors.unauthorized("This API key's user has been disabled.");
     if (!cached.allows(input.model)) throw errors.modelNotAllowed(input.model);
-    const levels = this.levels(cached);
+    return this.admitLevels(this.levels(cached), input);
+  }
+
+  /** Admits one request against the limits `spec` held under `id` (a key id, or a JWT user's limiter id). */
+  acquireLimits(id: string, spec: LimitSpec, input: AdmissionInput): Promise<Ticket> {
+    const empty = spec.rpm === null && spec.tpm === null && spec.concurrency === null && spec.budget === null;
+    return this.admitLevels(empty ? [] : [{ level: 'key', subject: id, spec }], input);
+  }
+
+  /** Admits one request on every level at once (all or none), or refuses it naming the level. */
+  private async admitLevels(levels: readonly LevelSpec[], input: AdmissionInput): Promise<Ticket> {
     if (levels.length === 0) return noopTicket;
 
     const tokens = input.promptTokens + input.maxTokens;

@@ -1,5 +1,5 @@
 // Every key in memory, looked up by hash on the hot path; reloaded when the store's revision moves.
-import type { KeyRow, Store, SubjectLimits } from '../store/types.js';
+import type { KeyRow, Store, SubjectLimits, UserRow } from '../store/types.js';
 import { hasLimits } from './limits-schema.js';
 import type { Principal } from './principal.js';
 import { modelMatcher, type ModelMatcher } from './model-match.js';
@@ -45,9 +45,20 @@ function principalOf(row: KeyRow, defaultRetentionDays: number, allows: ModelMat
   };
 }
 
+/** A person's own principal (single sign-on session): every model, every zone, the user's admin flag. */
+function userPrincipalOf(u: UserRow): Principal {
+  return { kind: 'user', admin: u.admin, userId: u.id, userName: u.name, teamId: u.teamId ?? undefined, zones: 'any', priority: 'interactive', logging: 'none' };
+}
+
+export interface CachedUser {
+  readonly row: UserRow;
+  readonly principal: Principal;
+}
+
 export class KeyCache {
   private byHash = new Map<string, CachedKey>();
   private byId = new Map<string, CachedKey>();
+  private users = new Map<string, CachedUser>();
   private loadedRevision = -1;
   /** When the last unrevoked key expires (Infinity when one never does, 0 when there is none). */
   private usableUntil = 0;
@@ -66,6 +77,11 @@ export class KeyCache {
 
   getById(id: string): CachedKey | undefined {
     return this.byId.get(id);
+  }
+
+  /** A user as of the last load (users are reloaded with keys: disabling one reaches every instance the same way). */
+  getUser(id: string): CachedUser | undefined {
+    return this.users.get(id);
   }
 
   /** True while at least one key is neither revoked nor expired; O(1), it is asked on every request. */
@@ -96,6 +112,7 @@ export class KeyCache {
   private async load(): Promise<void> {
     const revision = await this.store.revision();
     const rows = await this.store.listKeys();
+    const users = await this.store.listUsers();
     const now = this.now();
     const starts = new Set(rows.filter((r) => r.budget !== null).map((r) => periodBounds(r.budgetPeriod, now).start));
     const spends = new Map<number, Map<string, number>>();
@@ -120,6 +137,7 @@ export class KeyCache {
     }
     this.byHash = byHash;
     this.byId = byId;
+    this.users = new Map(users.map((u) => [u.id, { row: u, principal: Object.freeze(userPrincipalOf(u)) }]));
     this.anyKey = rows.length > 0;
     this.usableUntil = rows.reduce((m, r) => (r.revokedAt !== null ? m : Math.max(m, r.expiresAt ?? Number.POSITIVE_INFINITY)), 0);
     this.loadedRevision = revision;

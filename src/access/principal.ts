@@ -5,12 +5,14 @@ export type Priority = 'interactive' | 'batch';
 export type LoggingPolicy = 'none' | 'metadata' | 'full';
 
 export interface Principal {
-  /** 'anonymous' (open gateway), 'master' (config master key) or 'key'. */
-  readonly kind: 'anonymous' | 'master' | 'key';
+  /** 'anonymous' (open gateway), 'master' (config master key), 'key', or 'user' (single sign-on session, JWT bearer). */
+  readonly kind: 'anonymous' | 'master' | 'key' | 'user';
   readonly admin: boolean;
   readonly keyId?: string | undefined;
   readonly keyName?: string | undefined;
   readonly userId?: string | undefined;
+  /** The user's display name (people signed in with single sign-on). */
+  readonly userName?: string | undefined;
   readonly teamId?: string | undefined;
   /** Backend zones prompts may reach; 'any' means no restriction. */
   readonly zones: readonly string[] | 'any';
@@ -48,4 +50,9 @@ export function zoneAllowed(principal: Principal, zone: string): boolean {
 /** May this caller use (and so see) the model? */
 export function modelAllowed(principal: Principal, model: string): boolean {
   return principal.models === undefined || principal.models(model);
+}
+
+/** Who owns what a caller makes (stored responses, queue slots, audit records): the key, else the user, else the kind. */
+export function principalId(p: Principal): string {
+  return p.keyId ?? (p.userId !== undefined ? `user:${p.userId}` : p.kind);
 }

@@ -70,7 +70,19 @@ export const keyPatchSchema = z.object({ ...keyFields }).partial().strict();
 export type KeyCreateInput = z.infer<typeof keyCreateSchema>;
 export type KeyPatchInput = z.infer<typeof keyPatchSchema>;
 
-export const userCreateSchema = z.object({ name, email: z.string().max(320).email().nullable().optional(), team_id: id.optional(), metadata: metadata.optional(), ...limitFields }).strict();
+export const userCreateSchema = z
+  .object({
+    name,
+    email: z.string().max(320).email().nullable().optional(),
+    team_id: id.optional(),
+    metadata: metadata.optional(),
+    /** A disabled user's keys, sessions and tokens are refused at once. */
+    disabled: z.boolean().optional(),
+    /** Admin rights of the user's own sessions (single sign-on with admin_groups sets it at each sign-in). */
+    admin: z.boolean().optional(),
+    ...limitFields,
+  })
+  .strict();
 export const userPatchSchema = userCreateSchema.partial().strict();
 export const teamCreateSchema = z.object({ name, metadata: metadata.optional(), ...limitFields, key_policy: keyPolicySchema.optional() }).strict();
 export const teamPatchSchema = teamCreateSchema.partial().strict();
@@ -149,7 +161,11 @@ export function keyToJson(k: KeyRow, now = Date.now()): Record<string, unknown> 
 }
 
 export function userToJson(u: UserRow): Record<string, unknown> {
-  return { id: u.id, name: u.name, email: u.email, team_id: u.teamId, metadata: u.metadata, created_at: iso(u.createdAt), ...limitsToJson(u.limits) };
+  return {
+    id: u.id, name: u.name, email: u.email, team_id: u.teamId, metadata: u.metadata, created_at: iso(u.createdAt),
+    disabled: u.disabled, admin: u.admin, source: u.source, external_issuer: u.externalIssuer, external_subject: u.externalSubject,
+    ...limitsToJson(u.limits),
+  };
 }
 
 export function teamToJson(t: TeamRow): Record<string, unknown> {

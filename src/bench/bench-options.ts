@@ -9,10 +9,12 @@ export const benchOptions = {
   model: { type: 'string' },
   'api-key': { type: 'string' },
   endpoint: { type: 'string', default: 'chat' },
-  concurrency: { type: 'string', default: '1,2,4,8,16,32' },
-  'prompt-tokens': { type: 'string', default: '128,512,2048' },
-  'max-tokens': { type: 'string', default: '256' },
-  requests: { type: 'string', default: '50' },
+  // No defaults here: the quick or --full preset fills what the command line leaves out.
+  concurrency: { type: 'string' },
+  'prompt-tokens': { type: 'string' },
+  'max-tokens': { type: 'string' },
+  requests: { type: 'string' },
+  full: { type: 'boolean', default: false },
   warmup: { type: 'string', default: '10%' },
   rate: { type: 'string' },
   'find-max': { type: 'boolean', default: false },
@@ -46,6 +48,10 @@ export const benchOptions = {
 
 export type BenchValues = { [K in keyof typeof benchOptions]?: (typeof benchOptions)[K]['type'] extends 'string' ? string : boolean };
 
+/** A first try takes seconds (4 cells × 22 requests); --full is the grid deployment studies publish (18 cells × 55). */
+export const quickPreset = { concurrency: '1,4', 'prompt-tokens': '128,512', 'max-tokens': '64', requests: '20' } as const;
+export const fullPreset = { concurrency: '1,2,4,8,16,32', 'prompt-tokens': '128,512,2048', 'max-tokens': '256', requests: '50' } as const;
+
 function positiveInt(option: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${option}: expected a positive integer, got '${v}'`);
@@ -63,8 +69,16 @@ function workloadFrom(v: BenchValues): WorkloadSpec {
   switch (kind) {
     case 'random':
       return { kind };
-    case 'shared-prefix':
-      return { kind, groups: positiveInt('prefix-groups', v['prefix-groups'] ?? '4'), prefixTokens: positiveInt('prefix-tokens', v['prefix-tokens'] ?? '1024') };
+    case 'shared-prefix': {
+      const prefixTokens = positiveInt('prefix-tokens', v['prefix-tokens'] ?? '1024');
+      // --prompt-tokens is the whole prompt, prefix included: each size must leave room for a unique part.
+      const sizes = parseNumberList('prompt-tokens', v['prompt-tokens'] ?? '');
+      const tooSmall = sizes.filter((p) => p <= prefixTokens);
+      if (tooSmall.length > 0) {
+        throw new Error(`--prompt-tokens ${tooSmall.join(',')}: with --workload shared-prefix it is the whole prompt, prefix included, so it must be larger than --prefix-tokens ${prefixTokens}`);
+      }
+      return { kind, groups: positiveInt('prefix-groups', v['prefix-groups'] ?? '4'), prefixTokens };
+    }
     case 'multi-turn':
       return { kind, turns: positiveInt('turns', v.turns ?? '4') };
     case 'jsonl': {
@@ -74,7 +88,20 @@ function workloadFrom(v: BenchValues): WorkloadSpec {
   }
 }
 
-export function settingsFrom(v: BenchValues): BenchSettings {
+export function settingsFrom(given: BenchValues): BenchSettings {
+  const preset = given.full === true ? fullPreset : quickPreset;
+  // Shared-prefix prompts include the prefix: the preset's sizes become unique parts added to it.
+  const prefix = given.workload === 'shared-prefix' ? Number(given['prefix-tokens'] ?? '1024') : 0;
+  const presetPrompts = Number.isInteger(prefix) && prefix > 0
+    ? preset['prompt-tokens'].split(',').map((p) => String(prefix + Number(p))).join(',')
+    : preset['prompt-tokens'];
+  const v: BenchValues = {
+    ...given,
+    concurrency: given.concurrency ?? preset.concurrency,
+    'prompt-tokens': given['prompt-tokens'] ?? presetPrompts,
+    'max-tokens': given['max-tokens'] ?? preset['max-tokens'],
+    requests: given.requests ?? preset.requests,
+  };
   const requests = positiveInt('requests', v.requests ?? '50');
   const rates = v.rate ? parseNumberList('rate', v.rate, false) : [];
   const findMax = v['find-max'] === true;
@@ -115,11 +142,15 @@ Usage:
   relais bench --url URL [--model M] [options]
   relais bench compare a.json b.json [--html compare.html] [--metric e2e] [--stat mean]
 
-Load (closed loop by default: each cell keeps N requests in flight until --requests are done):
-  --concurrency 1,2,4,...     rows of the grid                               (default 1,2,4,8,16,32)
-  --prompt-tokens 128,512     columns: target prompt size in server tokens   (default 128,512,2048)
-  --max-tokens N|DIST         output length: 256, uniform:64,512, normal:256,64, exponential:256
-  --requests N                measured requests per cell (default 50)
+Load (closed loop by default: each cell keeps N requests in flight until --requests are done).
+The defaults are a quick first look (4 cells, 88 requests of 64 tokens); --full runs the full grid
+(--concurrency 1,2,4,8,16,32 --prompt-tokens 128,512,2048 --max-tokens 256 --requests 50: 990 requests).
+Any option given on the command line wins over either preset.
+  --full                      the full grid instead of the quick one
+  --concurrency 1,2,4,...     rows of the grid                               (default 1,4)
+  --prompt-tokens 128,512     columns: whole prompt size in server tokens    (default 128,512)
+  --max-tokens N|DIST         output length: 256, uniform:64,512, normal:256,64, exponential:256 (default 64)
+  --requests N                measured requests per cell (default 20)
   --warmup N|P%               extra warm-up requests per cell, excluded from statistics (default 10%)
   --rate 5,10,20              open loop: Poisson arrivals at these requests/s instead of --concurrency
   --max-concurrency N         cap on requests in flight in rate mode
@@ -130,7 +161,8 @@ Load (closed loop by default: each cell keeps N requests in flight until --reque
 
 Workload:
   --workload random|shared-prefix|multi-turn|jsonl   (default random; jsonl when --prompts is given)
-  --prefix-groups N --prefix-tokens P   shared-prefix: N groups sharing a P-token prefix
+  --prefix-groups N --prefix-tokens P   shared-prefix: N groups sharing a P-token prefix;
+                              --prompt-tokens stays the whole prompt (prefix + unique part)
   --turns T                   multi-turn: chats grow for T turns, replies fed back
   --prompts FILE.jsonl        lines with "prompt", "messages" or "conversations", optional "max_tokens"
   --ignore-eos                ask for exactly max tokens (vLLM, SGLang, llama.cpp; dropped if rejected)

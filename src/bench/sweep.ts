@@ -41,6 +41,9 @@ export interface SweepOptions {
   onCell?(cell: BenchCell): void;
 }
 
+/** A run that cannot start (bad key, no model): the CLI prints the message and exits 1. */
+export class BenchError extends Error {}
+
 function plannedKeys(s: BenchSettings): CellKey[] {
   const keys: CellKey[] = [];
   if (s.mode === 'concurrency') for (const c of s.concurrency) for (const p of s.promptTokens) keys.push({ concurrency: c, rate: null, promptTokens: p });
@@ -59,9 +62,15 @@ export async function runBench(o: SweepOptions): Promise<BenchRun> {
   const warnings: string[] = [];
   try {
     const models = await fetchModels(pool, loc.basePath, headers);
+    // A refused key fails every request: say so at once rather than measure a grid of 401s.
+    if (models.status === 401 || models.status === 403) {
+      throw new BenchError(`${loc.basePath}/models refused the request (${models.error ?? `HTTP ${models.status}`}): give the endpoint's key with --api-key or OPENAI_API_KEY`);
+    }
     if (models.error) warnings.push(`/v1/models: ${models.error}`);
     const model = o.model ?? models.ids[0];
-    if (model === undefined) throw new Error('no --model given and /v1/models lists none');
+    if (model === undefined) {
+      throw new BenchError(models.error ? `no --model given and ${loc.basePath}/models failed: ${models.error}` : `no --model given and ${loc.basePath}/models lists none`);
+    }
     const send: Omit<SendOptions, 'signal' | 'keepText'> = {
       basePath: loc.basePath,
       endpoint: o.endpoint,

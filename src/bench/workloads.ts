@@ -61,8 +61,9 @@ export function cellWorkload(ctx: WorkloadContext): CellWorkload {
         keepText: false,
         next: (index) => {
           const group = index % spec.groups;
-          const text = `${prefixes[group] ?? ''}\n\n${randomText(rng, sizer.part(target))}`;
-          return { request: asRequest([{ role: 'user', content: text }], maxTokens(), endpoint), targetPromptTokens: spec.prefixTokens + target, group };
+          // The target is the whole prompt: the prefix (template included) plus a unique part of the rest.
+          const text = `${prefixes[group] ?? ''}\n\n${randomText(rng, sizer.part(Math.max(1, target - spec.prefixTokens)))}`;
+          return { request: asRequest([{ role: 'user', content: text }], maxTokens(), endpoint), targetPromptTokens: target, group };
         },
       };
     }

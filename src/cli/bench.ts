@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchOptions, benchUsage, settingsFrom } from '../bench/bench-options.js';
-import { runBench } from '../bench/sweep.js';
+import { BenchError, runBench } from '../bench/sweep.js';
 import { fullReport } from '../bench/report-terminal.js';
 import { cellsCsv, samplesCsv } from '../bench/report-csv.js';
 import { htmlReport } from '../bench/report-html.js';
@@ -72,6 +72,10 @@ export async function run(argv: string[]): Promise<number> {
         bar.update(last);
       },
     });
+  } catch (err) {
+    if (!(err instanceof BenchError)) throw err;
+    console.error(`relais bench: ${err.message}`);
+    return 1;
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { CliError, openTarget, type Json } from './admin-target.js';
 import { table } from './table.js';
+import { withFlagNames } from './flag-names.js';
 
 const help = `Usage: relais keys <create|list|show|update|revoke> [ID] [options]
 
@@ -43,6 +44,13 @@ function numberish(v: string): number | string | null {
   const n = Number(v);
   return v.trim() !== '' && Number.isFinite(n) ? n : v;
 }
+
+/** The key fields the flags set: errors from the admin API name the flag. */
+const flagOf: Record<string, string> = {
+  name: '--name', models: '--models', zones: '--zones', budget_period: '--period', budget: '--budget', rpm: '--rpm', tpm: '--tpm',
+  concurrency: '--concurrency', expires_at: '--expires', user_id: '--user', team_id: '--team', priority: '--priority',
+  logging: '--logging', log_retention_days: '--retention', admin: '--admin', store_responses: '--store-responses',
+};
 
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
@@ -137,7 +145,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CliError) {
-      console.error(`relais keys ${command}: ${err.message}`);
+      console.error(`relais keys ${command}: ${withFlagNames(err.message, flagOf)}`);
       return 1;
     }
     throw err;

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseListen } from '../config/listen.js';
+import { listenWarning, parseListen } from '../config/listen.js';
 import { configFromEnv, ConfigError, loadConfigFile } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { embeddedServeSetup } from '../backends/embedded.js';
@@ -11,6 +11,7 @@ import { consoleRoutes } from '../console/routes.js';
 import { SessionAccess } from '../identity/session-access.js';
 import { SessionCache } from '../identity/session-cache.js';
 import { AlertService } from '../alerts/alert-service.js';
+import { identityParts } from '../identity/identity-parts.js';
 import { createAccess } from '../access/create-access.js';
 import { adminRoutes } from '../server/admin/routes.js';
 import { joinCluster } from '../cluster/join.js';
@@ -18,6 +19,7 @@ import { ConfigReloader } from '../server/config-reloader.js';
 import { Gateway } from '../server/gateway.js';
 import { openStore } from '../store/open-store.js';
 import { createUsageWriter } from '../usage/batched-writer.js';
+import { UsageRetention } from '../usage/retention.js';
 import { UsageJournal } from '../usage/journal.js';
 import { replayJournals } from '../usage/journal-replay.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
@@ -27,7 +29,8 @@ const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [-
 
   --config FILE      configuration file (default: $RELAIS_CONFIG, else ./relais.yaml when present,
                      else backends from $RELAIS_BACKENDS, else every GGUF in the models directory)
-  --listen HOST:PORT address to listen on (overrides the file's 'listen'; port 0 picks a free port)
+  --listen HOST:PORT address to listen on (overrides the file's 'listen'; port 0 picks a free port;
+                     a port alone is 127.0.0.1:PORT; ':PORT' is every interface, with a warning)
   --watch-config     reload the configuration file when it changes (SIGHUP always reloads it)
   --demo             serve relais-demo, a tiny generated model (random weights: meaningless output)
   --models-dir DIR   GGUF models for the embedded engine (default: $RELAIS_MODELS_DIR, else ./.relais/models)
@@ -112,7 +115,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { config, source } = loaded;
   const log = createLogger(config.log_level);
-  const { host, port } = parseListen(values.listen ?? config.listen);
+  const listenValue = values.listen ?? config.listen;
+  let listenAt: ReturnType<typeof parseListen>;
+  try {
+    listenAt = parseListen(listenValue);
+  } catch (err) {
+    console.error(`relais serve: --listen: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  const { host, port } = listenAt;
   // Keys, limits and usage: the store (SQLite in data_dir unless configured), limiter (Redis when configured).
   const store = await openStore(config);
   const warn = (message: string): void => log.warn(message);
@@ -125,17 +136,30 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (replay && replay.journals > 0) log.announce('replayed usage journals of a previous run', { event: 'journal_replay', ...replay });
   // After the replay: budgets are seeded from the store's spend, replayed records included.
-  const access = await createAccess({ config, store, warn });
+  // With single sign-on or JWT issuers, a gateway is never open to anonymous callers (access.open: never).
+  const signIn = config.auth.oidc !== undefined || config.auth.jwt.length > 0;
+  const access = await createAccess({ config: signIn ? { ...config, access: { ...config.access, open: 'never' } } : config, store, warn });
   const journal = config.usage.journal
     ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, warn })
     : undefined;
-  const usage = createUsageWriter(store, { warn, journal });
+  // The retention purge also purges prompt logs past their key's retention, in bounded steps.
+  const usage = createUsageWriter(store, { warn, journal, purgeEveryMs: 0 });
+  const retention = new UsageRetention(store, {
+    retentionDays: config.usage.retention_days,
+    everyMs: config.usage.purge_interval_minutes * 60_000,
+    batchRows: config.usage.purge_batch_rows,
+    pauseMs: config.usage.purge_pause_ms,
+    warn,
+  });
   // The console's sessions: the access stage accepts their cookie as a credential (docs/console.md).
   const sessions = await SessionCache.create({ store, refreshMs: config.access.refresh_ms, ttlMs: config.console.session_ttl_minutes * 60_000, warn });
-  const gatewayAccess = new SessionAccess(access, sessions);
+  const sessionAccess = new SessionAccess(access, sessions);
+  const identity = identityParts(config.auth, { store, keys: access, sessions: sessionAccess, warn: (m, f) => log.warn(m, f) });
+  const gatewayAccess = identity.access;
   const extraRoutes = (live: LiveParts): ExtraRoute[] => [
-    ...(config.console.enabled ? consoleRoutes({ access: gatewayAccess }) : []),
-    ...adminRoutes({ store, access, usage, maxBodyBytes: config.limits.max_body_bytes, live }),
+    ...(config.console.enabled ? consoleRoutes({ access: sessionAccess, methods: identity.methods }) : []),
+    ...identity.routes,
+    ...adminRoutes({ store, access, usage, retention, maxBodyBytes: config.limits.max_body_bytes, live }),
   ];
   const gateway = await Gateway.create(config, { log, access: gatewayAccess, usage, extraRoutes, responses: store });
   // Budget and key-expiry alerts to signed webhooks (restart-only, like the store).
@@ -143,6 +167,7 @@ export async function run(argv: string[]): Promise<number> {
   // With Redis, the instances of a deployment share key changes and routing decisions.
   const cluster = config.redis ? joinCluster(config.redis, access, gateway.router, warn) : undefined;
   const address = await gateway.listen(host, port);
+  retention.start();
   // Signal handlers before the 'listening' line: whoever waits for it may signal at once.
   // A forced exit first writes the journal's last lines (synchronously: the process ends right after).
   // SIGHUP (and, opt-in, a change of the file) reloads the configuration without dropping a request.
@@ -155,8 +180,11 @@ export async function run(argv: string[]): Promise<number> {
   const stopped = stopOnSignals(gateway, store, log, config.shutdown.grace_ms, () => void journal?.sync(), async () => {
     reloader?.stop();
     await alerts?.close();
+    await retention.stop();
     await cluster?.close();
   });
+  const exposed = listenWarning(listenValue, listenAt);
+  if (exposed !== undefined) log.warn(exposed, { listen: listenValue });
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.announce(`relais listening on http://${shownHost}:${address.port}`, {
     event: 'listening',

@@ -2,6 +2,26 @@
 import { parseArgs } from 'node:util';
 import { CliError, openTarget } from './admin-target.js';
 import { table } from './table.js';
+import { withFlagNames } from './flag-names.js';
+import { runExport } from './usage-export.js';
+import { GatewayError } from '../protocol/errors.js';
+import { timeRange } from '../server/admin/time-range.js';
+import { groupOf } from '../server/admin/usage.js';
+
+// The admin API's query parameters and the flags that set them: errors name what the user typed.
+const flagOf: Record<string, string> = { group_by: '--by', from: '--from', to: '--to' };
+
+/** Checks the flags before any store or gateway is reached; an error names the flag, not the API field. */
+function checkFlags(query: URLSearchParams): string | undefined {
+  try {
+    groupOf(query);
+    timeRange(query);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof GatewayError)) throw err;
+    return withFlagNames(err.message, flagOf).replace(/^--from must be before to\b/, '--from must be before --to');
+  }
+}
 
 const help = `Usage: relais usage [--by key|user|team|model|backend|day] [--from DATE] [--to DATE] [--key ID] [--csv | --json]
 
@@ -9,10 +29,12 @@ const help = `Usage: relais usage [--by key|user|team|model|backend|day] [--from
   --from     first day (YYYY-MM-DD, ISO date-time or epoch ms; default 30 days ago)
   --to       last day, inclusive for a date (default today)
   --key      only this key
+  relais usage export --help   raw records (and prompt logs) of a range as JSONL or CSV
   --config FILE | --url URL --admin-key KEY   as for 'relais keys'
 `;
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'export') return runExport(argv.slice(1));
   let values;
   try {
     ({ values } = parseArgs({
@@ -37,6 +59,11 @@ export async function run(argv: string[]): Promise<number> {
   if (values.to) query.set('to', values.to);
   if (values.key) query.set('key', values.key);
   if (values.csv) query.set('format', 'csv');
+  const flagError = checkFlags(query);
+  if (flagError !== undefined) {
+    console.error(`relais usage: ${flagError}`);
+    return 2;
+  }
   const target = await openTarget({ config: values.config, url: values.url, adminKey: values['admin-key'] });
   try {
     const rows = await target.usage(query);

@@ -1,10 +1,11 @@
 // The relais.yaml schema. Validation errors name the field; the loader adds the line.
 import { z } from 'zod';
 import { modelCapabilities } from '../backends/backend.js';
+import { authSchema } from './auth-schema.js';
 
 const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:8080');
+  .regex(/^(?:(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]*):)?\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:8080 (a port alone is 127.0.0.1)');
 
 const zone = z.string().regex(/^[a-z0-9_-]+$/, 'zone names are lower-case words such as local or eu');
 
@@ -217,6 +218,14 @@ export const configSchema = z
         journal_interval_ms: z.number().int().positive().max(1_000).default(10),
         /** fdatasync each journal write: survives an OS crash too, not only a killed process. */
         journal_fsync: z.boolean().default(true),
+        /** Days raw usage records and prompt logs are kept; 0 or null keeps them for ever. Rollups are always kept. */
+        retention_days: z.number().int().min(0).max(36_500).nullable().default(90),
+        /** How often the retention purge runs (it also runs on POST /admin/usage/purge). */
+        purge_interval_minutes: z.number().int().positive().max(10_080).default(60),
+        /** Rows deleted per purge step (SQLite; PostgreSQL drops whole day partitions). */
+        purge_batch_rows: z.number().int().min(10).max(100_000).default(2_000),
+        /** Pause between purge steps, so the gateway's own writes and reads go between them. */
+        purge_pause_ms: z.number().int().min(0).max(60_000).default(50),
       })
       .strict()
       .default({}),
@@ -253,6 +262,8 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** Single sign-on for people (oidc) and JWT bearer tokens for machines (jwt); see docs/identity.md. */
+    auth: authSchema.default({}),
     /** The browser console at /ui (see docs/console.md). */
     console: z
       .object({

@@ -41,7 +41,7 @@ function cookie(token: string, maxAgeS: number, secure: boolean): string {
 }
 
 function principalJson(p: Principal): Record<string, unknown> {
-  return { kind: p.kind, admin: p.admin, key_id: p.keyId ?? null, key_name: p.keyName ?? null, user_id: p.userId ?? null, team_id: p.teamId ?? null };
+  return { kind: p.kind, admin: p.admin, key_id: p.keyId ?? null, key_name: p.keyName ?? null, user_id: p.userId ?? null, user_name: p.userName ?? null, team_id: p.teamId ?? null };
 }
 
 function sessionJson(row: SessionRow, token: string, principal: Principal): Record<string, unknown> {
@@ -60,6 +60,13 @@ export async function startSession(req: IncomingMessage, res: ServerResponse, ac
   const { token, row } = await access.sessions.open(subject, method);
   const principal = access.principalOf(row);
   sendJson(res, 201, sessionJson(row, token, principal), { ...noStore, 'set-cookie': cookie(token, Math.floor(access.sessions.ttlMs / 1000), secureRequest(req)) });
+}
+
+/** Opens a session for `subject` (checked first: a disabled user gets none) and returns its Set-Cookie value (single sign-on redirects with it). */
+export async function sessionCookie(req: IncomingMessage, access: SessionAccess, subject: SessionSubject, method: string, secure: boolean): Promise<string> {
+  if (subject.kind === 'user') access.keys.principalOfUser(subject.id);
+  const { token } = await access.sessions.open(subject, method);
+  return cookie(token, Math.floor(access.sessions.ttlMs / 1000), secure || secureRequest(req));
 }
 
 function subjectOf(p: Principal): SessionSubject {

@@ -51,16 +51,18 @@ export class GenerationMeter {
    * Without `prompt` the sequence started empty and the meter alone gives the prompt size (completions).
    * With it (chat: the rendered prompt and how much of it the sequence had cached), the prompt is known
    * and the reply is what was sampled, or what entered the context when more did: function calls are
-   * generated under a grammar that bypasses onToken.
+   * generated under a grammar that bypasses onToken. A reply cut at max_tokens sampled one token more
+   * than entered the context (the last one is never fed back), which onToken misses when the chat
+   * wrapper held it back as the possible start of a stop string.
    */
-  finish(prompt?: { readonly length: number; readonly cached: number }): { usage: Usage; timings: Timings } {
+  finish(prompt?: { readonly length: number; readonly cached: number; readonly hitMaxTokens?: boolean }): { usage: Usage; timings: Timings } {
     const end = performance.now();
     const first = this.firstTokenAt ?? end;
     let generated = this.generated;
     let promptTokens: number;
     let cachedTokens: number;
     if (prompt) {
-      generated = Math.max(generated, this.sequence.contextTokens.length - prompt.length);
+      generated = Math.max(generated, this.sequence.contextTokens.length - prompt.length + (prompt.hitMaxTokens === true ? 1 : 0));
       promptTokens = prompt.length;
       cachedTokens = prompt.cached;
     } else {

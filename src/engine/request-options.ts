@@ -85,12 +85,25 @@ export function toolDefinitions(body: JsonObject): ToolDefinition[] {
   });
 }
 
-/** 'none' drops the tools; 'auto' (the default) lets the model decide; forcing a call is not possible here. */
-export function toolChoiceNone(body: JsonObject): boolean {
+/**
+ * The tools the model may use and whether it must call one: 'none' drops them; 'auto' (the default)
+ * lets the model decide; 'required' or a named function forces a call (the named one alone is offered).
+ */
+export function toolSelection(body: JsonObject, tools: readonly ToolDefinition[]): { tools: ToolDefinition[]; forced: boolean } {
   const choice = body.tool_choice;
-  if (choice === undefined || choice === null || choice === 'auto') return false;
-  if (choice === 'none') return true;
-  throw errors.unsupported('tool_choice', "The embedded engine cannot force a tool call; use tool_choice 'auto' or 'none'.");
+  if (choice === undefined || choice === null || choice === 'auto') return { tools: [...tools], forced: false };
+  if (choice === 'none') return { tools: [], forced: false };
+  if (choice === 'required') {
+    if (tools.length === 0) throw errors.invalidParam('tool_choice', "tool_choice 'required' needs 'tools'.");
+    return { tools: [...tools], forced: true };
+  }
+  const fn = isJsonObject(choice) && choice.type === 'function' && isJsonObject(choice.function) ? choice.function.name : undefined;
+  if (typeof fn !== 'string') {
+    throw errors.invalidParam('tool_choice', "tool_choice must be 'none', 'auto', 'required' or {type: 'function', function: {name}}.");
+  }
+  const named = tools.filter((t) => t.name === fn);
+  if (named.length === 0) throw errors.invalidParam('tool_choice', `tool_choice names '${fn.slice(0, 100)}', which is not in 'tools'.`);
+  return { tools: named, forced: true };
 }
 
 /** parallel_tool_calls: false allows one call per reply. */

@@ -21,7 +21,7 @@ import {
   usageChunkJson,
   type ReplyHead,
 } from './openai-encode.js';
-import { maxParallelToolCalls, responseFormat, samplingOptions, toolChoiceNone, toolDefinitions } from './request-options.js';
+import { maxParallelToolCalls, responseFormat, samplingOptions, toolDefinitions, toolSelection } from './request-options.js';
 import { runChat } from './run-chat.js';
 import { runCompletion } from './run-completion.js';
 import { embeddingInputs, embeddingsJson, runEmbeddings } from './run-embeddings.js';
@@ -82,7 +82,7 @@ function prepare(call: UpstreamCall): { job: Job; object: string } {
   const format = responseFormat(body);
   if (call.endpoint === 'chat') {
     const prompt = chatHistory(body.messages);
-    const tools = toolChoiceNone(body) ? [] : toolDefinitions(body);
+    const { tools, forced: forceCall } = toolSelection(body, toolDefinitions(body));
     const maxParallelCalls = maxParallelToolCalls(body);
     return {
       object: 'chat.completion.chunk',
@@ -90,7 +90,7 @@ function prepare(call: UpstreamCall): { job: Job; object: string } {
         if (tools.length > 0 && !model.info.chatTemplateSupportsTools) {
           throw errors.unsupported('tools', `The chat template of model '${model.info.name}' does not support tools.`);
         }
-        return runChat(model, sequences, { prompt, sampling, format, tools, maxParallelCalls, signal, onText });
+        return runChat(model, sequences, { prompt, sampling, format, tools, forceCall, maxParallelCalls, signal, onText });
       },
     };
   }

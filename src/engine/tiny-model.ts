@@ -1,7 +1,7 @@
 // Generates a tiny llama-architecture GGUF with random (seeded) weights and a byte-level BPE
 // vocabulary: a real model file that the real llama.cpp loads, for tests and `relais serve --demo`.
 // Its output is meaningless; the weights are shaped only so that it babbles printable ASCII.
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { seededRng, type Rng } from '../random/seeded-rng.js';
 import { GGML_TYPE_F16, GGML_TYPE_F32 } from './gguf-format.js';
@@ -21,16 +21,30 @@ export interface TinyModelOptions {
   contextLength?: number;
   /** Logit bias of the end-of-turn token: lower = longer replies (tests use -8 for endless ones). */
   endBias?: number;
-  /** Jinja chat template to store (default: ChatML without tools). */
+  /** Jinja chat template to store (default: ChatML with tools, TINY_CHAT_TEMPLATE). */
   chatTemplate?: string;
   /** Whole-word tokens added to the vocabulary (user-defined type) with their output logit bias. */
   extraTokens?: ReadonlyArray<{ readonly text: string; readonly bias: number }>;
 }
 
-/** ChatML, the template the generator stores in tokenizer.chat_template (no tool support). */
-export const TINY_CHAT_TEMPLATE =
+/** Plain ChatML: no tools (tests of a template that cannot render them use it). */
+export const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+/**
+ * The demo's template: ChatML that also renders tools the Hermes/Qwen way (definitions in a system
+ * block, calls in <tool_call>, results in <tool_response>), so a client's first tool request gets a 200.
+ * Without tools it renders exactly as plain ChatML.
+ */
+export const TINY_CHAT_TEMPLATE =
+  "{%- if tools %}{{- '<|im_start|>system\\n# Tools\\n<tools>' }}{%- for tool in tools %}{{- '\\n' }}{{- tool | tojson }}{%- endfor %}" +
+  "{{- '\\n</tools>\\nTo call a function answer <tool_call>{\"name\": <function-name>, \"arguments\": <args-json-object>}</tool_call><|im_end|>\\n' }}{%- endif %}" +
+  "{%- for message in messages %}{%- if message.role == 'tool' %}{{- '<|im_start|>user\\n<tool_response>\\n' + message.content + '\\n</tool_response><|im_end|>\\n' }}" +
+  "{%- elif message.role == 'assistant' and message.tool_calls %}{{- '<|im_start|>assistant\\n' }}{%- for tc in message.tool_calls %}" +
+  "{{- '<tool_call>{\"name\": \"' + tc.function.name + '\", \"arguments\": ' + (tc.function.arguments | tojson) + '}</tool_call>' }}{%- endfor %}{{- '<|im_end|>\\n' }}" +
+  "{%- else %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}{%- endif %}{%- endfor %}" +
+  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
 
 const SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>', '<|fim_pad|>'] as const;
 const TOKEN_NORMAL = 1;
@@ -218,19 +232,22 @@ export function generateTinyModel(options: TinyModelOptions = {}): Buffer {
   return writeGguf(metadata, tensors);
 }
 
-/** Writes `<dir>/relais-demo.gguf` unless it exists; returns its path. */
+/**
+ * Writes `<dir>/relais-demo.gguf` unless it holds this version's model already (a file from an older
+ * Relais, e.g. with a template that could not render tools, is replaced); returns its path.
+ */
 export async function ensureDemoModel(dir: string): Promise<string> {
   const path = join(dir, `${DEMO_MODEL_NAME}.gguf`);
+  const wanted = generateTinyModel();
   try {
-    await access(path);
-    return path;
+    if (wanted.equals(await readFile(path))) return path;
   } catch {
-    // missing: generate below
+    // missing: write it below
   }
   await mkdir(dir, { recursive: true });
-  // Write then rename so a concurrent reader never sees half a file.
+  // Write then rename so a concurrent reader never sees half a file (a loaded old one keeps its mapping).
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, generateTinyModel());
+  await writeFile(tmp, wanted);
   await rename(tmp, path);
   return path;
 }

@@ -36,8 +36,8 @@ export class SessionAccess implements Access {
       return masterPrincipal;
     }
     if (row.subjectKind === 'key') return this.keys.principalById(row.subjectId);
-    // Sessions of people (single sign-on) get their principal from the identity plug-in, not yet here.
-    throw errors.unauthorized('This session kind is not supported by this gateway.');
+    // A person signed in with single sign-on: their user's current state (disabled ends the session at once).
+    return this.keys.principalOfUser(row.subjectId);
   }
 
   prepare(credentials: Credentials): Promise<void> | undefined {
@@ -46,7 +46,14 @@ export class SessionAccess implements Access {
     const token = sessionTokenFrom(s.cookie);
     if (token === undefined) return undefined;
     const id = sessionIdOf(token);
-    return this.sessions.needsLoad(id) ? this.sessions.load(id) : undefined;
+    if (this.sessions.needsLoad(id)) return this.sessions.load(id).then(() => this.userReady(id));
+    return this.userReady(id);
+  }
+
+  /** A person's session opened on another instance moments ago may name a user this one has not loaded yet. */
+  private userReady(id: string): Promise<void> | undefined {
+    const row = this.sessions.get(id);
+    return row?.subjectKind === 'user' ? this.keys.needsUser(row.subjectId) : undefined;
   }
 
   get open(): boolean {

@@ -1,5 +1,6 @@
 // HTTP wiring: routes → codecs → pipeline; health, metrics, model lists; graceful drain.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Access, Credentials } from '../access/access.js';
 import { modelAllowed, type Principal } from '../access/principal.js';
@@ -70,6 +71,12 @@ export class GatewayApp {
     this.server = createServer({ keepAlive: true, requestTimeout }, (req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 30_000;
+    // CONNECT is for proxies; without this Node drops the connection without an answer.
+    this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+      const body = JSON.stringify({ error: { message: 'CONNECT is not supported: this is an API gateway, not a proxy.', type: 'invalid_request_error', param: null, code: 'method_not_allowed' } });
+      socket.on('error', () => undefined);
+      socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -219,8 +226,11 @@ export class GatewayApp {
     const { router, pipeline, maxBodyBytes } = this.deps;
     const session = req.headers['x-session-id'];
     const meta = { id: requestId, arrivedAt, sessionId: typeof session === 'string' ? session : undefined };
-    // A console session created on another instance moments ago: fetch it before authenticating.
-    if (req.headers.cookie !== undefined) await this.deps.access.prepare?.(this.credentials(req));
+    // A console session created on another instance moments ago, or a JWT not verified yet: look it up before authenticating.
+    if (this.deps.access.prepare !== undefined && (req.headers.cookie !== undefined || req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined)) {
+      const pending = this.deps.access.prepare(this.credentials(req));
+      if (pending !== undefined) await pending;
+    }
 
     const endpoint = openAIRoutes[path];
     if (endpoint) {

@@ -2,7 +2,7 @@
 // Every admitted request ends in exactly one usage record.
 import type { ServerResponse } from 'node:http';
 import type { Access, Ticket } from '../access/access.js';
-import type { Principal } from '../access/principal.js';
+import { principalId, type Principal } from '../access/principal.js';
 import { BackendError, type UpstreamReply } from '../backends/backend.js';
 import type { Config } from '../config/schema.js';
 import { estimatePromptTokens, type CanonicalRequest } from '../protocol/canonical.js';
@@ -195,7 +195,7 @@ export class Pipeline {
       // Wait only while every usable replica this key may use is saturated; with none usable at all,
       // routing answers at once (fallbacks included).
       const canStart = (): boolean => router.capacity(entry, principal) !== 'full';
-      const waited = entry.queue.acquire(principal.keyId ?? principal.kind, principal.priority, controller.signal, canStart);
+      const waited = entry.queue.acquire(principalId(principal), principal.priority, controller.signal, canStart);
       if (typeof waited !== 'number') {
         const queued = trace?.child('queue');
         queueMs = await waited;

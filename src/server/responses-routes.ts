@@ -1,7 +1,7 @@
 // The OpenAI Responses API: POST /v1/responses through the pipeline (translated to a chat completion),
 // and the stored responses of each key: GET and DELETE /v1/responses/{id}, GET …/{id}/input_items.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Principal } from '../access/principal.js';
+import { principalId, type Principal } from '../access/principal.js';
 import type { ChatTurn } from '../protocol/chat-turn.js';
 import { errors, GatewayError } from '../protocol/errors.js';
 import type { JsonObject } from '../protocol/json.js';
@@ -32,7 +32,7 @@ export interface ResponsesDeps {
 
 /** Stored responses belong to the key that made them. */
 export function ownerOf(p: Principal): string {
-  return p.keyId ?? p.kind;
+  return principalId(p);
 }
 
 /** The assistant turn as chat messages, to continue the conversation from. */

@@ -41,6 +41,7 @@ export function withCleanText(db: SqlDb): SqlDb {
     kind: db.kind,
     query: (sql, params = []) => db.query(sql, cleanValues(params)),
     tx: (statements) => db.tx(statements.map(clean)),
+    exclusive: (name, fn) => db.exclusive(name, fn),
     close: () => db.close(),
   };
 }

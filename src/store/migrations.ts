@@ -1,12 +1,22 @@
 // Versioned schema migrations, applied in order at start; each runs once and is recorded.
 import type { SqlDb } from './sql-db.js';
 
-interface Migration {
+export interface Migration {
   readonly version: number;
   readonly name: string;
   /** Statements; `{{serial}}` becomes the dialect's auto-increment primary key. */
   readonly statements: readonly string[];
+  /** Statements for PostgreSQL only, run after `statements` (partitioning has no SQLite form). */
+  readonly postgres?: readonly string[];
+  /** Statements for SQLite only, run after `statements`. */
+  readonly sqlite?: readonly string[];
 }
+
+const usageTableColumns = `request_id TEXT NOT NULL, time BIGINT NOT NULL, key_id TEXT, user_id TEXT, team_id TEXT,
+  model TEXT NOT NULL, endpoint TEXT NOT NULL, backend TEXT, status INTEGER NOT NULL, outcome TEXT NOT NULL,
+  prompt_tokens BIGINT, completion_tokens BIGINT, cached_tokens BIGINT, tokens_estimated INTEGER NOT NULL,
+  cost DOUBLE PRECISION, queue_ms DOUBLE PRECISION NOT NULL, ttft_ms DOUBLE PRECISION,
+  total_ms DOUBLE PRECISION NOT NULL, stream INTEGER NOT NULL, finish_reason TEXT, error TEXT`;
 
 export const migrations: readonly Migration[] = [
   {
@@ -156,6 +166,53 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX alerts_time ON alerts (time)`,
     ],
   },
+  {
+    version: 45,
+    name: 'external identities of users (single sign-on, JWT)',
+    statements: [
+      `ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0`,
+      // 'admin' (made through the admin API or CLI), 'oidc' (single sign-on) or 'jwt' (machine identity).
+      `ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT 'admin'`,
+      `ALTER TABLE users ADD COLUMN external_issuer TEXT`,
+      `ALTER TABLE users ADD COLUMN external_subject TEXT`,
+      // One user per identity at its provider; NULLs (users made by an admin) do not collide.
+      `CREATE UNIQUE INDEX users_external ON users (external_issuer, external_subject)`,
+    ],
+  },
+  {
+    version: 50,
+    name: 'usage retention and export: keyset indexes; PostgreSQL usage partitioned by day',
+    statements: [
+      // Prompt logs are purged by age and joined to their record on export.
+      `CREATE INDEX prompt_logs_time ON prompt_logs (time)`,
+      `CREATE INDEX prompt_logs_request ON prompt_logs (request_id)`,
+    ],
+    sqlite: [
+      // (time, request_id) is the export's keyset order; it serves time ranges as the old index did.
+      `DROP INDEX usage_time`,
+      `CREATE INDEX usage_time ON usage (time, request_id)`,
+    ],
+    postgres: [
+      // The rows move once into one partition per UTC day; the purge then drops whole days.
+      `ALTER TABLE usage RENAME TO usage_unpartitioned`,
+      `ALTER INDEX usage_time RENAME TO usage_unpartitioned_time`,
+      `ALTER INDEX usage_key_time RENAME TO usage_unpartitioned_key_time`,
+      `CREATE TABLE usage (${usageTableColumns}) PARTITION BY RANGE (time)`,
+      `CREATE INDEX usage_time ON usage (time, request_id)`,
+      `CREATE INDEX usage_key_time ON usage (key_id, time)`,
+      `DO $$
+      DECLARE d BIGINT;
+      BEGIN
+        FOR d IN SELECT DISTINCT (time / 86400000) * 86400000 FROM usage_unpartitioned LOOP
+          EXECUTE format('CREATE TABLE %I PARTITION OF usage FOR VALUES FROM (%s) TO (%s)',
+            'usage_p' || to_char(to_timestamp(d / 1000) AT TIME ZONE 'UTC', 'YYYYMMDD'), d, d + 86400000);
+        END LOOP;
+      END $$`,
+      `INSERT INTO usage SELECT * FROM usage_unpartitioned`,
+      `DROP TABLE usage_unpartitioned`,
+    ],
+  },
 ];
 
 function dialect(db: SqlDb, sql: string): string {
@@ -163,21 +220,21 @@ function dialect(db: SqlDb, sql: string): string {
 }
 
 /** Applies pending migrations; `lock` (PostgreSQL advisory lock) serialises instances starting together. */
-export async function migrate(db: SqlDb, lock: readonly string[] = []): Promise<number[]> {
+export async function migrate(db: SqlDb, lock: readonly string[] = [], list: readonly Migration[] = migrations): Promise<number[]> {
   await db.tx([
     ...lock.map((sql) => ({ sql, params: [] })),
     { sql: 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)', params: [] },
   ]);
   const done = new Set((await db.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
   const applied: number[] = [];
-  for (const m of migrations) {
+  for (const m of list) {
     if (done.has(m.version)) continue;
     try {
       // The version row goes first: an instance that raced us fails on its primary key and rolls back.
       await db.tx([
         ...lock.map((sql) => ({ sql, params: [] })),
         { sql: 'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', params: [m.version, m.name, Date.now()] },
-        ...m.statements.map((s) => ({ sql: dialect(db, s), params: [] })),
+        ...[...m.statements, ...((db.kind === 'postgres' ? m.postgres : m.sqlite) ?? [])].map((s) => ({ sql: dialect(db, s), params: [] })),
       ]);
       applied.push(m.version);
     } catch (err) {

@@ -24,12 +24,13 @@ export async function openStore(config: Pick<Config, 'data_dir'> & { store?: Sto
     }
     return new SqlStore(db);
   }
-  const db = openSqliteDb(sc.path ?? join(config.data_dir, 'relais.db'));
+  const path = sc.path ?? join(config.data_dir, 'relais.db');
+  const db = openSqliteDb(path);
   try {
     await migrate(db);
   } catch (err) {
     await db.close();
     throw err;
   }
-  return new SqlStore(db);
+  return new SqlStore(db, { sqlitePath: path });
 }

@@ -30,7 +30,7 @@ function rewrite(sql: string): Rewritten {
 }
 
 function isDdl(sql: string): boolean {
-  return /^\s*(CREATE|ALTER|DROP|SELECT pg_advisory)/i.test(sql);
+  return /^\s*(CREATE|ALTER|DROP|DO|SET|SELECT pg_advisory|SELECT pg_try_advisory)/i.test(sql);
 }
 
 function config(text: string, values: readonly SqlValue[]): pg.QueryConfig {
@@ -90,8 +90,35 @@ export async function openPostgresDb(options: PostgresOptions): Promise<SqlDb> {
     }
   }
 
+  // The lock lives on one checked-out connection for the whole run: if that connection dies, the
+  // server releases the lock and another instance may take over.
+  async function exclusive<T>(name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    const client = await pool.connect();
+    let lost: Error | undefined;
+    const onError = (err: Error): void => {
+      lost = err;
+    };
+    client.on('error', onError);
+    const key = "hashtext($1 || ':' || current_schema())";
+    try {
+      const [row] = (await client.query(`SELECT pg_try_advisory_lock(${key}) AS ok`, [name])).rows as { ok: boolean }[];
+      if (row?.ok !== true) return { ran: false };
+      try {
+        return { ran: true, value: await fn() };
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock(${key})`, [name]).catch((err: unknown) => {
+          lost = err instanceof Error ? err : new Error(String(err));
+        });
+      }
+    } finally {
+      client.off('error', onError);
+      client.release(lost);
+    }
+  }
+
   return {
     kind: 'postgres',
+    exclusive,
     query: async (sql, params = []) => (await pool.query(config(sql, params))).rows as SqlRow[],
     tx,
     close: () => pool.end(),

@@ -42,6 +42,11 @@ export function userFromRow(r: SqlRow): UserRow {
     createdAt: num(r.created_at),
     metadata: json(r.metadata, {}),
     limits: limitsFromRow(r),
+    disabled: Boolean(num(r.disabled)),
+    admin: Boolean(num(r.admin)),
+    source: r.source === 'oidc' || r.source === 'jwt' ? r.source : 'admin',
+    externalIssuer: strOrNull(r.external_issuer),
+    externalSubject: strOrNull(r.external_subject),
   };
 }
 

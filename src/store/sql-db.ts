@@ -13,5 +13,10 @@ export interface SqlDb {
   query(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
   /** Runs the statements in one transaction; returns each statement's rows. */
   tx(statements: readonly SqlStatement[]): Promise<SqlRow[][]>;
+  /**
+   * Runs `fn` unless another holder of the lock `name` is running (PostgreSQL: a session advisory lock
+   * per schema, shared by every instance; SQLite: this process). `ran: false` when it was held.
+   */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
   close(): Promise<void>;
 }

@@ -11,10 +11,24 @@ import { promptLogSearch, sessionFromRow } from './console-sql.js';
 import { usageFromRow, usageListQuery } from './usage-records-sql.js';
 import { limitSets, policyValue } from './limits-sql.js';
 import * as alerts from './alerts-sql.js';
+import {
+  completeRollups, ensurePartitions, firstUsageFrom, listPartitions, purgePromptLogStep, purgeUsageStep,
+} from './usage-retention-sql.js';
+import { DAY_MS } from './usage-sql.js';
+import { SqlitePurgeWorker } from './sqlite-purge-worker.js';
 import type {
   ActivityQuery, ActivityRow, AlertOutcome, AlertRow, AuditQuery, AuditRow, JournalMark, KeyPolicy, KeyRow, SubjectLimits, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
-  Store, StoredResponseRow, TeamRow, UsageListQuery, UsageQuery, UsageRollupRow, UserRow,
+  Store, StoredResponseRow, TeamRow, UsageExportRow, UsageListQuery, UsagePurgeStep, UsageQuery, UsageRollupRow, UserRow,
 } from './types.js';
+
+/** How long a purge step waits for PostgreSQL's lock on the usage table before trying again later. */
+const PURGE_LOCK_TIMEOUT_MS = 2_000;
+
+// Days 1970 to 9999 get a partition; a record with any other time finds none and is refused by itself.
+const LAST_DAY = Date.UTC(9999, 11, 31);
+const daysOf = (records: readonly UsageRecord[]): number[] => [
+  ...new Set(records.map((r) => Math.floor(Math.round(r.time) / DAY_MS) * DAY_MS).filter((d) => Number.isFinite(d) && d >= 0 && d <= LAST_DAY)),
+];
 
 const bumpRevision: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'revision'", params: [] };
 const bumpSessions: SqlStatement = { sql: "UPDATE meta SET value = value + 1 WHERE key = 'sessions'", params: [] };
@@ -55,9 +69,16 @@ function extraSets(table: string, id: string, p: { limits?: SubjectLimits | unde
 
 export class SqlStore implements Store {
   private readonly db: SqlDb;
+  /** PostgreSQL: days whose usage partition this instance made sure of (records need one to land in). */
+  private readonly partitionDays = new Set<number>();
 
-  constructor(db: SqlDb) {
+  /** SQLite file: purge deletes run on a worker thread (its own connection), off the gateway's thread. */
+  private readonly purgeWorker: SqlitePurgeWorker | undefined;
+
+  constructor(db: SqlDb, options: { readonly sqlitePath?: string | undefined } = {}) {
     this.db = withCleanText(db);
+    const path = options.sqlitePath;
+    this.purgeWorker = db.kind === 'sqlite' && path !== undefined && path !== ':memory:' ? new SqlitePurgeWorker(path) : undefined;
   }
 
   get kind(): 'sqlite' | 'postgres' {
@@ -99,8 +120,12 @@ export class SqlStore implements Store {
 
   async createUser(user: UserRow, audit: AuditRow): Promise<void> {
     await this.db.tx(change({
-      sql: 'INSERT INTO users (id, name, email, team_id, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)',
-      params: [user.id, user.name, user.email, user.teamId, user.createdAt, JSON.stringify(user.metadata)],
+      sql: `INSERT INTO users (id, name, email, team_id, created_at, metadata, disabled, admin, source, external_issuer, external_subject)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      params: [
+        user.id, user.name, user.email, user.teamId, user.createdAt, JSON.stringify(user.metadata),
+        user.disabled ? 1 : 0, user.admin ? 1 : 0, user.source, user.externalIssuer, user.externalSubject,
+      ],
     }, audit).concat(extraSets('users', user.id, user)));
   }
 
@@ -118,8 +143,15 @@ export class SqlStore implements Store {
     if (patch.email !== undefined) sets.push(['email', patch.email]);
     if (patch.teamId !== undefined) sets.push(['team_id', patch.teamId]);
     if (patch.metadata !== undefined) sets.push(['metadata', JSON.stringify(patch.metadata)]);
+    if (patch.disabled !== undefined) sets.push(['disabled', patch.disabled ? 1 : 0]);
+    if (patch.admin !== undefined) sets.push(['admin', patch.admin ? 1 : 0]);
     sets.push(...limitAndPolicySets(patch));
     return this.changeRow(updateStatement('users', id, sets), audit, userFromRow);
+  }
+
+  async findExternalUser(issuer: string, subject: string): Promise<UserRow | undefined> {
+    const [row] = await this.db.query('SELECT * FROM users WHERE external_issuer = ? AND external_subject = ?', [issuer, subject]);
+    return row ? userFromRow(row) : undefined;
   }
 
   async deleteUser(id: string, audit: AuditRow): Promise<boolean> {
@@ -172,7 +204,63 @@ export class SqlStore implements Store {
 
   async insertUsage(records: readonly UsageRecord[], mark?: JournalMark): Promise<void> {
     if (records.length === 0) return;
-    await this.db.tx([...usageInserts(records), ...rollupStatements(records), ...(mark ? [journalMarkUpsert(mark)] : [])]);
+    const write = (): Promise<SqlRow[][]> => this.db.tx([...usageInserts(records), ...rollupStatements(records), ...(mark ? [journalMarkUpsert(mark)] : [])]);
+    if (this.db.kind === 'sqlite') {
+      await write();
+      return;
+    }
+    const missing = daysOf(records).filter((d) => !this.partitionDays.has(d));
+    if (missing.length > 0) await this.ensureDays(missing);
+    try {
+      await write();
+    } catch (err) {
+      // 23514: no partition for a row — another instance's purge dropped a day this one thought it had.
+      if ((err as { code?: string }).code !== '23514') throw err;
+      this.partitionDays.clear();
+      await this.ensureDays(daysOf(records));
+      await write();
+    }
+  }
+
+  private async ensureDays(days: readonly number[], lockTimeoutMs?: number): Promise<void> {
+    await ensurePartitions(this.db, days, lockTimeoutMs);
+    for (const d of days) this.partitionDays.add(d);
+  }
+
+  async ensureUsagePartitions(from: number, to: number): Promise<void> {
+    if (this.db.kind !== 'postgres') return;
+    const days: number[] = [];
+    for (let d = Math.floor(from / DAY_MS) * DAY_MS; d < to; d += DAY_MS) if (!this.partitionDays.has(d)) days.push(d);
+    // Ahead of need, so a busy table is not waited for: the next run tries again.
+    await this.ensureDays(days, PURGE_LOCK_TIMEOUT_MS);
+  }
+
+  async usagePartitions(): Promise<{ name: string; from: number; to: number }[]> {
+    return this.db.kind === 'postgres' ? listPartitions(this.db) : [];
+  }
+
+  withPurgeLock<T>(fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    return this.db.exclusive('relais-usage-purge', fn);
+  }
+
+  firstUsageFrom(from: number, before: number): Promise<number | undefined> {
+    return firstUsageFrom(this.db, from, before);
+  }
+
+  completeUsageRollups(day: number): Promise<number> {
+    return completeRollups(this.db, day);
+  }
+
+  async purgeUsageStep(before: number, limit: number): Promise<UsagePurgeStep> {
+    if (this.purgeWorker) return { rows: await this.purgeWorker.deleteUsage(before, limit), partitions: 0 };
+    const step = await purgeUsageStep(this.db, before, limit, PURGE_LOCK_TIMEOUT_MS);
+    // A dropped day is no longer there to write into.
+    if (step.partitions > 0) this.partitionDays.clear();
+    return step;
+  }
+
+  purgePromptLogStep(before: number, now: number, limit: number): Promise<number> {
+    return purgePromptLogStep(this.db, before, now, limit);
   }
 
   async journalMark(journalId: string): Promise<number> {
@@ -252,6 +340,16 @@ export class SqlStore implements Store {
     return (await this.db.query(q.sql, q.params)).map(usageFromRow);
   }
 
+  async exportUsage(query: UsageListQuery, prompts: boolean): Promise<UsageExportRow[]> {
+    const q = usageListQuery(query, prompts);
+    return (await this.db.query(q.sql, q.params)).map((r) => {
+      const record = usageFromRow(r);
+      return r.prompt_request === null || r.prompt_request === undefined
+        ? record
+        : { ...record, prompt: { request: String(r.prompt_request), response: String(r.prompt_response ?? '') } };
+    });
+  }
+
   async activity(query: ActivityQuery): Promise<ActivityRow[]> {
     const q = activityQuery(query);
     return (await this.db.query(q.sql, q.params)).map(activityFromRow);
@@ -328,8 +426,9 @@ export class SqlStore implements Store {
     return rows.map(auditFromRow);
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    await this.purgeWorker?.close();
+    await this.db.close();
   }
 
   private async byId<T>(table: string, id: string, fromRow: (r: SqlRow) => T): Promise<T | undefined> {

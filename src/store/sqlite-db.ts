@@ -30,6 +30,8 @@ export function openSqliteDb(path: string): SqlDb {
     return [];
   }
 
+  // One SQLite file serves one gateway process: a lock in memory is enough.
+  const held = new Set<string>();
   const transaction = db.transaction((statements: readonly SqlStatement[]) => statements.map((s) => run(s.sql, s.params)));
 
   return {
@@ -46,6 +48,15 @@ export function openSqliteDb(path: string): SqlDb {
         return Promise.resolve(transaction.immediate(statements));
       } catch (err) {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+    exclusive: async (name, fn) => {
+      if (held.has(name)) return { ran: false };
+      held.add(name);
+      try {
+        return { ran: true, value: await fn() };
+      } finally {
+        held.delete(name);
       }
     },
     close: () => {

@@ -41,6 +41,8 @@ export interface KeyPolicy {
   readonly maxExpiryDays: number | null;
 }
 
+export type UserSource = 'admin' | 'oidc' | 'jwt';
+
 export interface UserRow {
   readonly id: string;
   readonly name: string;
@@ -50,6 +52,15 @@ export interface UserRow {
   readonly metadata: Readonly<Record<string, string>>;
   /** Limits shared by every key of the user (absent: none). */
   readonly limits?: SubjectLimits | undefined;
+  /** A disabled user's keys, sessions and tokens are refused. */
+  readonly disabled: boolean;
+  /** Admin rights of the user's own sessions and tokens (single sign-on sets it from groups). */
+  readonly admin: boolean;
+  /** How the user came to exist. */
+  readonly source: UserSource;
+  /** The identity provider's issuer and subject, for users created at sign-in (null otherwise). */
+  readonly externalIssuer: string | null;
+  readonly externalSubject: string | null;
 }
 
 /** Everything about a key that can be set by an admin. */
@@ -206,6 +217,17 @@ export interface UsageListQuery {
   readonly limit: number;
 }
 
+/** A raw record as exported, with its prompt log when asked for and kept (keys with logging: full). */
+export interface UsageExportRow extends UsageRecord {
+  readonly prompt?: { readonly request: string; readonly response: string } | undefined;
+}
+
+/** One bounded step of the retention purge: rows removed and day partitions dropped (PostgreSQL). */
+export interface UsagePurgeStep {
+  readonly rows: number;
+  readonly partitions: number;
+}
+
 /** A local usage journal (src/usage/journal.ts) and the sequence number of its last record in a batch. */
 export interface JournalMark {
   readonly journalId: string;
@@ -289,6 +311,8 @@ export interface Store extends ResponseStore {
   listUsers(): Promise<UserRow[]>;
   updateUser(id: string, patch: Partial<Omit<UserRow, 'id' | 'createdAt'>>, audit: AuditRow): Promise<UserRow | undefined>;
   deleteUser(id: string, audit: AuditRow): Promise<boolean>;
+  /** The user of an identity at a provider (single sign-on, JWT), if it signed in before. */
+  findExternalUser(issuer: string, subject: string): Promise<UserRow | undefined>;
 
   createKey(key: NewKey, audit: AuditRow): Promise<KeyRow>;
   getKey(id: string): Promise<KeyRow | undefined>;
@@ -322,6 +346,23 @@ export interface Store extends ResponseStore {
   spendBy(group: 'user' | 'team', since: number): Promise<Map<string, number>>;
   /** Raw usage records in [from, to), oldest first, `limit` at a time (for `relais plan --from-usage`). */
   listUsage(query: UsageListQuery): Promise<UsageRecord[]>;
+  /** listUsage for export: with `prompts`, each record with its prompt log when it has one. */
+  exportUsage(query: UsageListQuery, prompts: boolean): Promise<UsageExportRow[]>;
+
+  /** PostgreSQL: creates the missing day partitions of raw usage for [from, to) (no-op on SQLite). */
+  ensureUsagePartitions(from: number, to: number): Promise<void>;
+  /** PostgreSQL: the day partitions of raw usage, oldest first ([] on SQLite). */
+  usagePartitions(): Promise<{ name: string; from: number; to: number }[]>;
+  /** Runs the retention purge unless another instance sharing the database is running it. */
+  withPurgeLock<T>(fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
+  /** The earliest raw record time in [from, before), undefined when none. */
+  firstUsageFrom(from: number, before: number): Promise<number | undefined>;
+  /** Rebuilds the rollups of one UTC day from its raw records when they count fewer; returns tables rebuilt. */
+  completeUsageRollups(day: number): Promise<number>;
+  /** One bounded purge step of raw records older than `before` (a day partition, or at most `limit` rows). */
+  purgeUsageStep(before: number, limit: number): Promise<UsagePurgeStep>;
+  /** Deletes at most `limit` prompt logs older than `before` or expired at `now`; returns how many. */
+  purgePromptLogStep(before: number, now: number, limit: number): Promise<number>;
 
   /** Usage over time and/or by dimension (the console's activity views). */
   activity(query: ActivityQuery): Promise<ActivityRow[]>;

@@ -5,21 +5,31 @@ import { num } from './rows.js';
 import type { SqlRow, SqlStatement, SqlValue } from './sql-db.js';
 import type { UsageListQuery } from './types.js';
 
-const columns = [
+const columnNames = [
   'request_id', 'time', 'key_id', 'user_id', 'team_id', 'model', 'endpoint', 'backend', 'status', 'outcome', 'prompt_tokens',
   'completion_tokens', 'cached_tokens', 'tokens_estimated', 'cost', 'queue_ms', 'ttft_ms', 'total_ms', 'stream', 'finish_reason', 'error',
-].join(', ');
+];
 
-/** Records with from ≤ time < to, after the cursor (time, then request id), oldest first. */
-export function usageListQuery(q: UsageListQuery): SqlStatement {
-  const params: SqlValue[] = [q.from, q.to];
+/**
+ * Records with from ≤ time < to, after the cursor (time, then request id), oldest first; with
+ * `prompts`, each with its prompt log's request and response (NULL when it has none).
+ */
+export function usageListQuery(q: UsageListQuery, prompts = false): SqlStatement {
+  const u = prompts ? 'u.' : '';
+  // The cursor's time is the range's lower bound: each page starts where the last ended in the
+  // (time, request_id) index instead of scanning from `from` again.
+  const params: SqlValue[] = [q.after ? Math.max(q.from, q.after.time) : q.from, q.to];
   let cursor = '';
   if (q.after) {
-    cursor = ' AND (time > ? OR (time = ? AND request_id > ?))';
-    params.push(q.after.time, q.after.time, q.after.requestId);
+    cursor = ` AND (${u}time > ? OR ${u}request_id > ?)`;
+    params.push(q.after.time, q.after.requestId);
   }
   params.push(q.limit);
-  return { sql: `SELECT ${columns} FROM usage WHERE time >= ? AND time < ?${cursor} ORDER BY time, request_id LIMIT ?`, params };
+  const select = columnNames.map((c) => `${u}${c}`).join(', ');
+  const from = prompts
+    ? `${select}, p.request AS prompt_request, p.response AS prompt_response FROM usage u LEFT JOIN prompt_logs p ON p.request_id = u.request_id`
+    : `${select} FROM usage`;
+  return { sql: `SELECT ${from} WHERE ${u}time >= ? AND ${u}time < ?${cursor} ORDER BY ${u}time, ${u}request_id LIMIT ?`, params };
 }
 
 const opt = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : num(v));

@@ -32,7 +32,10 @@ test('bench against the embedded llama.cpp engine (tiny model): real usage count
       assert.equal(s.completionTokens?.mean, 16, 'ignore_eos: exactly max_tokens, counted by llama.cpp');
       const target = c.key.promptTokens ?? 0;
       assert.ok(Math.abs((s.promptTokens?.mean ?? 0) - target) / target < 0.15, `server-counted prompt ${s.promptTokens?.mean} near ${target}`);
-      assert.equal(s.itlMs?.n, 8 * 15);
+      // One gap per streamed token after the first: 15 per request, 14 when node-llama-cpp drops a
+      // leading space token from the reply's text (the demo template is rendered by its Jinja wrapper).
+      const gaps = s.itlMs?.n ?? 0;
+      assert.ok(gaps >= 8 * 14 && gaps <= 8 * 15, `${gaps} inter-token gaps`);
     }
     const ttft = (c: number, p: number): number => run.cells.find((x) => x.key.concurrency === c && x.key.promptTokens === p)?.summary?.ttftMs?.median ?? NaN;
     for (const p of [64, 256]) assert.ok(ttft(4, p) > 1.5 * ttft(1, p), `prompt ${p}: ttft c=4 ${ttft(4, p)} > 1.5 × c=1 ${ttft(1, p)}`);

@@ -177,7 +177,7 @@ test('find-max searches the highest rate meeting the SLO on a saturating server'
 test('workloads: shared prefixes, growing multi-turn chats, JSONL prompts, non-streamed requests', async () => {
   const srv = await startFakeServer({});
   try {
-    await runBench({ url: srv.url, endpoint: 'chat', settings: settings({ concurrency: [2], promptTokens: [16], workload: { kind: 'shared-prefix', groups: 2, prefixTokens: 32 } }) });
+    await runBench({ url: srv.url, endpoint: 'chat', settings: settings({ concurrency: [2], promptTokens: [48], workload: { kind: 'shared-prefix', groups: 2, prefixTokens: 32 } }) });
     const texts = srv.stats.bodies.slice(-10).map((b) => (b.messages as { content: string }[])[0]?.content ?? '');
     const prefixes = new Set(texts.map((t) => t.split('\n\n')[0]));
     assert.equal(prefixes.size, 2, 'two groups, one prefix each');

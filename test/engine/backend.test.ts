@@ -61,17 +61,18 @@ describe('embedded backend (real llama.cpp)', () => {
     const content = at(body, 'choices', 0, 'message', 'content');
     assert.equal(typeof content, 'string');
     assert.equal(at(body, 'choices', 0, 'finish_reason'), 'length');
-    // BOS + "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n" in a byte-level vocabulary.
-    assert.deepEqual(body.usage, { prompt_tokens: 25, completion_tokens: 16, total_tokens: 41, prompt_tokens_details: { cached_tokens: 0 } });
+    // "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n" in a byte-level vocabulary, as the
+    // template renders it (no BOS: the GGUF says add_bos_token false and the template writes none).
+    assert.deepEqual(body.usage, { prompt_tokens: 24, completion_tokens: 16, total_tokens: 40, prompt_tokens_details: { cached_tokens: 0 } });
     assert.equal(at(body, 'timings', 'predicted_n'), 16);
-    assert.equal(at(body, 'timings', 'prompt_n'), 25);
+    assert.equal(at(body, 'timings', 'prompt_n'), 24);
     // Same seed, same text: sampling is reproducible, also when the prompt comes from the KV cache.
     const again = await readJson(await chat({ messages: user('Hello'), max_tokens: 16, seed: 1 }));
     assert.equal(at(again, 'choices', 0, 'message', 'content'), content);
-    assert.equal(at(again, 'usage', 'prompt_tokens'), 25);
+    assert.equal(at(again, 'usage', 'prompt_tokens'), 24);
     // The whole prompt but its last token (llama.cpp must evaluate one to get logits) was cached.
-    assert.equal(at(again, 'usage', 'prompt_tokens_details', 'cached_tokens'), 24);
-    assert.equal(at(again, 'timings', 'cache_n'), 24);
+    assert.equal(at(again, 'usage', 'prompt_tokens_details', 'cached_tokens'), 23);
+    assert.equal(at(again, 'timings', 'cache_n'), 23);
     assert.equal(at(again, 'timings', 'prompt_n'), 1);
   });
 
@@ -108,9 +109,9 @@ describe('embedded backend (real llama.cpp)', () => {
     assert.equal(at(events[0], 'choices', 0, 'delta', 'role'), 'assistant');
     const text = events.map((e) => at(e, 'choices', 0, 'delta', 'content')).filter((c): c is string => typeof c === 'string').join('');
     const usage = events[events.length - 1]?.usage;
-    assert.equal(at(usage, 'prompt_tokens'), 25);
+    assert.equal(at(usage, 'prompt_tokens'), 24);
     assert.equal(at(usage, 'completion_tokens'), 12);
-    assert.equal(at(usage, 'total_tokens'), 37);
+    assert.equal(at(usage, 'total_tokens'), 36);
     assert.equal(at(events[events.length - 2], 'choices', 0, 'finish_reason'), 'length');
     // Streaming and non-streaming generate the same text for the same seed.
     const whole = await readJson(await chat({ messages: user('Hello'), max_tokens: 12, seed: 1 }));
@@ -177,9 +178,10 @@ describe('embedded backend (real llama.cpp)', () => {
   });
 
   it('refuses what it cannot do with a precise 400', async () => {
-    const tools = await chat({ messages: user('x'), tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] });
-    assert.equal(tools.status, 400);
-    assert.match(String(at(await readJson(tools), 'error', 'message')), /chat template of model 'relais-demo' does not support tools/);
+    // The demo's template renders tools (issue 11, item 23): a tool request is served, not refused.
+    const tools = await chat({ messages: user('x'), tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }], max_tokens: 4 });
+    assert.equal(tools.status, 200);
+    assert.equal(at(await readJson(tools), 'choices', 0, 'message', 'role'), 'assistant');
     const n = await chat({ messages: user('x'), n: 2 });
     assert.equal(n.status, 400);
     assert.equal(at(await readJson(n), 'error', 'param'), 'n');
@@ -246,8 +248,13 @@ describe('embedded backend (real llama.cpp)', () => {
     // Several complete requests at once finish with exact usage each.
     const bodies = await Promise.all([1, 2, 3].map((seed) => chat({ model: 'endless', messages: user('Hello'), max_tokens: 10, seed }).then(readJson)));
     for (const b of bodies) {
-      assert.equal(at(b, 'usage', 'prompt_tokens'), 25);
-      assert.equal(at(b, 'usage', 'completion_tokens'), 10);
+      assert.equal(at(b, 'usage', 'prompt_tokens'), 24);
+      // The endless model rarely ends by itself (its end token is biased down, not removed): 'length' means all 10.
+      const finish = at(b, 'choices', 0, 'finish_reason');
+      assert.ok(finish === 'length' || finish === 'stop', String(finish));
+      if (finish === 'length') assert.equal(at(b, 'usage', 'completion_tokens'), 10);
+      else assert.ok(Number(at(b, 'usage', 'completion_tokens')) < 10);
+      assert.equal(at(b, 'timings', 'predicted_n'), at(b, 'usage', 'completion_tokens'));
     }
   });
 

@@ -45,7 +45,7 @@ describe('tiny model generator', () => {
     assert.equal(info.quantization, 'F16');
     assert.deepEqual(info.tensorTypes, { F16: 16, F32: 5 });
     assert.equal(info.chatTemplate, true);
-    assert.equal(info.chatTemplateSupportsTools, false);
+    assert.equal(info.chatTemplateSupportsTools, true, 'the demo template renders tools');
     assert.equal(info.fim, true);
     assert.equal(info.weightsBytes, file.fileSize - file.dataOffset - paddingOf(file.tensors.map((t) => Number(t.bytes))));
   });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Backend, UpstreamCall, UpstreamReply } from '../../src/backends/backend.js';
 import { createEmbeddedBackend, EngineRefusal, type EmbeddedBackend, type EmbeddedBackendOptions } from '../../src/backends/embedded.js';
 import type { EmbeddedBackendConfig } from '../../src/config/schema.js';
-import { ensureDemoModel, generateTinyModel } from '../../src/engine/tiny-model.js';
+import { ensureDemoModel, generateTinyModel, TINY_CHAT_TEMPLATE } from '../../src/engine/tiny-model.js';
 import { isJsonObject, type JsonObject } from '../../src/protocol/json.js';
 
 export async function tempModelsDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -102,12 +102,5 @@ export function at(v: unknown, ...path: Array<string | number>): unknown {
 
 export const user = (content: string): JsonObject[] => [{ role: 'user', content }];
 
-/** A Hermes/Qwen-style chat template that renders tool definitions, calls and results. */
-export const TOOLS_TEMPLATE =
-  "{%- if tools %}{{- '<|im_start|>system\\n# Tools\\n<tools>' }}{%- for tool in tools %}{{- '\\n' }}{{- tool | tojson }}{%- endfor %}" +
-  "{{- '\\n</tools>\\nTo call a function answer <tool_call>{\"name\": <function-name>, \"arguments\": <args-json-object>}</tool_call><|im_end|>\\n' }}{%- endif %}" +
-  "{%- for message in messages %}{%- if message.role == 'tool' %}{{- '<|im_start|>user\\n<tool_response>\\n' + message.content + '\\n</tool_response><|im_end|>\\n' }}" +
-  "{%- elif message.role == 'assistant' and message.tool_calls %}{{- '<|im_start|>assistant\\n' }}{%- for tc in message.tool_calls %}" +
-  "{{- '<tool_call>{\"name\": \"' + tc.function.name + '\", \"arguments\": ' + (tc.function.arguments | tojson) + '}</tool_call>' }}{%- endfor %}{{- '<|im_end|>\\n' }}" +
-  "{%- else %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}{%- endif %}{%- endfor %}" +
-  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
+/** The demo model's own template (ChatML that renders tools, Hermes/Qwen style). */
+export const TOOLS_TEMPLATE = TINY_CHAT_TEMPLATE;

@@ -26,7 +26,7 @@ describe('relais models', () => {
     assert.equal(code, 0);
     const lines = out.split('\n');
     assert.match(lines[0] ?? '', /^NAME\s+ARCH\s+PARAMS\s+QUANT\s+SIZE\s+CONTEXT$/);
-    assert.match(out, /tiny\s+llama\s+108K\s+F16\s+217 KiB\s+4096/);
+    assert.match(out, /tiny\s+llama\s+108K\s+F16\s+218 KiB\s+4096/);
     assert.match(out, /broken\s+invalid\s+-\s+-\s+34 B\s+unsupported GGUF version 0/);
     const json = JSON.parse((await capture(['list', '--dir', dir, '--json'])).out) as Array<Record<string, unknown>>;
     assert.equal(json.find((m) => m.name === 'tiny')?.architecture, 'llama');
@@ -36,7 +36,7 @@ describe('relais models', () => {
     const text = await capture(['inspect', 'tiny', '--dir', dir, '--context', '1024', '--parallel', '2']);
     assert.equal(text.code, 0);
     assert.match(text.out, /heads\s+4 \(KV heads 2\)/);
-    assert.match(text.out, /chat template\s+yes, tools no/);
+    assert.match(text.out, /chat template\s+yes, tools yes/);
     assert.match(text.out, /fill-in-middle\s+yes/);
     assert.match(text.out, /memory\s+.* for 1024 tokens × 2 sequences/);
     const json = JSON.parse((await capture(['inspect', join(dir, 'tiny.gguf'), '--json'])).out) as { layers: number; memory: { kvCache: number; context: number } };

@@ -93,10 +93,18 @@ describe('tools (real llama.cpp)', () => {
     assert.equal(at(answered, 'choices', 0, 'message', 'role'), 'assistant');
   });
 
-  it('cannot force a tool call, and says so', async () => {
-    const reply = await send(backend, call('chat', { model: 'toolie', messages: user('x'), tools: weather, tool_choice: 'required' }));
-    assert.equal(reply.status, 400);
-    assert.equal(at(await readJson(reply), 'error', 'param'), 'tool_choice');
+  it("forces a call with tool_choice 'required' (even on a model that never starts one), and refuses a choice it cannot honour", async () => {
+    const short = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 6 } }, required: ['city'] } } }];
+    const forced = await chat({ messages: user('Weather in Paris?'), tools: short, tool_choice: 'required', max_tokens: 64 });
+    assert.equal(at(forced, 'choices', 0, 'finish_reason'), 'tool_calls');
+    assert.equal(at(forced, 'choices', 0, 'message', 'tool_calls', 0, 'function', 'name'), 'get_weather');
+    const args = JSON.parse(String(at(forced, 'choices', 0, 'message', 'tool_calls', 0, 'function', 'arguments'))) as { city: string };
+    assert.ok(typeof args.city === 'string' && args.city.length <= 6);
+    for (const tool_choice of ['required', { type: 'function', function: { name: 'nope' } }, 'sometimes']) {
+      const reply = await send(backend, call('chat', { model: 'toolie', messages: user('x'), ...(tool_choice === 'required' ? {} : { tools: weather }), tool_choice }), never);
+      assert.equal(reply.status, 400);
+      assert.equal(at(await readJson(reply), 'error', 'param'), 'tool_choice');
+    }
   });
 
   it('rejects a tool message that answers no earlier call', async () => {

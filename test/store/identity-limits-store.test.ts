@@ -4,6 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AlertRow, Store } from '../../src/store/types.js';
 import { testStores } from './services.js';
+import { newUserDefaults } from '../../src/access/identity-ops.js';
 
 const audit = { time: 1, actor: 'test', action: 'x', targetType: 'x', targetId: null, detail: {} };
 
@@ -20,8 +21,8 @@ for (const kind of testStores) {
       const limits = { rpm: 10, tpm: null, concurrency: 3, budget: 12.5, budgetPeriod: 'weekly' as const };
       const policy = { models: ['llama-*'], zones: ['eu'], maxBudget: 5, maxKeysPerUser: 2, maxExpiryDays: 30 };
       await store.createTeam({ id: 't1', name: 'T', createdAt: 1, metadata: {}, limits, keyPolicy: policy }, audit);
-      await store.createUser({ id: 'u1', name: 'U', email: null, teamId: 't1', createdAt: 1, metadata: {}, limits }, audit);
-      await store.createUser({ id: 'u2', name: 'plain', email: null, teamId: null, createdAt: 1, metadata: {} }, audit);
+      await store.createUser({ ...newUserDefaults, id: 'u1', name: 'U', email: null, teamId: 't1', createdAt: 1, metadata: {}, limits }, audit);
+      await store.createUser({ ...newUserDefaults, id: 'u2', name: 'plain', email: null, teamId: null, createdAt: 1, metadata: {} }, audit);
       assert.deepEqual((await store.getTeam('t1'))?.limits, limits);
       assert.deepEqual((await store.getTeam('t1'))?.keyPolicy, policy);
       assert.deepEqual((await store.getUser('u1'))?.limits, limits);

@@ -5,6 +5,7 @@ import type { AuditRow, NewKey, Store } from '../../src/store/types.js';
 import type { UsageRecord } from '../../src/usage/record.js';
 import { checkResponseStore } from './responses-contract.js';
 import { testStores } from './services.js';
+import { newUserDefaults } from '../../src/access/identity-ops.js';
 
 const DAY = 86_400_000;
 const audit = (action: string, id: string): AuditRow => ({ time: Date.now(), actor: 'test', action, targetType: 'key', targetId: id, detail: { n: 1 } });
@@ -39,7 +40,7 @@ for (const kind of testStores) {
     it('creates, reads, updates and revokes keys, bumping the revision each time', async () => {
       const r0 = await store.revision();
       await store.createTeam({ id: 't1', name: 'Team', createdAt: 1, metadata: {} }, audit('team.create', 't1'));
-      await store.createUser({ id: 'u1', name: 'Ada', email: 'ada@example.org', teamId: 't1', createdAt: 2, metadata: {} }, audit('user.create', 'u1'));
+      await store.createUser({ id: 'u1', name: 'Ada', email: 'ada@example.org', teamId: 't1', createdAt: 2, metadata: {}, ...newUserDefaults }, audit('user.create', 'u1'));
       const created = await store.createKey(newKey('k1', { userId: 'u1', teamId: 't1' }), audit('key.create', 'k1'));
       assert.equal(created.id, 'k1');
       assert.deepEqual(created.models, ['llama-*']);
@@ -163,6 +164,26 @@ for (const kind of testStores) {
       await store.appendAudit({ time: 1, actor: 'cli', action: 'usage.export', targetType: 'usage', targetId: null, detail: {} });
       const old = await store.listAudit({ from: 0, to: 2, limit: 10 });
       assert.deepEqual(old.map((e) => e.action), ['usage.export']);
+    });
+
+    it('keeps external identities: one user per issuer and subject, found again, disabled and made admin', async () => {
+      const ext = { ...newUserDefaults, source: 'oidc' as const, externalIssuer: 'https://idp.example/realms/x', externalSubject: 'sub-1' };
+      await store.createUser({ ...ext, id: 'ux1', name: 'Grace', email: null, teamId: null, createdAt: 3, metadata: {} }, audit('user.create', 'ux1'));
+      // Users made by an admin have no external identity: their NULLs never collide.
+      await store.createUser({ ...newUserDefaults, id: 'ux2', name: 'Plain', email: null, teamId: null, createdAt: 3, metadata: {} }, audit('user.create', 'ux2'));
+      await store.createUser({ ...newUserDefaults, id: 'ux3', name: 'Plain', email: null, teamId: null, createdAt: 3, metadata: {} }, audit('user.create', 'ux3'));
+      await assert.rejects(store.createUser({ ...ext, id: 'ux4', name: 'Twin', email: null, teamId: null, createdAt: 4, metadata: {} }, audit('user.create', 'ux4')));
+      const found = await store.findExternalUser('https://idp.example/realms/x', 'sub-1');
+      assert.equal(found?.id, 'ux1');
+      assert.equal(found?.source, 'oidc');
+      assert.equal(await store.findExternalUser('https://idp.example/realms/x', 'sub-2'), undefined);
+      assert.equal(await store.findExternalUser('https://other.example', 'sub-1'), undefined);
+      const r0 = await store.revision();
+      const changed = await store.updateUser('ux1', { disabled: true, admin: true }, audit('user.update', 'ux1'));
+      assert.equal(changed?.disabled, true);
+      assert.equal(changed?.admin, true);
+      assert.ok((await store.revision()) > r0, 'disabling a user moves the revision (key caches reload)');
+      assert.equal((await store.getUser('ux2'))?.disabled, false);
     });
   });
 }

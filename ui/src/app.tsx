@@ -36,7 +36,8 @@ const pages: readonly PageDef[] = [
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
-  const [notice, setNotice] = useState<string | null>(null);
+  // A failed single sign-on comes back as ?sign_in_error=… (shown once, then dropped from the address bar).
+  const [notice, setNotice] = useState<string | null>(() => signInError());
   const route = useRoute();
   useEffect(() => {
     onSessionEnded((message) => {
@@ -65,7 +66,7 @@ export function App() {
   const admin = session.principal.admin;
   const visible = pages.filter((p) => p.admin === 'both' || p.admin === admin);
   const page = visible.find((p) => p.id === route.page) ?? (visible[0] as PageDef);
-  const who = session.open ? 'open gateway (no keys)' : session.principal.kind === 'master' ? 'master key' : (session.principal.key_name ?? session.principal.key_id ?? '');
+  const who = session.open ? 'open gateway (no keys)' : session.principal.kind === 'master' ? 'master key' : session.principal.kind === 'user' ? (session.principal.user_name ?? session.principal.user_id ?? '') : (session.principal.key_name ?? session.principal.key_id ?? '');
   const doSignOut = async (): Promise<void> => {
     await signOut().catch(() => undefined);
     setNotice('Signed out.');
@@ -113,4 +114,14 @@ export function App() {
       </main>
     </div>
   );
+}
+
+function signInError(): string | null {
+  const params = new URLSearchParams(window.location.search);
+  const message = params.get('sign_in_error');
+  if (message === null) return null;
+  params.delete('sign_in_error');
+  const rest = params.toString();
+  window.history.replaceState(null, '', `${window.location.pathname}${rest ? `?${rest}` : ''}${window.location.hash}`);
+  return `Sign-in failed: ${message.slice(0, 300)}`;
 }

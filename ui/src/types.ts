@@ -1,7 +1,9 @@
 // Shapes of the API answers the console reads (snake_case, as the gateway sends them).
 export interface Principal {
-  kind: 'anonymous' | 'master' | 'key';
+  kind: 'anonymous' | 'master' | 'key' | 'user';
   admin: boolean;
+  /** A person signed in with single sign-on. */
+  user_name?: string | null;
   key_id: string | null;
   key_name: string | null;
   user_id: string | null;
@@ -61,6 +63,11 @@ export interface User {
   email: string | null;
   team_id: string | null;
   created_at: string;
+  /** Refused everywhere (sessions, keys, tokens) while true. */
+  disabled?: boolean;
+  admin?: boolean;
+  /** 'admin' (made here), 'oidc' (single sign-on) or 'jwt' (machine token). */
+  source?: string;
 }
 
 export interface Team {

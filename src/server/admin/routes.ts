@@ -10,6 +10,8 @@ import { ownKeyHandler } from './own-key.js';
 import { alertsHandler } from './alerts.js';
 import { adminUserKeysHandler, ownKeysHandler } from './own-keys.js';
 import { auditHandler, usageHandler } from './usage.js';
+import { usageExportHandler } from './usage-export.js';
+import { usagePurgeHandler } from './usage-purge.js';
 import { activityHandler, ownActivityHandler } from './activity.js';
 import { keyModelsHandler } from './key-models.js';
 import { logsHandler } from './logs.js';
@@ -35,6 +37,8 @@ export const adminRouteTable: readonly AdminRoute[] = [
   { pattern: /^\/admin\/teams\/?$/, methods: { POST: teams.create, GET: teams.list } },
   { pattern: new RegExp(`^/admin/teams/${ID}$`), methods: { GET: teams.get, PATCH: teams.update, DELETE: teams.delete } },
   { pattern: /^\/admin\/usage\/?$/, methods: { GET: usageHandler } },
+  { pattern: /^\/admin\/usage\/export\/?$/, methods: { GET: usageExportHandler } },
+  { pattern: /^\/admin\/usage\/purge\/?$/, methods: { POST: usagePurgeHandler } },
   { pattern: /^\/admin\/audit\/?$/, methods: { GET: auditHandler } },
   { pattern: /^\/admin\/alerts\/?$/, methods: { GET: alertsHandler } },
   // Added for the console (documented in the README like the rest).

@@ -53,7 +53,7 @@ export function PeoplePage() {
         if (edit.team) await api(`/admin/teams/${encodeURIComponent(edit.team.id)}`, { method: 'PATCH', body });
         else await api('/admin/teams', { method: 'POST', body });
       } else if (edit.kind === 'user') {
-        const body = { name: text('name'), email: text('email') || null, team_id: text('team_id') || null };
+        const body = { name: text('name'), email: text('email') || null, team_id: text('team_id') || null, admin: form.get('admin') === 'on', disabled: form.get('disabled') === 'on' };
         if (edit.user) await api(`/admin/users/${encodeURIComponent(edit.user.id)}`, { method: 'PATCH', body });
         else await api('/admin/users', { method: 'POST', body });
       }
@@ -90,12 +90,17 @@ export function PeoplePage() {
               </tr>
             ))}
           </ListTable>
-          <ListTable title="Users" createLabel="Create user" onCreate={() => setEdit({ kind: 'user' })} columns={['Name', 'Email', 'Team', 'Keys', 'Spend this month', 'Actions']}>
+          <ListTable title="Users" createLabel="Create user" onCreate={() => setEdit({ kind: 'user' })} columns={['Name', 'Email', 'Team', 'Signs in with', 'Keys', 'Spend this month', 'Actions']}>
             {data.users.map((u) => (
               <tr key={u.id}>
                 <td>{u.name}</td>
                 <td>{u.email ?? '—'}</td>
                 <td>{teamName(u.team_id)}</td>
+                <td>
+                  {signInLabel(u.source)}
+                  {u.admin ? <span class="badge">admin</span> : null}
+                  {u.disabled ? <span class="badge">disabled</span> : null}
+                </td>
                 <td>{data.keys.filter((k) => k.user_id === u.id).length}</td>
                 <td>{cost(data.userSpend, u.id)}</td>
                 <ShowEdit name={u.name} onShow={() => setSelected({ kind: 'user', id: u.id })} onEdit={() => setEdit({ kind: 'user', user: u })} />
@@ -127,6 +132,12 @@ export function PeoplePage() {
                     </option>
                   ))}
                 </select>
+              </label>
+              <label>
+                <input name="admin" type="checkbox" defaultChecked={edit.user?.admin === true} /> Admin (single sign-on with admin groups sets it at each sign-in)
+              </label>
+              <label>
+                <input name="disabled" type="checkbox" defaultChecked={edit.user?.disabled === true} /> Disabled (sessions, keys and tokens refused at once)
               </label>
             </>
           ) : null}
@@ -217,4 +228,8 @@ function Detail(p: { data: Data; selected: NonNullable<Selected> }) {
       </table>
     </section>
   );
+}
+
+function signInLabel(source: string | undefined): string {
+  return source === 'oidc' ? 'single sign-on' : source === 'jwt' ? 'JWT' : 'keys';
 }
