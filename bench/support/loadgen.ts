@@ -1,6 +1,6 @@
 // Load generator process for the overhead benchmark: closed loop at a concurrency, or paced at a rate.
 // Usage: node --import tsx bench/support/loadgen.ts URL STREAM(0|1) SECONDS CONCURRENCY [RATE]
-// LOADGEN_API=chat (default) | responses | messages picks the request body for the URL's API.
+// LOADGEN_API=chat (default) | responses | messages picks the request body for the URL's API; LOADGEN_HEADERS adds headers (JSON).
 // Prints one JSON line: { rps, p50_ms, p99_ms, count, errors }.
 import { Pool } from 'undici';
 
@@ -17,8 +17,12 @@ const bodies: Record<string, object> = {
   messages: { model: 'bench-model', messages: [{ role: 'user', content: 'Say something.' }], max_tokens: 100, stream },
 };
 const body = JSON.stringify(bodies[process.env.LOADGEN_API ?? 'chat'] ?? bodies.chat);
-// An API key for gateways with keys (bench:scaleout), from the environment.
-const headers: Record<string, string> = { 'content-type': 'application/json', ...(process.env.RELAIS_BENCH_KEY ? { authorization: `Bearer ${process.env.RELAIS_BENCH_KEY}` } : {}) };
+// An API key for gateways with keys (bench:scaleout), and any other headers (Portkey's routing ones) as JSON, from the environment.
+const headers: Record<string, string> = {
+  'content-type': 'application/json',
+  ...(process.env.RELAIS_BENCH_KEY ? { authorization: `Bearer ${process.env.RELAIS_BENCH_KEY}` } : {}),
+  ...(JSON.parse(process.env.LOADGEN_HEADERS ?? '{}') as Record<string, string>),
+};
 const latencies: number[] = [];
 let errors = 0;
 

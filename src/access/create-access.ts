@@ -14,6 +14,8 @@ export interface CreateAccessOptions {
   /** Overrides config.redis (tests); null forces the in-memory limiter. */
   readonly redis?: { readonly url: string; readonly prefix?: string | undefined; readonly fail_open?: boolean | undefined; readonly lease_ms?: number | undefined } | null | undefined;
   readonly limiter?: LimiterOptions | undefined;
+  /** A limiter made elsewhere (a cluster worker's, backed by the primary); used when Redis is not configured. */
+  readonly sharedLimiter?: Limiter | undefined;
   readonly warn?: ((message: string) => void) | undefined;
 }
 
@@ -23,7 +25,7 @@ export async function createAccess(options: CreateAccessOptions): Promise<KeyAcc
   const seeds = new SpendSeeds(store);
   const limiter: Limiter = redis
     ? new RedisLimiter({ url: redis.url, prefix: redis.prefix, leaseMs: redis.lease_ms, spendSeed: (key, start) => seeds.spend(key, start), warn: options.warn, ...options.limiter })
-    : new MemoryLimiter(options.limiter);
+    : (options.sharedLimiter ?? new MemoryLimiter(options.limiter));
   try {
     return await KeyAccess.create({
       store,

@@ -4,7 +4,7 @@ import type { Store } from '../store/types.js';
 import type { Access, AdmissionInput, Credentials, Settlement, Ticket } from './access.js';
 import { noopTicket } from './access.js';
 import { KeyCache, subjectName, type CachedKey, type CachedSubject } from './key-cache.js';
-import { hashSecret, sameSecret, tokenFrom } from './key-secret.js';
+import { sameDigest, secretDigest, tokenFrom } from './key-secret.js';
 import {
   LimiterInputError, LimiterUnavailableError, type LevelSpec, type LimitLevel, type LimitSpec, type LimitState, type Limiter,
 } from './limiter.js';
@@ -84,9 +84,11 @@ export class KeyAccess implements Access {
   private lastWarn = 0;
   private readonly changeListeners: (() => void)[] = [];
   private wasOpen = false;
+  private readonly masterDigest: Buffer | undefined;
   private lastUserMiss = 0;
 
   private constructor(private options: KeyAccessOptions) {
+    this.masterDigest = options.masterKey === undefined ? undefined : secretDigest(options.masterKey);
     this.now = options.now ?? Date.now;
     this.warn = options.warn ?? ((m) => console.warn(m));
     this.cache = new KeyCache(options.store, options.defaultRetentionDays ?? 30, this.now);
@@ -166,9 +168,10 @@ export class KeyAccess implements Access {
     const token = tokenFrom(credentials.authorization, credentials.apiKey);
     if (this.open) return anonymousPrincipal;
     if (token === undefined) throw errors.unauthorized('Missing API key: send Authorization: Bearer <key> or x-api-key.');
-    const master = this.options.masterKey;
-    if (master !== undefined && sameSecret(token, master)) return masterPrincipal;
-    return this.usable(this.cache.get(hashSecret(token)));
+    // One hash per request: compared with the master key's digest and, as hex, the key cache's index.
+    const digest = secretDigest(token);
+    if (this.masterDigest !== undefined && sameDigest(digest, this.masterDigest)) return masterPrincipal;
+    return this.usable(this.cache.get(digest.toString('hex')));
   }
 
   /** The principal of a key by id (the key behind a console session): 401 when unknown, revoked or expired. */

@@ -20,6 +20,16 @@ export function generateSecret(): NewSecret {
   return { id: `key_${randomUUID().replace(/-/g, '').slice(0, 20)}`, secret, hash: hashSecret(secret), prefix: secret.slice(0, 10) };
 }
 
+/** The sha256 of a secret as bytes: hashed once per request, compared to the master key's and looked up as hex. */
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+/** Constant-time comparison of two secrets' digests (fixed length, so lengths do not leak). */
+export function sameDigest(a: Buffer, b: Buffer): boolean {
+  return timingSafeEqual(a, b);
+}
+
 /** Constant-time comparison of two secrets (through their hashes, so lengths do not leak). */
 export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());

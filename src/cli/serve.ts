@@ -1,5 +1,7 @@
 // relais serve: load the config (file, or environment), start the gateway, drain on SIGTERM.
+import nodeCluster from 'node:cluster';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { listenWarning, parseListen } from '../config/listen.js';
@@ -22,15 +24,21 @@ import { createUsageWriter } from '../usage/batched-writer.js';
 import { UsageRetention } from '../usage/retention.js';
 import { UsageJournal } from '../usage/journal.js';
 import { replayJournals } from '../usage/journal-replay.js';
+import { UsageStoreThread } from '../usage/store-thread.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import type { Store } from '../store/types.js';
+import { IpcLimiter } from '../workers/ipc-limiter.js';
+import { isWorkerMessage } from '../workers/messages.js';
+import { runPrimary } from '../workers/primary.js';
 
-const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [--watch-config] [--demo] [--models-dir DIR]
+const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [--workers N|auto] [--watch-config] [--demo] [--models-dir DIR]
 
   --config FILE      configuration file (default: $RELAIS_CONFIG, else ./relais.yaml when present,
                      else backends from $RELAIS_BACKENDS, else every GGUF in the models directory)
   --listen HOST:PORT address to listen on (overrides the file's 'listen'; port 0 picks a free port;
                      a port alone is 127.0.0.1:PORT; ':PORT' is every interface, with a warning)
+  --workers N|auto   worker processes sharing the port (default 1; auto: one per core); limits and
+                     budgets stay exact across them (through Redis when configured, else the primary)
   --watch-config     reload the configuration file when it changes (SIGHUP always reloads it)
   --demo             serve relais-demo, a tiny generated model (random weights: meaningless output)
   --models-dir DIR   GGUF models for the embedded engine (default: $RELAIS_MODELS_DIR, else ./.relais/models)
@@ -54,7 +62,7 @@ async function loadConfig(
  * The first SIGTERM or SIGINT drains, closes everything and resolves with the exit code (1 when
  * anything failed); a second one exits at once.
  */
-function stopOnSignals(gateway: Gateway, store: Store, log: Logger, graceMs: number, beforeForcedExit: () => void, afterDrain: () => Promise<void>): Promise<number> {
+function stopOnSignals(gateway: Gateway, store: Store, log: Logger, graceMs: number, beforeForcedExit: () => void, afterDrain: () => Promise<void>, worker = false): Promise<number> {
   const settled = (p: Promise<void>): Promise<unknown> => p.then(() => undefined, (err: unknown) => err ?? new Error('failed'));
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -82,8 +90,18 @@ function stopOnSignals(gateway: Gateway, store: Store, log: Logger, graceMs: num
       resolve(code);
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.on('SIGINT', () => void stop('SIGINT'));
+    // A worker stops when its primary says so: Ctrl-C reaches the whole process group, and the
+    // primary's SIGTERM after it would count as a second signal.
+    process.on('SIGINT', () => (worker ? undefined : void stop('SIGINT')));
   });
+}
+
+/** --workers: a whole number from 1 to 256, or auto (one per core). */
+function workerCount(v: string | undefined): number | undefined {
+  if (v === undefined) return 1;
+  if (v === 'auto') return availableParallelism();
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : undefined;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -95,6 +113,7 @@ export async function run(argv: string[]): Promise<number> {
       demo: { type: 'boolean' },
       'models-dir': { type: 'string' },
       'watch-config': { type: 'boolean' },
+      workers: { type: 'string', short: 'w' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -115,6 +134,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { config, source } = loaded;
   const log = createLogger(config.log_level);
+  const workers = workerCount(values.workers);
+  if (workers === undefined) {
+    console.error(`relais serve: --workers must be a whole number from 1 to 256, or auto (got '${values.workers}')`);
+    return 2;
+  }
   const listenValue = values.listen ?? config.listen;
   let listenAt: ReturnType<typeof parseListen>;
   try {
@@ -129,21 +153,32 @@ export async function run(argv: string[]): Promise<number> {
   const warn = (message: string): void => log.warn(message);
   const journalDir = join(config.data_dir, 'journal');
   // Records a killed process had answered but not yet written go into the store before serving
-  // (whatever usage.journal says now: the files may come from a run that had it on).
-  const replay = await replayJournals(journalDir, store, warn).catch((err: unknown) => {
-    log.warn(`relais usage: replaying usage journals failed (they stay for the next start): ${String(err)}`);
-    return undefined;
-  });
-  if (replay && replay.journals > 0) log.announce('replayed usage journals of a previous run', { event: 'journal_replay', ...replay });
+  // (whatever usage.journal says now: the files may come from a run that had it on). With workers,
+  // the primary replays once before forking them.
+  if (!nodeCluster.isWorker) {
+    const replay = await replayJournals(journalDir, store, warn).catch((err: unknown) => {
+      log.warn(`relais usage: replaying usage journals failed (they stay for the next start): ${String(err)}`);
+      return undefined;
+    });
+    if (replay && replay.journals > 0) log.announce('replayed usage journals of a previous run', { event: 'journal_replay', ...replay });
+  }
+  if (workers > 1 && nodeCluster.isPrimary) {
+    await store.close();
+    return runPrimary({ workers, log, sharedLimiter: !config.redis });
+  }
+  // A worker without Redis asks the primary's limiter; the primary answers its metrics requests too.
+  const ipcLimiter = nodeCluster.isWorker && !config.redis ? new IpcLimiter() : undefined;
   // After the replay: budgets are seeded from the store's spend, replayed records included.
   // With single sign-on or JWT issuers, a gateway is never open to anonymous callers (access.open: never).
   const signIn = config.auth.oidc !== undefined || config.auth.jwt.length > 0;
-  const access = await createAccess({ config: signIn ? { ...config, access: { ...config.access, open: 'never' } } : config, store, warn });
+  const access = await createAccess({ config: signIn ? { ...config, access: { ...config.access, open: 'never' } } : config, store, warn, sharedLimiter: ipcLimiter });
   const journal = config.usage.journal
     ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, warn })
     : undefined;
+  // Batches are written from a worker thread by default: SQLite's transactions would block the event loop.
+  const usageThread = config.usage.writer_thread ? await UsageStoreThread.start(config) : undefined;
   // The retention purge also purges prompt logs past their key's retention, in bounded steps.
-  const usage = createUsageWriter(store, { warn, journal, purgeEveryMs: 0 });
+  const usage = createUsageWriter(usageThread ?? store, { warn, journal, purgeEveryMs: 0 });
   const retention = new UsageRetention(store, {
     retentionDays: config.usage.retention_days,
     everyMs: config.usage.purge_interval_minutes * 60_000,
@@ -161,7 +196,37 @@ export async function run(argv: string[]): Promise<number> {
     ...identity.routes,
     ...adminRoutes({ store, access, usage, retention, maxBodyBytes: config.limits.max_body_bytes, live }),
   ];
-  const gateway = await Gateway.create(config, { log, access: gatewayAccess, usage, extraRoutes, responses: store });
+  const metricsWaits = new Map<number, (text: string) => void>();
+  let metricsAsked = 0;
+  const allMetrics = nodeCluster.isWorker
+    ? (): Promise<string> =>
+        new Promise<string>((resolve) => {
+          const id = ++metricsAsked;
+          const timer = setTimeout(() => {
+            metricsWaits.delete(id);
+            resolve(gateway.metrics.registry.render());
+          }, 5_000);
+          metricsWaits.set(id, (text) => {
+            clearTimeout(timer);
+            resolve(text);
+          });
+          process.send?.({ t: 'metrics', id });
+        })
+    : undefined;
+  const gateway = await Gateway.create(config, { log, access: gatewayAccess, usage, extraRoutes, responses: store, metricsText: allMetrics });
+  if (nodeCluster.isWorker) {
+    process.on('message', (m: unknown) => {
+      if (!isWorkerMessage(m)) return;
+      if (m.t === 'limiter') ipcLimiter?.receive(m);
+      else if (m.t === 'keys') access.sync().catch((err: unknown) => warn(`relais workers: key reload failed: ${String(err)}`));
+      else if (m.t === 'metrics-dump') process.send?.({ t: 'metrics-dump', id: m.id, text: gateway.metrics.registry.render() });
+      else if (m.t === 'metrics' && 'text' in m) {
+        metricsWaits.get(m.id)?.(m.text);
+        metricsWaits.delete(m.id);
+      }
+    });
+    access.onLocalChange(() => process.send?.({ t: 'keys' }));
+  }
   // Budget and key-expiry alerts to signed webhooks (restart-only, like the store).
   const alerts = config.alerts ? new AlertService(store, config.alerts, warn, () => usage.flush()).start() : undefined;
   // With Redis, the instances of a deployment share key changes and routing decisions.
@@ -182,12 +247,15 @@ export async function run(argv: string[]): Promise<number> {
     await alerts?.close();
     await retention.stop();
     await cluster?.close();
-  });
+    await usageThread?.close();
+  }, nodeCluster.isWorker);
   const exposed = listenWarning(listenValue, listenAt);
   if (exposed !== undefined) log.warn(exposed, { listen: listenValue });
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  log.announce(`relais listening on http://${shownHost}:${address.port}`, {
-    event: 'listening',
+  // With workers, the primary says `listening` once all of them are; each worker says it is ready.
+  const worker = nodeCluster.worker?.id;
+  log.announce(worker === undefined ? `relais listening on http://${shownHost}:${address.port}` : `relais worker ${worker} ready on http://${shownHost}:${address.port}`, {
+    event: worker === undefined ? 'listening' : 'worker_ready',
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
     ...(config.console.enabled ? { console: `http://${shownHost}:${address.port}/ui/` } : {}),

@@ -218,6 +218,8 @@ export const configSchema = z
         journal_interval_ms: z.number().int().positive().max(1_000).default(10),
         /** fdatasync each journal write: survives an OS crash too, not only a killed process. */
         journal_fsync: z.boolean().default(true),
+        /** Write usage batches from a worker thread (its own store connection): the event loop only hands records over. */
+        writer_thread: z.boolean().default(true),
         /** Days raw usage records and prompt logs are kept; 0 or null keeps them for ever. Rollups are always kept. */
         retention_days: z.number().int().min(0).max(36_500).nullable().default(90),
         /** How often the retention purge runs (it also runs on POST /admin/usage/purge). */

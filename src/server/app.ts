@@ -51,6 +51,8 @@ export interface AppDeps {
   /** One info line per request (config access_log). */
   readonly accessLog?: boolean | undefined;
   readonly extraRoutes?: readonly ExtraRoute[];
+  /** /metrics from elsewhere (every cluster worker's, merged); this process's own registry otherwise. */
+  readonly metricsText?: (() => Promise<string>) | undefined;
 }
 
 export class GatewayApp {
@@ -82,7 +84,8 @@ export class GatewayApp {
   listen(host: string, port: number): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => {
+      // A deep accept queue: thousands of clients connecting at once must wait, not be reset (the kernel caps it at somaxconn).
+      this.server.listen({ port, host, backlog: 4096 }, () => {
         this.server.off('error', reject);
         resolve(this.server.address() as AddressInfo);
       });
@@ -266,7 +269,7 @@ export class GatewayApp {
         return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : this.draining ? 'draining' : 'not ready', models: r.models });
       }
       case '/metrics': {
-        const body = this.deps.metrics.registry.render();
+        const body = this.deps.metricsText ? await this.deps.metricsText() : this.deps.metrics.registry.render();
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
         res.end(body);
         return;

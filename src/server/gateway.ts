@@ -33,6 +33,8 @@ export interface GatewayParts {
   backends?: Backend[];
   /** Where Responses API responses are kept (the store's table); memory when not given. */
   responses?: ResponseStore;
+  /** What /metrics answers instead of this process's own metrics (a cluster worker's: all workers'). */
+  metricsText?: () => Promise<string>;
 }
 
 export class Gateway {
@@ -87,7 +89,7 @@ export class Gateway {
       }),
       ...messagesRoutes({ pipeline, router, resolveModel, maxBodyBytes }),
     ];
-    const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes, bodyTimeoutMs: config.limits.body_timeout_ms, accessLog: config.access_log, extraRoutes: [...familyRoutes, ...(typeof parts.extraRoutes === 'function' ? parts.extraRoutes({ router, metrics, staleMs: config.scrape.stale_ms }) : (parts.extraRoutes ?? []))] });
+    const app = new GatewayApp({ router, access, pipeline, metrics, log, maxBodyBytes, bodyTimeoutMs: config.limits.body_timeout_ms, accessLog: config.access_log, metricsText: parts.metricsText, extraRoutes: [...familyRoutes, ...(typeof parts.extraRoutes === 'function' ? parts.extraRoutes({ router, metrics, staleMs: config.scrape.stale_ms }) : (parts.extraRoutes ?? []))] });
     return new Gateway(config, app, router, metrics, log, plane, planeDeps, pipeline, access, usage, tracer, responses);
   }
 

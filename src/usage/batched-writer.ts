@@ -3,7 +3,8 @@
 // a record the store refuses for itself is dropped and logged, never blocking the others. With a
 // journal, every record also goes to a local file first, so a killed process loses (almost) nothing.
 import { randomBytes } from 'node:crypto';
-import type { PromptLogRow, Store } from '../store/types.js';
+import type { PromptLogRow } from '../store/types.js';
+import type { UsageStore } from './store-thread.js';
 import { BatchInterrupted, writeIsolating } from './isolate-batch.js';
 import type { UsageJournal } from './journal.js';
 import type { UsageRecord, UsageSink, PromptLogEntry } from './record.js';
@@ -60,7 +61,7 @@ export class UsageWriter implements UsageSink {
   private counts = { written: 0, failedWrites: 0, dropped: 0, refused: 0, promptLogsWritten: 0, purged: 0 };
 
   constructor(
-    private readonly store: Store,
+    private readonly store: UsageStore,
     options: UsageWriterOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
@@ -239,6 +240,6 @@ export class UsageWriter implements UsageSink {
   }
 }
 
-export function createUsageWriter(store: Store, options: UsageWriterOptions = {}): UsageWriter {
+export function createUsageWriter(store: UsageStore, options: UsageWriterOptions = {}): UsageWriter {
   return new UsageWriter(store, options);
 }
