@@ -7,6 +7,7 @@ import {
   keyCreateSchema, keyDefaults, keyPatchFromInput, keyPatchSchema, teamCreateSchema, teamPatchSchema, userCreateSchema, userPatchSchema,
 } from './settings-schema.js';
 import { parseInput } from './validation.js';
+import { mergeLimits, policyFromInput } from './limits-schema.js';
 
 export function notFound(what: string, id: string): GatewayError {
   return new GatewayError({ status: 404, type: 'not_found_error', code: 'not_found', message: `No ${what} with id '${id}'.` });
@@ -65,10 +66,11 @@ export async function revokeKey(store: Store, id: string, actor: string): Promis
 export async function createUser(store: Store, input: unknown, actor: string): Promise<UserRow> {
   const p = parseInput(userCreateSchema, input);
   await checkRefs(store, { teamId: p.team_id ?? null });
+  const limits = mergeLimits(undefined, p);
   const user: UserRow = {
     ...newUserDefaults,
     id: shortId('user'), name: p.name, email: p.email ?? null, teamId: p.team_id ?? null, createdAt: Date.now(), metadata: p.metadata ?? {},
-    disabled: p.disabled ?? false, admin: p.admin ?? false,
+    disabled: p.disabled ?? false, admin: p.admin ?? false, ...(limits ? { limits } : {}),
   };
   await store.createUser(user, audit(actor, 'user.create', 'user', user.id, { ...p }));
   return user;
@@ -77,11 +79,13 @@ export async function createUser(store: Store, input: unknown, actor: string): P
 export async function updateUser(store: Store, id: string, input: unknown, actor: string): Promise<UserRow> {
   const p = parseInput(userPatchSchema, input);
   if (p.team_id !== undefined) await checkRefs(store, { teamId: p.team_id });
+  const limits = mergeLimits((await store.getUser(id))?.limits, p);
   const row = await store.updateUser(
     id,
     {
       ...(p.name !== undefined ? { name: p.name } : {}), ...(p.email !== undefined ? { email: p.email } : {}), ...(p.team_id !== undefined ? { teamId: p.team_id } : {}),
       ...(p.metadata !== undefined ? { metadata: p.metadata } : {}), ...(p.disabled !== undefined ? { disabled: p.disabled } : {}), ...(p.admin !== undefined ? { admin: p.admin } : {}),
+      ...(limits ? { limits } : {}),
     },
     audit(actor, 'user.update', 'user', id, { ...p }),
   );
@@ -95,16 +99,24 @@ export async function deleteUser(store: Store, id: string, actor: string): Promi
 
 export async function createTeam(store: Store, input: unknown, actor: string): Promise<TeamRow> {
   const p = parseInput(teamCreateSchema, input);
-  const team: TeamRow = { id: shortId('team'), name: p.name, createdAt: Date.now(), metadata: p.metadata ?? {} };
+  const limits = mergeLimits(undefined, p);
+  const team: TeamRow = {
+    id: shortId('team'), name: p.name, createdAt: Date.now(), metadata: p.metadata ?? {},
+    ...(limits ? { limits } : {}), ...(p.key_policy !== undefined ? { keyPolicy: policyFromInput(p.key_policy) } : {}),
+  };
   await store.createTeam(team, audit(actor, 'team.create', 'team', team.id, { ...p }));
   return team;
 }
 
 export async function updateTeam(store: Store, id: string, input: unknown, actor: string): Promise<TeamRow> {
   const p = parseInput(teamPatchSchema, input);
+  const limits = mergeLimits((await store.getTeam(id))?.limits, p);
   const row = await store.updateTeam(
     id,
-    { ...(p.name !== undefined ? { name: p.name } : {}), ...(p.metadata !== undefined ? { metadata: p.metadata } : {}) },
+    {
+      ...(p.name !== undefined ? { name: p.name } : {}), ...(p.metadata !== undefined ? { metadata: p.metadata } : {}),
+      ...(limits ? { limits } : {}), ...(p.key_policy !== undefined ? { keyPolicy: policyFromInput(p.key_policy) } : {}),
+    },
     audit(actor, 'team.update', 'team', id, { ...p }),
   );
   if (!row) throw notFound('team', id);

@@ -3,9 +3,12 @@ import { errors } from '../protocol/errors.js';
 import type { Store } from '../store/types.js';
 import type { Access, AdmissionInput, Credentials, Settlement, Ticket } from './access.js';
 import { noopTicket } from './access.js';
-import { KeyCache, type CachedKey } from './key-cache.js';
+import { KeyCache, subjectName, type CachedKey, type CachedSubject } from './key-cache.js';
 import { sameDigest, secretDigest, tokenFrom } from './key-secret.js';
-import { LimiterInputError, LimiterUnavailableError, type LimitSpec, type LimitState, type Limiter } from './limiter.js';
+import {
+  LimiterInputError, LimiterUnavailableError, type LevelSpec, type LimitLevel, type LimitSpec, type LimitState, type Limiter,
+} from './limiter.js';
+import type { BudgetPeriod } from '../store/types.js';
 import { periodBounds } from './periods.js';
 import { anonymousPrincipal, masterPrincipal, type Principal } from './principal.js';
 import { createPricing, type Pricing } from './pricing.js';
@@ -33,19 +36,44 @@ export interface KeyAccessOptions {
   readonly warn?: ((message: string) => void) | undefined;
 }
 
+/** A user's or team's limits and counters, as GET /v1/key shows them beside the key's. */
+export interface LevelStatus {
+  readonly level: 'user' | 'team';
+  readonly id: string;
+  readonly spec: LimitSpec;
+  readonly period: BudgetPeriod;
+  readonly limits: LimitState | undefined;
+}
+
 /** What GET /v1/key shows about the caller's own key. */
 export interface KeyStatus {
   readonly key: CachedKey['row'] | undefined;
   readonly principal: Principal;
   readonly period: { readonly start: number; readonly end: number | null } | undefined;
   readonly limits: LimitState | undefined;
+  /** The key's user and team, when they have limits. */
+  readonly levels?: readonly LevelStatus[] | undefined;
 }
 
+const whose: Record<LimitLevel, string> = { key: 'this key', user: 'your user', team: 'your team' };
 const reasons = {
-  rpm: 'Rate limit reached: requests per minute.',
-  tpm: 'Rate limit reached: tokens per minute.',
-  concurrency: 'Too many concurrent requests for this key.',
+  rpm: (l: LimitLevel) => `Rate limit reached: requests per minute (${whose[l]}).`,
+  tpm: (l: LimitLevel) => `Rate limit reached: tokens per minute (${whose[l]}).`,
+  concurrency: (l: LimitLevel) => `Too many concurrent requests for ${whose[l]}.`,
 };
+
+/** Per kind of limit, the state of the level with the least left. */
+function tightest(states: readonly LimitState[]): LimitState {
+  if (states.length === 1) return states[0] as LimitState;
+  const least = <T extends { remaining: number }>(xs: (T | null)[]): T | null =>
+    xs.reduce<T | null>((m, x) => (x !== null && (m === null || x.remaining < m.remaining) ? x : m), null);
+  return {
+    rpm: least(states.map((s) => s.rpm)),
+    tpm: least(states.map((s) => s.tpm)),
+    inflight: Math.max(0, ...states.map((s) => s.inflight)),
+    budget: states.reduce<LimitState['budget']>((m, { budget: b }) => (b !== null && (m === null || b.limit - b.spent - b.reserved < m.limit - m.spent - m.reserved) ? b : m), null),
+  };
+}
 
 export class KeyAccess implements Access {
   readonly cache: KeyCache;
@@ -199,24 +227,53 @@ export class KeyAccess implements Access {
     return { rpm: r.rpm, tpm: r.tpm, concurrency: r.concurrency, budget };
   }
 
+  /** A user's or team's limits at this moment. */
+  subjectSpec(s: CachedSubject, now = this.now()): LimitSpec {
+    const l = s.limits;
+    let budget: LimitSpec['budget'] = null;
+    if (l.budget !== null) {
+      const bounds = periodBounds(l.budgetPeriod, now);
+      const seed = s.seed?.periodStart === bounds.start ? s.seed.spent : 0;
+      budget = { limit: l.budget, periodStart: bounds.start, periodEnd: bounds.end, seed };
+    }
+    return { rpm: l.rpm, tpm: l.tpm, concurrency: l.concurrency, budget };
+  }
+
+  /** The subjects a key's request counts against: the key, its user and its team, those with limits. */
+  levels(cached: CachedKey, now = this.now()): LevelSpec[] {
+    const out: LevelSpec[] = [];
+    const spec = this.spec(cached, now);
+    if (spec.rpm !== null || spec.tpm !== null || spec.concurrency !== null || spec.budget !== null) out.push({ level: 'key', subject: cached.row.id, spec });
+    const { user, team } = cached;
+    if (user) out.push({ level: 'user', subject: subjectName('user', user.id), spec: this.subjectSpec(user, now) });
+    if (team) out.push({ level: 'team', subject: subjectName('team', team.id), spec: this.subjectSpec(team, now) });
+    return out;
+  }
+
   async admit(principal: Principal, input: AdmissionInput): Promise<Ticket> {
     if (principal.kind !== 'key' || principal.keyId === undefined) return noopTicket;
     const cached = this.cache.getById(principal.keyId);
     if (!cached || cached.row.revokedAt !== null) throw errors.unauthorized('This API key has been revoked.');
     if (this.userDisabled(cached.row.userId ?? undefined)) throw errors.unauthorized("This API key's user has been disabled.");
     if (!cached.allows(input.model)) throw errors.modelNotAllowed(input.model);
-    return this.acquireLimits(cached.row.id, this.spec(cached), input);
+    return this.admitLevels(this.levels(cached), input);
   }
 
   /** Admits one request against the limits `spec` held under `id` (a key id, or a JWT user's limiter id). */
-  async acquireLimits(id: string, spec: LimitSpec, input: AdmissionInput): Promise<Ticket> {
-    if (spec.rpm === null && spec.tpm === null && spec.concurrency === null && spec.budget === null) return noopTicket;
+  acquireLimits(id: string, spec: LimitSpec, input: AdmissionInput): Promise<Ticket> {
+    const empty = spec.rpm === null && spec.tpm === null && spec.concurrency === null && spec.budget === null;
+    return this.admitLevels(empty ? [] : [{ level: 'key', subject: id, spec }], input);
+  }
+
+  /** Admits one request on every level at once (all or none), or refuses it naming the level. */
+  private async admitLevels(levels: readonly LevelSpec[], input: AdmissionInput): Promise<Ticket> {
+    if (levels.length === 0) return noopTicket;
 
     const tokens = input.promptTokens + input.maxTokens;
     const reserve = this.options.pricing.reservation(input.model, input.promptTokens, input.maxTokens);
     let result;
     try {
-      result = await this.options.limiter.acquire(id, spec, { requestId: input.requestId, tokens, reserve });
+      result = await this.options.limiter.acquireLevels(levels, { requestId: input.requestId, tokens, reserve });
     } catch (err) {
       if (err instanceof LimiterInputError) throw errors.invalidParam('max_tokens', 'The request asks for more tokens than the gateway can account for.');
       if (!(err instanceof LimiterUnavailableError)) throw err;
@@ -227,31 +284,37 @@ export class KeyAccess implements Access {
       this.warnOnce(`${err.message}; refusing requests of keys with limits (fail closed)`);
       throw errors.unavailable('Rate limiter unavailable; try again shortly.', 1);
     }
-    const headers = rateLimitHeaders(result.state);
+    // The headers show the tightest level of each kind (what the client will run into first).
+    const headers = rateLimitHeaders(tightest(result.states));
     if (!result.ok) {
+      const i = levels.findIndex((l) => l.level === result.level);
+      const state = result.states[i];
+      const levelHeader = { 'x-relais-limit-level': result.level };
       if (result.reason === 'budget') {
-        const b = result.state.budget;
-        const end = spec.budget?.periodEnd;
+        const b = state?.budget;
+        const end = levels[i]?.spec.budget?.periodEnd;
+        const who = result.level === 'key' ? 'Budget' : result.level === 'user' ? 'User budget' : 'Team budget';
         throw errors.budgetExceeded(
-          `Budget exhausted: ${b?.spent.toFixed(4)} of ${b?.limit} credits spent${b && b.reserved > 0 ? ` (${b.reserved.toFixed(4)} reserved by requests in flight)` : ''}` +
+          `${who} exhausted: ${b?.spent.toFixed(4)} of ${b?.limit} credits spent${b && b.reserved > 0 ? ` (${b.reserved.toFixed(4)} reserved by requests in flight)` : ''}` +
             (end ? `; the budget resets at ${new Date(end).toISOString()}.` : '.'),
+          result.level, levelHeader,
         );
       }
-      throw errors.rateLimited(reasons[result.reason], { ...headers, ...retryHeaders(result.retryAfterMs) });
+      throw errors.rateLimited(reasons[result.reason](result.level), { ...headers, ...retryHeaders(result.retryAfterMs), ...levelHeader }, result.level);
     }
-    return this.ticket(id, spec, input.requestId, headers);
+    return this.ticket(levels, input.requestId, headers);
   }
 
-  private ticket(keyId: string, spec: LimitSpec, requestId: string, headers: Record<string, string>): Ticket {
+  private ticket(levels: readonly LevelSpec[], requestId: string, headers: Record<string, string>): Ticket {
     let settled = false;
     return {
       headers,
-      reserved: spec.tpm !== null || spec.budget !== null,
+      reserved: levels.some((l) => l.spec.tpm !== null || l.spec.budget !== null),
       settle: (s: Settlement) => {
         if (settled) return;
         settled = true;
         const p = this.options.limiter
-          .release(keyId, spec, { requestId, tokens: s.promptTokens + s.completionTokens, cost: s.cost })
+          .releaseLevels(levels, { requestId, tokens: s.promptTokens + s.completionTokens, cost: s.cost })
           .catch((err: unknown) => this.warnOnce(`settling ${requestId} failed: ${String(err)}`))
           .finally(() => this.pending.delete(p));
         this.pending.add(p);
@@ -270,7 +333,19 @@ export class KeyAccess implements Access {
     } catch (err) {
       if (!(err instanceof LimiterUnavailableError)) throw err;
     }
-    return { key: cached.row, principal, period: bounds, limits };
+    const levels: LevelStatus[] = [];
+    for (const l of this.levels(cached)) {
+      if (l.level === 'key') continue;
+      const sub = (l.level === 'user' ? cached.user : cached.team) as CachedSubject;
+      let state: LimitState | undefined;
+      try {
+        state = await this.options.limiter.peek(l.subject, l.spec);
+      } catch (err) {
+        if (!(err instanceof LimiterUnavailableError)) throw err;
+      }
+      levels.push({ level: l.level, id: sub.id, spec: l.spec, period: sub.limits.budgetPeriod, limits: state });
+    }
+    return { key: cached.row, principal, period: bounds, limits, levels };
   }
 
   private warnOnce(message: string): void {

@@ -1,5 +1,6 @@
 // Every key in memory, looked up by hash on the hot path; reloaded when the store's revision moves.
-import type { KeyRow, Store, UserRow } from '../store/types.js';
+import type { KeyRow, Store, SubjectLimits, UserRow } from '../store/types.js';
+import { hasLimits } from './limits-schema.js';
 import type { Principal } from './principal.js';
 import { modelMatcher, type ModelMatcher } from './model-match.js';
 import { periodBounds } from './periods.js';
@@ -10,7 +11,22 @@ export interface CachedKey {
   readonly allows: ModelMatcher;
   /** Spend this key's current period according to the store when the cache loaded (budget seed). */
   readonly seed: { readonly periodStart: number; readonly spent: number } | undefined;
+  /** The key's user and team when they have limits (looked up once per load, not per request). */
+  readonly user?: CachedSubject | undefined;
+  readonly team?: CachedSubject | undefined;
 }
+
+/** A user or team with limits: counted together for all its keys. */
+export interface CachedSubject {
+  readonly level: 'user' | 'team';
+  readonly id: string;
+  readonly limits: SubjectLimits;
+  /** Spend this period according to the store when the cache loaded (budget seed). */
+  readonly seed: { readonly periodStart: number; readonly spent: number } | undefined;
+}
+
+/** The limiter's counter name of a user or team (a key's is its id). */
+export const subjectName = (level: 'user' | 'team', id: string): string => `${level}:${id}`;
 
 function principalOf(row: KeyRow, defaultRetentionDays: number, allows: ModelMatcher): Principal {
   return {
@@ -101,6 +117,7 @@ export class KeyCache {
     const starts = new Set(rows.filter((r) => r.budget !== null).map((r) => periodBounds(r.budgetPeriod, now).start));
     const spends = new Map<number, Map<string, number>>();
     for (const start of starts) spends.set(start, await this.store.spendByKey(start));
+    const subjects = await this.loadSubjects(now);
     const byHash = new Map<string, CachedKey>();
     const byId = new Map<string, CachedKey>();
     for (const row of rows) {
@@ -112,6 +129,8 @@ export class KeyCache {
         principal: Object.freeze(principalOf(row, this.defaultRetentionDays, allows)),
         allows,
         seed: row.budget === null ? undefined : { periodStart: start, spent: spent ?? 0 },
+        user: row.userId === null ? undefined : subjects.get(subjectName('user', row.userId)),
+        team: row.teamId === null ? undefined : subjects.get(subjectName('team', row.teamId)),
       };
       byHash.set(row.hash, cached);
       byId.set(row.id, cached);
@@ -122,5 +141,27 @@ export class KeyCache {
     this.anyKey = rows.length > 0;
     this.usableUntil = rows.reduce((m, r) => (r.revokedAt !== null ? m : Math.max(m, r.expiresAt ?? Number.POSITIVE_INFINITY)), 0);
     this.loadedRevision = revision;
+  }
+
+  /** Users and teams that have limits, with their spend this period (budget seeds). */
+  private async loadSubjects(now: number): Promise<Map<string, CachedSubject>> {
+    const [users, teams] = await Promise.all([this.store.listUsers(), this.store.listTeams()]);
+    const out = new Map<string, CachedSubject>();
+    const spends = new Map<string, Map<string, number>>();
+    const add = async (level: 'user' | 'team', id: string, limits: SubjectLimits | undefined): Promise<void> => {
+      if (!hasLimits(limits)) return;
+      let seed: CachedSubject['seed'];
+      if (limits.budget !== null) {
+        const start = periodBounds(limits.budgetPeriod, now).start;
+        const k = `${level}:${start}`;
+        let m = spends.get(k);
+        if (!m) spends.set(k, (m = await this.store.spendBy(level, start)));
+        seed = { periodStart: start, spent: m.get(id) ?? 0 };
+      }
+      out.set(subjectName(level, id), { level, id, limits, seed });
+    };
+    for (const u of users) await add('user', u.id, u.limits);
+    for (const t of teams) await add('team', t.id, t.limits);
+    return out;
   }
 }

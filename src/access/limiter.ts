@@ -1,4 +1,5 @@
-// The limiter: sliding-window rpm/tpm, max concurrency and budget reservations for one subject (a key).
+// The limiter: sliding-window rpm/tpm, max concurrency and budget reservations for a subject (a key,
+// a user, a team) or for several at once (a request counts against its key, its user and its team).
 // In memory for one instance, in Redis (atomic scripts) for several; both exact, same interface.
 
 export interface BudgetSpec {
@@ -55,11 +56,29 @@ export type AcquireResult =
   | { readonly ok: true; readonly state: LimitState }
   | { readonly ok: false; readonly reason: LimitReason; readonly retryAfterMs: number; readonly state: LimitState };
 
+/** Which of a request's subjects a limit belongs to. */
+export type LimitLevel = 'key' | 'user' | 'team';
+
+export interface LevelSpec {
+  readonly level: LimitLevel;
+  /** Counter name: the key id, `user:<id>` or `team:<id>`. */
+  readonly subject: string;
+  readonly spec: LimitSpec;
+}
+
+export type LevelsResult =
+  | { readonly ok: true; readonly states: readonly LimitState[] }
+  | { readonly ok: false; readonly level: LimitLevel; readonly reason: LimitReason; readonly retryAfterMs: number; readonly states: readonly LimitState[] };
+
 export interface Limiter {
   /** Checks every limit and, only when all pass, records the request (all or nothing, atomically). */
   acquire(subject: string, spec: LimitSpec, req: AcquireRequest): Promise<AcquireResult>;
   /** Ends a request: frees its concurrency slot and reservation, corrects tpm, adds the real cost. */
   release(subject: string, spec: LimitSpec, req: ReleaseRequest): Promise<void>;
+  /** acquire() over several subjects in one atomic step: recorded on all of them, or on none (the first refusal, in order). */
+  acquireLevels(levels: readonly LevelSpec[], req: AcquireRequest): Promise<LevelsResult>;
+  /** release() on every subject acquireLevels() recorded the request on. */
+  releaseLevels(levels: readonly LevelSpec[], req: ReleaseRequest): Promise<void>;
   peek(subject: string, spec: LimitSpec): Promise<LimitState>;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 import {
   checkAcquire, DEFAULT_LEASE_MS, DEFAULT_WINDOW_MS, fromMicro, reserveMicro, seedMicro, toMicro, validCredits, validTokens,
   type AcquireRequest, type AcquireResult, type LimitReason, type LimitSpec, type LimitState, type Limiter,
-  type LimiterOptions, type ReleaseRequest, type WindowState,
+  type LimiterOptions, type ReleaseRequest, type WindowState, type LevelSpec, type LevelsResult,
 } from './limiter.js';
 
 interface Entry {
@@ -119,39 +119,59 @@ export class MemoryLimiter implements Limiter {
   }
 
   acquire(subjectId: string, spec: LimitSpec, req: AcquireRequest): Promise<AcquireResult> {
+    return this.acquireLevels([{ level: 'key', subject: subjectId, spec }], req).then((r) => {
+      const state = r.states[0] as LimitState;
+      return r.ok ? { ok: true, state } : { ok: false, reason: r.reason, retryAfterMs: r.retryAfterMs, state };
+    });
+  }
+
+  /** Why a subject cannot take the request now, and when it may (undefined: it can). */
+  private refusal(s: Subject, spec: LimitSpec, req: AcquireRequest, now: number): { reason: LimitReason; retryAt: number } | undefined {
+    if (spec.concurrency !== null && s.leases.size >= spec.concurrency) return { reason: 'concurrency', retryAt: now + 1000 };
+    if (spec.rpm !== null && s.rpm.sum >= spec.rpm) return { reason: 'rpm', retryAt: s.rpm.freedAt(s.rpm.sum - spec.rpm + 1, this.window) };
+    if (spec.tpm !== null && s.tpm.sum > 0 && s.tpm.sum + req.tokens > spec.tpm) {
+      return { reason: 'tpm', retryAt: s.tpm.freedAt(s.tpm.sum + req.tokens - spec.tpm, this.window) };
+    }
+    if (spec.budget !== null && s.spentFor(spec) + s.reserved >= toMicro(spec.budget.limit)) return { reason: 'budget', retryAt: now };
+    return undefined;
+  }
+
+  acquireLevels(levels: readonly LevelSpec[], req: AcquireRequest): Promise<LevelsResult> {
     try {
-      checkAcquire(spec, req);
+      for (const l of levels) checkAcquire(l.spec, req);
     } catch (err) {
       return Promise.reject(err as Error);
     }
     const now = this.clock();
-    const s = this.subject(subjectId);
-    s.prune(now, this.window);
-    let reason: LimitReason | undefined;
-    let retryAt = now;
-    if (spec.concurrency !== null && s.leases.size >= spec.concurrency) {
-      reason = 'concurrency';
-      retryAt = now + 1000;
-    } else if (spec.rpm !== null && s.rpm.sum >= spec.rpm) {
-      reason = 'rpm';
-      retryAt = s.rpm.freedAt(s.rpm.sum - spec.rpm + 1, this.window);
-    } else if (spec.tpm !== null && s.tpm.sum > 0 && s.tpm.sum + req.tokens > spec.tpm) {
-      reason = 'tpm';
-      retryAt = s.tpm.freedAt(s.tpm.sum + req.tokens - spec.tpm, this.window);
-    } else if (spec.budget !== null && s.spentFor(spec) + s.reserved >= toMicro(spec.budget.limit)) {
-      reason = 'budget';
+    // One synchronous pass: no other request runs between the checks and the records.
+    const subjects: Subject[] = [];
+    for (const l of levels) {
+      const s = this.subject(l.subject);
+      s.prune(now, this.window);
+      subjects.push(s);
     }
-    if (reason !== undefined) {
-      return Promise.resolve({ ok: false, reason, retryAfterMs: Math.max(0, retryAt - now), state: this.state(s, spec, now) });
+    for (let i = 0; i < levels.length; i++) {
+      const l = levels[i] as LevelSpec;
+      const refused = this.refusal(subjects[i] as Subject, l.spec, req, now);
+      if (refused) {
+        const states = levels.map((x, j) => this.state(subjects[j] as Subject, x.spec, now));
+        return Promise.resolve({ ok: false, level: l.level, reason: refused.reason, retryAfterMs: Math.max(0, refused.retryAt - now), states });
+      }
     }
-    if (spec.rpm !== null) s.rpm.add(req.requestId, now, 1);
-    if (spec.tpm !== null) s.tpm.add(req.requestId, now, req.tokens);
-    if (spec.concurrency !== null || spec.budget !== null) {
-      const reserve = spec.budget ? reserveMicro(req.reserve) : 0;
-      s.leases.set(req.requestId, { expires: now + this.lease, reserve });
-      s.reserved += reserve;
+    const states: LimitState[] = [];
+    for (let i = 0; i < levels.length; i++) {
+      const spec = (levels[i] as LevelSpec).spec;
+      const s = subjects[i] as Subject;
+      if (spec.rpm !== null) s.rpm.add(req.requestId, now, 1);
+      if (spec.tpm !== null) s.tpm.add(req.requestId, now, req.tokens);
+      if (spec.concurrency !== null || spec.budget !== null) {
+        const reserve = spec.budget ? reserveMicro(req.reserve) : 0;
+        s.leases.set(req.requestId, { expires: now + this.lease, reserve });
+        s.reserved += reserve;
+      }
+      states.push(this.state(s, spec, now));
     }
-    return Promise.resolve({ ok: true, state: this.state(s, spec, now) });
+    return Promise.resolve({ ok: true, states });
   }
 
   release(subjectId: string, spec: LimitSpec, req: ReleaseRequest): Promise<void> {
@@ -168,6 +188,11 @@ export class MemoryLimiter implements Limiter {
       s.reserved -= lease.reserve;
     }
     if (spec.budget) s.spent = s.spentFor(spec) + (validCredits(req.cost) ? toMicro(req.cost) : (lease?.reserve ?? 0));
+    return Promise.resolve();
+  }
+
+  releaseLevels(levels: readonly LevelSpec[], req: ReleaseRequest): Promise<void> {
+    for (const l of levels) void this.release(l.subject, l.spec, req);
     return Promise.resolve();
   }
 

@@ -6,7 +6,7 @@ import { acquireScript, releaseScript, renewScript } from './redis-scripts.js';
 import {
   checkAcquire, DEFAULT_WINDOW_MS, LimiterInputError, LimiterUnavailableError, fromMicro, reserveMicro, seedMicro, toMicro, validCredits, validTokens,
   type AcquireRequest, type AcquireResult, type LimitReason, type LimitSpec, type LimitState, type Limiter,
-  type LimiterOptions, type ReleaseRequest, type WindowState,
+  type LimiterOptions, type ReleaseRequest, type WindowState, type LevelSpec, type LevelsResult,
 } from './limiter.js';
 
 export interface RedisLimiterOptions extends LimiterOptions {
@@ -31,11 +31,12 @@ const MAX_BACKLOG = 100_000;
 /** How often a non-empty backlog is retried, besides every reconnection. */
 const REPLAY_EVERY_MS = 1_000;
 
-type ScriptReply = [number, string, number, number, number, number, number, number, number, number, number];
+/** ok, reason, retry ms, refusing subject (1-based), now, then 7 numbers per subject (see acquireScript). */
+type ScriptReply = [number, string, number, number, number, ...number[]];
 
 interface ScriptedRedis extends Redis {
-  relaisAcquire(...args: (string | number)[]): Promise<ScriptReply>;
-  relaisRelease(...args: (string | number)[]): Promise<number>;
+  relaisAcquire(numberOfKeys: number, ...args: (string | number)[]): Promise<ScriptReply>;
+  relaisRelease(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
   relaisRenew(...args: (string | number)[]): Promise<number>;
 }
 
@@ -45,8 +46,7 @@ interface Held {
 }
 
 interface Backlogged {
-  readonly subject: string;
-  readonly spec: LimitSpec;
+  readonly levels: readonly LevelSpec[];
   readonly req: ReleaseRequest;
   /** The failed attempt may have run on Redis (sent, then the connection broke). */
   readonly maybeRan: boolean;
@@ -72,7 +72,7 @@ export class RedisLimiter implements Limiter {
   private readonly warn: (message: string) => void;
   private waiting: Promise<boolean> | undefined;
   /** Requests of this instance holding a lease, renewed until released. */
-  private readonly held = new Map<string, Held>();
+  private readonly held = new Map<string, Held[]>();
   private readonly backlog: Backlogged[] = [];
   private replaying: Promise<void> | undefined;
   private outageSince = 0;
@@ -95,8 +95,9 @@ export class RedisLimiter implements Limiter {
     });
     redis.on('error', () => undefined);
     redis.on('ready', () => void this.replay());
-    redis.defineCommand('relaisAcquire', { numberOfKeys: 8, lua: acquireScript });
-    redis.defineCommand('relaisRelease', { numberOfKeys: 8, lua: releaseScript });
+    // The number of keys (8 per subject) is the first argument of each call.
+    redis.defineCommand('relaisAcquire', { lua: acquireScript });
+    redis.defineCommand('relaisRelease', { lua: releaseScript });
     redis.defineCommand('relaisRenew', { numberOfKeys: 3, lua: renewScript });
     this.redis = redis as ScriptedRedis;
     this.renewTimer = setInterval(() => void this.renew(), Math.max(10, Math.floor(this.lease / 3)));
@@ -150,71 +151,115 @@ export class RedisLimiter implements Limiter {
   }
 
   /** The store's spend for a counter Redis does not have. */
-  private storeSpend(subject: string, spec: LimitSpec): Promise<number> {
+  private storeSpend(level: LevelSpec): Promise<number> {
     const load = this.options.spendSeed;
-    return load && spec.budget ? load(subject, spec.budget.periodStart) : Promise.resolve(spec.budget?.seed ?? 0);
+    const b = level.spec.budget;
+    return load && b ? load(level.subject, b.periodStart) : Promise.resolve(b?.seed ?? 0);
   }
 
-  private async run(subject: string, spec: LimitSpec, req: AcquireRequest, readOnly: boolean, seed?: number): Promise<ScriptReply> {
-    const [budget, start, expireAt] = this.budgetArgs(spec, seed);
-    await this.connected();
-    let r: ScriptReply;
-    try {
-      r = await this.redis.relaisAcquire(
-        ...this.keys(subject, spec), req.requestId, this.window, this.lease, spec.rpm ?? 0, spec.tpm ?? 0,
-        spec.concurrency ?? 0, budget, req.tokens, spec.budget ? reserveMicro(req.reserve) : 0, start, expireAt, readOnly ? '1' : '0',
-      );
-    } catch (err) {
-      throw scriptError(err);
+  private allKeys(levels: readonly LevelSpec[]): string[] {
+    return levels.flatMap((l) => this.keys(l.subject, l.spec));
+  }
+
+  private async run(levels: readonly LevelSpec[], req: AcquireRequest, readOnly: boolean): Promise<ScriptReply> {
+    const seeds: (number | undefined)[] = levels.map(() => undefined);
+    const reserve = levels.some((l) => l.spec.budget !== null) ? reserveMicro(req.reserve) : 0;
+    // Each pass may find one more subject whose spend counter Redis lacks (a new or flushed Redis).
+    for (let pass = 0; pass <= levels.length; pass++) {
+      const perLevel = levels.flatMap((l, i) => {
+        const { spec } = l;
+        return [spec.rpm ?? 0, spec.tpm ?? 0, spec.concurrency ?? 0, ...this.budgetArgs(spec, seeds[i])];
+      });
+      await this.connected();
+      let r: ScriptReply;
+      try {
+        r = await this.redis.relaisAcquire(
+          levels.length * 8, ...this.allKeys(levels), req.requestId, this.window, this.lease, req.tokens, reserve, readOnly ? '1' : '0', ...perLevel,
+        );
+      } catch (err) {
+        throw scriptError(err);
+      }
+      if (r[1] !== 'seed') return r;
+      const i = r[3] - 1;
+      const level = levels[i];
+      if (!level || seeds[i] !== undefined) throw new LimiterUnavailableError(new Error('spend counter missing after seeding'));
+      seeds[i] = await this.storeSpend(level);
     }
-    if (r[1] === 'seed' && seed === undefined) return this.run(subject, spec, req, readOnly, await this.storeSpend(subject, spec));
-    return r;
+    throw new LimiterUnavailableError(new Error('spend counters missing after seeding'));
   }
 
-  private state(spec: LimitSpec, r: ScriptReply): LimitState {
-    const [, , , used, tused, inflight, spent, reserved, oldestRpm, oldestTpm, now] = r;
-    return {
-      rpm: windowState(spec.rpm, used, oldestRpm, now, this.window),
-      tpm: windowState(spec.tpm, tused, oldestTpm, now, this.window),
-      inflight,
-      budget: spec.budget ? { limit: spec.budget.limit, spent: fromMicro(spent), reserved: fromMicro(reserved) } : null,
-    };
+  private states(levels: readonly LevelSpec[], r: ScriptReply): LimitState[] {
+    const now = r[4];
+    return levels.map(({ spec }, i) => {
+      const at = 5 + i * 7;
+      const [used, tused, inflight, spent, reserved, oldestRpm, oldestTpm] = r.slice(at, at + 7) as number[];
+      return {
+        rpm: windowState(spec.rpm, used ?? 0, oldestRpm ?? -1, now, this.window),
+        tpm: windowState(spec.tpm, tused ?? 0, oldestTpm ?? -1, now, this.window),
+        inflight: inflight ?? 0,
+        budget: spec.budget ? { limit: spec.budget.limit, spent: fromMicro(spent ?? 0), reserved: fromMicro(reserved ?? 0) } : null,
+      };
+    });
   }
 
   async acquire(subject: string, spec: LimitSpec, req: AcquireRequest): Promise<AcquireResult> {
-    checkAcquire(spec, req);
-    const r = await this.run(subject, spec, req, false);
-    const state = this.state(spec, r);
-    if (r[0] !== 1) return { ok: false, reason: r[1] as LimitReason, retryAfterMs: Math.max(0, r[2]), state };
-    if (spec.concurrency !== null || spec.budget !== null) {
-      const k = this.keys(subject, spec);
-      this.held.set(req.requestId, { subject, keys: [k[4] as string, k[5] as string, k[6] as string] });
+    const r = await this.acquireLevels([{ level: 'key', subject, spec }], req);
+    const state = r.states[0] as LimitState;
+    return r.ok ? { ok: true, state } : { ok: false, reason: r.reason, retryAfterMs: r.retryAfterMs, state };
+  }
+
+  async acquireLevels(levels: readonly LevelSpec[], req: AcquireRequest): Promise<LevelsResult> {
+    for (const l of levels) checkAcquire(l.spec, req);
+    const r = await this.run(levels, req, false);
+    const states = this.states(levels, r);
+    if (r[0] !== 1) {
+      const level = levels[r[3] - 1]?.level ?? 'key';
+      return { ok: false, level, reason: r[1] as LimitReason, retryAfterMs: Math.max(0, r[2]), states };
     }
-    return { ok: true, state };
+    const held = levels
+      .filter((l) => l.spec.concurrency !== null || l.spec.budget !== null)
+      .map((l) => {
+        const k = this.keys(l.subject, l.spec);
+        return { subject: l.subject, keys: [k[4], k[5], k[6]] as [string, string, string] };
+      });
+    if (held.length > 0) this.held.set(req.requestId, held);
+    return { ok: true, states };
   }
 
   /** One attempt; throws LimiterUnavailableError with `maybeRan` when Redis may have run it. */
-  private async settle(item: Backlogged, seed?: number): Promise<void> {
-    const { subject, spec, req } = item;
-    const [budget, start, expireAt] = this.budgetArgs(spec, seed);
+  private async settle(item: Backlogged): Promise<void> {
+    const { levels, req } = item;
     // A count or cost no counter may take: the estimate and the reservation stand instead.
     const tokens = validTokens(req.tokens) ? req.tokens : -1;
     const cost = validCredits(req.cost) ? toMicro(req.cost) : -1;
-    await this.connected();
-    let done: number;
-    try {
-      done = await this.redis.relaisRelease(...this.keys(subject, spec), req.requestId, tokens, cost, budget, start, expireAt, item.maybeRan ? '1' : '0');
-    } catch (err) {
-      const e = scriptError(err);
-      if (e instanceof LimiterUnavailableError) Object.assign(e, { maybeRan: true });
-      throw e;
+    const seeds: (number | undefined)[] = levels.map(() => undefined);
+    for (let pass = 0; pass <= levels.length; pass++) {
+      await this.connected();
+      let missing: number;
+      try {
+        missing = await this.redis.relaisRelease(
+          levels.length * 8, ...this.allKeys(levels), req.requestId, tokens, cost, item.maybeRan ? '1' : '0',
+          ...levels.flatMap((l, i) => this.budgetArgs(l.spec, seeds[i])),
+        );
+      } catch (err) {
+        const e = scriptError(err);
+        if (e instanceof LimiterUnavailableError) Object.assign(e, { maybeRan: true });
+        throw e;
+      }
+      if (missing === 0) return;
+      const level = levels[missing - 1];
+      if (!level || seeds[missing - 1] !== undefined) return;
+      seeds[missing - 1] = await this.storeSpend(level);
     }
-    if (done === 0 && seed === undefined) await this.settle(item, await this.storeSpend(subject, spec));
   }
 
   async release(subject: string, spec: LimitSpec, req: ReleaseRequest): Promise<void> {
+    return this.releaseLevels([{ level: 'key', subject, spec }], req);
+  }
+
+  async releaseLevels(levels: readonly LevelSpec[], req: ReleaseRequest): Promise<void> {
     this.held.delete(req.requestId);
-    const item: Backlogged = { subject, spec, req, maybeRan: false };
+    const item: Backlogged = { levels, req, maybeRan: false };
     try {
       await this.settle(item);
     } catch (err) {
@@ -276,17 +321,20 @@ export class RedisLimiter implements Limiter {
   private async renew(): Promise<void> {
     if (this.held.size === 0 || this.redis.status !== 'ready') return;
     const bySubject = new Map<string, { keys: readonly string[]; ids: string[] }>();
-    for (const [id, h] of this.held) {
-      let g = bySubject.get(h.subject);
-      if (!g) bySubject.set(h.subject, (g = { keys: h.keys, ids: [] }));
-      g.ids.push(id);
+    for (const [id, hs] of this.held) {
+      for (const h of hs) {
+        let g = bySubject.get(h.subject);
+        if (!g) bySubject.set(h.subject, (g = { keys: h.keys, ids: [] }));
+        g.ids.push(id);
+      }
     }
     // A failed renewal is retried at the next tick; the lease outlives two of them.
     await Promise.all([...bySubject.values()].map((g) => this.redis.relaisRenew(...g.keys, this.lease, ...g.ids).catch(() => undefined)));
   }
 
   async peek(subject: string, spec: LimitSpec): Promise<LimitState> {
-    return this.state(spec, await this.run(subject, spec, { requestId: '', tokens: 0, reserve: 0 }, true));
+    const levels: LevelSpec[] = [{ level: 'key', subject, spec }];
+    return this.states(levels, await this.run(levels, { requestId: '', tokens: 0, reserve: 0 }, true))[0] as LimitState;
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { hasControlCharacter } from '../protocol/control-chars.js';
 import { isWellFormed } from '../store/clean-text.js';
 import type { KeyRow, KeySettings, TeamRow, UserRow } from '../store/types.js';
+import { keyPolicySchema, limitFields, limitsToJson, policyToJson } from './limits-schema.js';
 
 /** The last instant a date field may hold (9999-12-31T23:59:59.999Z): every client and database can show it. */
 export const MAX_TIME = 253_402_300_799_999;
@@ -79,10 +80,11 @@ export const userCreateSchema = z
     disabled: z.boolean().optional(),
     /** Admin rights of the user's own sessions (single sign-on with admin_groups sets it at each sign-in). */
     admin: z.boolean().optional(),
+    ...limitFields,
   })
   .strict();
 export const userPatchSchema = userCreateSchema.partial().strict();
-export const teamCreateSchema = z.object({ name, metadata: metadata.optional() }).strict();
+export const teamCreateSchema = z.object({ name, metadata: metadata.optional(), ...limitFields, key_policy: keyPolicySchema.optional() }).strict();
 export const teamPatchSchema = teamCreateSchema.partial().strict();
 
 export const keyDefaults: Omit<KeySettings, 'name'> = {
@@ -162,9 +164,10 @@ export function userToJson(u: UserRow): Record<string, unknown> {
   return {
     id: u.id, name: u.name, email: u.email, team_id: u.teamId, metadata: u.metadata, created_at: iso(u.createdAt),
     disabled: u.disabled, admin: u.admin, source: u.source, external_issuer: u.externalIssuer, external_subject: u.externalSubject,
+    ...limitsToJson(u.limits),
   };
 }
 
 export function teamToJson(t: TeamRow): Record<string, unknown> {
-  return { id: t.id, name: t.name, metadata: t.metadata, created_at: iso(t.createdAt) };
+  return { id: t.id, name: t.name, metadata: t.metadata, created_at: iso(t.createdAt), ...limitsToJson(t.limits), key_policy: policyToJson(t.keyPolicy) };
 }

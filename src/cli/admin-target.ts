@@ -33,7 +33,7 @@ export interface TargetOptions {
 /** An error the CLI prints as is (field and reason), without a stack. */
 export class CliError extends Error {}
 
-function fromGateway(err: unknown): never {
+export function fromGateway(err: unknown): never {
   if (err instanceof GatewayError) throw new CliError(err.message);
   throw err;
 }
@@ -74,9 +74,12 @@ async function storeTarget(configFile: string | undefined): Promise<AdminTarget>
   };
 }
 
-function httpTarget(url: string, adminKey: string | undefined): AdminTarget {
+export type HttpCall = (method: string, path: string, body?: Json) => Promise<{ json: Json; text: string }>;
+
+/** Calls a gateway's admin API; an error status becomes a CliError with the API's message. */
+export function httpCaller(url: string, adminKey: string | undefined): HttpCall {
   const base = url.replace(/\/+$/, '');
-  async function call(method: string, path: string, body?: Json): Promise<{ json: Json; text: string }> {
+  return async function call(method, path, body) {
     const headers: Record<string, string> = {};
     if (adminKey) headers.authorization = `Bearer ${adminKey}`;
     if (body) headers['content-type'] = 'application/json';
@@ -98,7 +101,11 @@ function httpTarget(url: string, adminKey: string | undefined): AdminTarget {
       throw new CliError(`${res.status}: ${e?.message ?? text}`);
     }
     return { json, text };
-  }
+  };
+}
+
+function httpTarget(url: string, adminKey: string | undefined): AdminTarget {
+  const call = httpCaller(url, adminKey);
   const id = (s: string): string => encodeURIComponent(s);
   return {
     createKey: async (body) => (await call('POST', '/admin/keys', body)).json,

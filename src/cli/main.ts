@@ -4,6 +4,8 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 const commands: Record<string, Command> = {
   serve: { summary: 'run the gateway (relais serve --config relais.yaml | --demo)', load: () => import('./serve.js') },
   keys: { summary: 'API keys: create (--name N --budget B --rpm R ...), list, show, update, revoke', load: () => import('./keys.js') },
+  users: { summary: 'users: create (--name N --team T --budget B ...), list, show, update, delete; keys USER list|create|revoke', load: () => import('./users.js') },
+  teams: { summary: 'teams: create (--name N --budget B --policy-max-keys K ...), list, show, update, delete', load: () => import('./teams.js') },
   usage: { summary: 'usage report (relais usage --by key|model|day --from --to [--csv]); raw records: relais usage export', load: () => import('./usage.js') },
   models: { summary: 'GGUF models: list, inspect FILE [--json], pull hf:OWNER/REPO/FILE.gguf', load: () => import('./models.js') },
   sim: { summary: 'simulated vLLM replicas over HTTP, or a virtual-time fleet simulation (relais sim run)', load: () => import('./sim.js') },

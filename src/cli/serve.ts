@@ -12,6 +12,7 @@ import type { ExtraRoute, LiveParts } from '../server/routes.js';
 import { consoleRoutes } from '../console/routes.js';
 import { SessionAccess } from '../identity/session-access.js';
 import { SessionCache } from '../identity/session-cache.js';
+import { AlertService } from '../alerts/alert-service.js';
 import { identityParts } from '../identity/identity-parts.js';
 import { createAccess } from '../access/create-access.js';
 import { adminRoutes } from '../server/admin/routes.js';
@@ -226,6 +227,8 @@ export async function run(argv: string[]): Promise<number> {
     });
     access.onLocalChange(() => process.send?.({ t: 'keys' }));
   }
+  // Budget and key-expiry alerts to signed webhooks (restart-only, like the store).
+  const alerts = config.alerts ? new AlertService(store, config.alerts, warn, () => usage.flush()).start() : undefined;
   // With Redis, the instances of a deployment share key changes and routing decisions.
   const cluster = config.redis ? joinCluster(config.redis, access, gateway.router, warn) : undefined;
   const address = await gateway.listen(host, port);
@@ -241,6 +244,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const stopped = stopOnSignals(gateway, store, log, config.shutdown.grace_ms, () => void journal?.sync(), async () => {
     reloader?.stop();
+    await alerts?.close();
     await retention.stop();
     await cluster?.close();
     await usageThread?.close();

@@ -245,6 +245,25 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Budget and key-expiry alerts sent to signed webhooks (docs/identity.md). */
+    alerts: z
+      .object({
+        /** Each alert is POSTed to every webhook, signed with its secret (x-relais-signature). */
+        webhooks: z
+          .array(z.object({ url: z.string().url('expected an http(s) URL'), secret: z.string().min(16, 'use a secret of at least 16 characters') }).strict())
+          .min(1),
+        /** Percent of a budget (key, user or team) whose crossing raises an alert, once per period. */
+        budget_thresholds: z.array(z.number().finite().positive().max(1_000)).max(20).default([50, 80, 100]),
+        /** Warn this many days before a key expires (0: no expiry alerts). */
+        key_expiry_days: z.number().int().min(0).max(365).default(7),
+        /** How often spend and expiries are checked (each instance; the store keeps alerts unique). */
+        check_ms: z.number().int().min(100).max(3_600_000).default(60_000),
+        /** First retry delay of a failed delivery; doubled at each attempt, up to an hour. */
+        retry_ms: z.number().int().min(10).max(3_600_000).default(5_000),
+        max_attempts: z.number().int().min(1).max(50).default(10),
+      })
+      .strict()
+      .optional(),
     /** Single sign-on for people (oidc) and JWT bearer tokens for machines (jwt); see docs/identity.md. */
     auth: authSchema.default({}),
     /** The browser console at /ui (see docs/console.md). */

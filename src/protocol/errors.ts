@@ -78,10 +78,11 @@ export const errors = {
     new GatewayError({ status: 504, type: 'timeout_error', code: 'upstream_timeout', message }),
   modelNotAllowed: (model: string) =>
     new GatewayError({ status: 403, type: 'permission_error', code: 'model_not_allowed', param: 'model', message: `This API key may not use the model '${model}'.` }),
-  budgetExceeded: (message: string) =>
-    new GatewayError({ status: 402, type: 'insufficient_quota', code: 'budget_exceeded', message }),
-  rateLimited: (message: string, headers: Record<string, string>) =>
-    new GatewayError({ status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message, headers }),
+  /** `level` (key, user, team) names whose budget ran out; it goes in the error's param. */
+  budgetExceeded: (message: string, level?: string, headers?: Record<string, string>) =>
+    new GatewayError({ status: 402, type: 'insufficient_quota', code: 'budget_exceeded', message, param: level ?? null, ...(headers ? { headers } : {}) }),
+  rateLimited: (message: string, headers: Record<string, string>, level?: string) =>
+    new GatewayError({ status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message, headers, param: level ?? null }),
   /** The body did not arrive in time: the connection is closed (the rest of the body may never come). */
   bodyTimeout: (ms: number) =>
     new GatewayError({ status: 408, type: 'timeout_error', code: 'body_timeout', message: `The request body did not arrive within ${ms} ms.`, headers: { connection: 'close' } }),

@@ -1,5 +1,5 @@
 // What a configuration reload may change in a running gateway, and what it did change. Listening
-// address, storage, Redis, the master key, log level, access log, shutdown, access, sign-in (auth), usage journal, stored responses and body-size settings are
+// address, storage, Redis, the master key, log level, access log, shutdown, access, sign-in (auth), usage journal, stored responses, alerts and body-size settings are
 // fixed for the life of the process (so are tracing settings): a new value is reported and applies at the next restart.
 import type { Config } from '../config/schema.js';
 import type { RoutingPlane } from './routing-plane.js';
@@ -11,7 +11,7 @@ export interface ReloadResult {
   readonly models: { readonly added: readonly string[]; readonly removed: readonly string[] };
 }
 
-const fixed = ['listen', 'data_dir', 'store', 'redis', 'master_key', 'log_level', 'access_log', 'shutdown', 'access', 'tracing', 'usage', 'responses', 'console', 'auth'] as const;
+const fixed = ['listen', 'data_dir', 'store', 'redis', 'master_key', 'log_level', 'access_log', 'shutdown', 'access', 'tracing', 'usage', 'responses', 'console', 'auth', 'alerts'] as const;
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -44,6 +44,7 @@ export function mergeReload(running: Config, next: Config): { config: Config; re
     usage: running.usage,
     responses: running.responses,
     console: running.console,
+    alerts: running.alerts,
     auth: running.auth,
     limits: { ...next.limits, max_body_bytes: running.limits.max_body_bytes, body_timeout_ms: running.limits.body_timeout_ms },
   };

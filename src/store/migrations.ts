@@ -137,6 +137,36 @@ export const migrations: readonly Migration[] = [
     ],
   },
   {
+    version: 40,
+    name: 'user and team limits, team key policy',
+    statements: [
+      `ALTER TABLE users ADD COLUMN rpm BIGINT`,
+      `ALTER TABLE users ADD COLUMN tpm BIGINT`,
+      `ALTER TABLE users ADD COLUMN concurrency BIGINT`,
+      `ALTER TABLE users ADD COLUMN budget DOUBLE PRECISION`,
+      `ALTER TABLE users ADD COLUMN budget_period TEXT NOT NULL DEFAULT 'monthly'`,
+      `ALTER TABLE teams ADD COLUMN rpm BIGINT`,
+      `ALTER TABLE teams ADD COLUMN tpm BIGINT`,
+      `ALTER TABLE teams ADD COLUMN concurrency BIGINT`,
+      `ALTER TABLE teams ADD COLUMN budget DOUBLE PRECISION`,
+      `ALTER TABLE teams ADD COLUMN budget_period TEXT NOT NULL DEFAULT 'monthly'`,
+      `ALTER TABLE teams ADD COLUMN key_policy TEXT`,
+    ],
+  },
+  {
+    version: 41,
+    name: 'alerts (budget thresholds, key expiry) and their webhook deliveries',
+    statements: [
+      // One row per alert and webhook; the unique dedupe key makes each alert happen once, across instances and restarts.
+      `CREATE TABLE alerts (
+        id {{serial}}, dedupe TEXT NOT NULL UNIQUE, time BIGINT NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL,
+        subject_id TEXT NOT NULL, threshold DOUBLE PRECISION, period_start BIGINT, url TEXT NOT NULL, payload TEXT NOT NULL,
+        status TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at BIGINT NOT NULL, delivered_at BIGINT, last_error TEXT)`,
+      `CREATE INDEX alerts_due ON alerts (status, next_attempt_at)`,
+      `CREATE INDEX alerts_time ON alerts (time)`,
+    ],
+  },
+  {
     version: 45,
     name: 'external identities of users (single sign-on, JWT)',
     statements: [

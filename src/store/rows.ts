@@ -2,6 +2,7 @@
 import type { SqlRow, SqlValue } from './sql-db.js';
 import type { AuditRow, BudgetPeriod, KeyRow, PromptLogRow, StoredResponseRow, TeamRow, UserRow } from './types.js';
 import type { LoggingPolicy, Priority } from '../access/principal.js';
+import { limitsFromRow, policyFromRow } from './limits-sql.js';
 
 export function num(v: unknown): number {
   return typeof v === 'number' ? v : Number(v ?? 0);
@@ -29,7 +30,7 @@ function json<T>(v: unknown, fallback: T): T {
 }
 
 export function teamFromRow(r: SqlRow): TeamRow {
-  return { id: str(r.id), name: str(r.name), createdAt: num(r.created_at), metadata: json(r.metadata, {}) };
+  return { id: str(r.id), name: str(r.name), createdAt: num(r.created_at), metadata: json(r.metadata, {}), limits: limitsFromRow(r), keyPolicy: policyFromRow(r) };
 }
 
 export function userFromRow(r: SqlRow): UserRow {
@@ -40,6 +41,7 @@ export function userFromRow(r: SqlRow): UserRow {
     teamId: strOrNull(r.team_id),
     createdAt: num(r.created_at),
     metadata: json(r.metadata, {}),
+    limits: limitsFromRow(r),
     disabled: Boolean(num(r.disabled)),
     admin: Boolean(num(r.admin)),
     source: r.source === 'oidc' || r.source === 'jwt' ? r.source : 'admin',

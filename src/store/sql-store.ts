@@ -9,13 +9,15 @@ import { journalMarkUpsert, rollupFromRow, rollupStatements, usageInserts, usage
 import { activityFromRow, activityQuery } from './activity-sql.js';
 import { promptLogSearch, sessionFromRow } from './console-sql.js';
 import { usageFromRow, usageListQuery } from './usage-records-sql.js';
+import { limitSets, policyValue } from './limits-sql.js';
+import * as alerts from './alerts-sql.js';
 import {
   completeRollups, ensurePartitions, firstUsageFrom, listPartitions, purgePromptLogStep, purgeUsageStep,
 } from './usage-retention-sql.js';
 import { DAY_MS } from './usage-sql.js';
 import { SqlitePurgeWorker } from './sqlite-purge-worker.js';
 import type {
-  ActivityQuery, ActivityRow, AuditQuery, AuditRow, JournalMark, KeyRow, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
+  ActivityQuery, ActivityRow, AlertOutcome, AlertRow, AuditQuery, AuditRow, JournalMark, KeyPolicy, KeyRow, SubjectLimits, KeySettings, NewKey, PromptLogQuery, PromptLogRow, SessionRow,
   Store, StoredResponseRow, TeamRow, UsageExportRow, UsageListQuery, UsagePurgeStep, UsageQuery, UsageRollupRow, UserRow,
 } from './types.js';
 
@@ -52,6 +54,19 @@ function updateStatement(table: string, id: string, sets: [string, SqlValue][]):
   };
 }
 
+/** Limits (users, teams) and key policy (teams) of a patch, when present. */
+function limitAndPolicySets(p: { limits?: SubjectLimits | undefined; keyPolicy?: KeyPolicy | null | undefined }): [string, SqlValue][] {
+  const sets = p.limits !== undefined ? limitSets(p.limits) : [];
+  if (p.keyPolicy !== undefined) sets.push(['key_policy', policyValue(p.keyPolicy)]);
+  return sets;
+}
+
+/** A new user's or team's limits and policy, set in the creating transaction. */
+function extraSets(table: string, id: string, p: { limits?: SubjectLimits | undefined; keyPolicy?: KeyPolicy | null | undefined }): SqlStatement[] {
+  const sets = limitAndPolicySets(p);
+  return sets.length === 0 ? [] : [{ sql: `UPDATE ${table} SET ${sets.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`, params: [...sets.map(([, v]) => v), id] }];
+}
+
 export class SqlStore implements Store {
   private readonly db: SqlDb;
   /** PostgreSQL: days whose usage partition this instance made sure of (records need one to land in). */
@@ -74,7 +89,7 @@ export class SqlStore implements Store {
     await this.db.tx(change({
       sql: 'INSERT INTO teams (id, name, created_at, metadata) VALUES (?, ?, ?, ?)',
       params: [team.id, team.name, team.createdAt, JSON.stringify(team.metadata)],
-    }, audit));
+    }, audit).concat(extraSets('teams', team.id, team)));
   }
 
   async getTeam(id: string): Promise<TeamRow | undefined> {
@@ -89,6 +104,7 @@ export class SqlStore implements Store {
     const sets: [string, SqlValue][] = [];
     if (patch.name !== undefined) sets.push(['name', patch.name]);
     if (patch.metadata !== undefined) sets.push(['metadata', JSON.stringify(patch.metadata)]);
+    sets.push(...limitAndPolicySets(patch));
     return this.changeRow(updateStatement('teams', id, sets), audit, teamFromRow);
   }
 
@@ -110,7 +126,7 @@ export class SqlStore implements Store {
         user.id, user.name, user.email, user.teamId, user.createdAt, JSON.stringify(user.metadata),
         user.disabled ? 1 : 0, user.admin ? 1 : 0, user.source, user.externalIssuer, user.externalSubject,
       ],
-    }, audit));
+    }, audit).concat(extraSets('users', user.id, user)));
   }
 
   async getUser(id: string): Promise<UserRow | undefined> {
@@ -129,6 +145,7 @@ export class SqlStore implements Store {
     if (patch.metadata !== undefined) sets.push(['metadata', JSON.stringify(patch.metadata)]);
     if (patch.disabled !== undefined) sets.push(['disabled', patch.disabled ? 1 : 0]);
     if (patch.admin !== undefined) sets.push(['admin', patch.admin ? 1 : 0]);
+    sets.push(...limitAndPolicySets(patch));
     return this.changeRow(updateStatement('users', id, sets), audit, userFromRow);
   }
 
@@ -312,6 +329,12 @@ export class SqlStore implements Store {
     return new Map(rows.map((r) => [String(r.key_id), num(r.cost)]));
   }
 
+  async spendBy(group: 'user' | 'team', since: number): Promise<Map<string, number>> {
+    const col = group === 'user' ? 'user_id' : 'team_id';
+    const rows = await this.db.query(`SELECT ${col} AS id, SUM(cost) AS cost FROM usage_daily WHERE day >= ? AND ${col} <> '' GROUP BY ${col}`, [since]);
+    return new Map(rows.map((r) => [String(r.id), num(r.cost)]));
+  }
+
   async listUsage(query: UsageListQuery): Promise<UsageRecord[]> {
     const q = usageListQuery(query);
     return (await this.db.query(q.sql, q.params)).map(usageFromRow);
@@ -368,6 +391,26 @@ export class SqlStore implements Store {
   async sessionRevision(): Promise<number> {
     const [row] = await this.db.query("SELECT value FROM meta WHERE key = 'sessions'");
     return num(row?.value);
+  }
+
+  insertAlert(row: AlertRow): Promise<boolean> {
+    return alerts.insertAlert(this.db, row);
+  }
+
+  dueAlerts(now: number, limit: number): Promise<AlertRow[]> {
+    return alerts.dueAlerts(this.db, now, limit);
+  }
+
+  claimAlert(id: number, attempts: number, retryAt: number): Promise<boolean> {
+    return alerts.claimAlert(this.db, id, attempts, retryAt);
+  }
+
+  finishAlert(id: number, outcome: AlertOutcome): Promise<void> {
+    return alerts.finishAlert(this.db, id, outcome);
+  }
+
+  listAlerts(query: { from?: number | undefined; limit: number }): Promise<AlertRow[]> {
+    return alerts.listAlerts(this.db, query);
   }
 
   async appendAudit(row: AuditRow): Promise<void> {

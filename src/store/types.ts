@@ -9,6 +9,36 @@ export interface TeamRow {
   readonly name: string;
   readonly createdAt: number;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Limits shared by every key of the team (absent: none). */
+  readonly limits?: SubjectLimits | undefined;
+  /** What members may give the keys they create themselves (absent or null: no self-service). */
+  readonly keyPolicy?: KeyPolicy | null | undefined;
+}
+
+/** Budget and rate limits of a user or a team: every key of theirs counts against them together. */
+export interface SubjectLimits {
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+  readonly concurrency: number | null;
+  /** Credits per period; null is unlimited. */
+  readonly budget: number | null;
+  readonly budgetPeriod: BudgetPeriod;
+}
+
+/** A team's rules for self-service keys (keys members create through /v1/me/keys). */
+export interface KeyPolicy {
+  /** Models and globs a member's key may be given; empty: every model. */
+  readonly models: readonly string[];
+  /** Zones a member's key may reach; ['any']: no restriction. */
+  readonly zones: readonly string[];
+  /** Highest budget per key, in credits per `budgetPeriod`; null: keys may be unlimited. */
+  readonly maxBudget: number | null;
+  /** The budget period of members' keys (they cannot pick a shorter one to spend more). */
+  readonly budgetPeriod?: BudgetPeriod | undefined;
+  /** Most active keys one member may hold; null: no limit. */
+  readonly maxKeysPerUser: number | null;
+  /** Longest a self-service key may live, in days; null: keys may never expire. */
+  readonly maxExpiryDays: number | null;
 }
 
 export type UserSource = 'admin' | 'oidc' | 'jwt';
@@ -20,6 +50,8 @@ export interface UserRow {
   readonly teamId: string | null;
   readonly createdAt: number;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Limits shared by every key of the user (absent: none). */
+  readonly limits?: SubjectLimits | undefined;
   /** A disabled user's keys, sessions and tokens are refused. */
   readonly disabled: boolean;
   /** Admin rights of the user's own sessions and tokens (single sign-on sets it from groups). */
@@ -236,6 +268,35 @@ export interface ResponseStore {
   purgeResponses(now: number): Promise<number>;
 }
 
+/** An alert (budget threshold crossed, key about to expire) and its delivery to one webhook. */
+export interface AlertRow {
+  readonly id?: number;
+  /** Unique: the same alert for the same webhook is raised once (per threshold per period, per expiry). */
+  readonly dedupe: string;
+  readonly time: number;
+  readonly kind: 'budget' | 'key_expiry';
+  readonly level: 'key' | 'user' | 'team';
+  readonly subjectId: string;
+  /** Percent of the budget (budget alerts). */
+  readonly threshold: number | null;
+  readonly periodStart: number | null;
+  readonly url: string;
+  /** The webhook body (JSON text). */
+  readonly payload: string;
+  readonly status: 'pending' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly deliveredAt: number | null;
+  readonly lastError: string | null;
+}
+
+export interface AlertOutcome {
+  readonly status: AlertRow['status'];
+  readonly deliveredAt?: number | undefined;
+  readonly lastError?: string | undefined;
+  readonly nextAttemptAt?: number | undefined;
+}
+
 export interface Store extends ResponseStore {
   readonly kind: 'sqlite' | 'postgres';
 
@@ -281,6 +342,8 @@ export interface Store extends ResponseStore {
   usage(query: UsageQuery): Promise<UsageRollupRow[]>;
   /** Cost per key since `since` (a UTC day start), from the daily rollups. */
   spendByKey(since: number): Promise<Map<string, number>>;
+  /** Cost per user or per team since `since` (a UTC day start), from the daily rollups. */
+  spendBy(group: 'user' | 'team', since: number): Promise<Map<string, number>>;
   /** Raw usage records in [from, to), oldest first, `limit` at a time (for `relais plan --from-usage`). */
   listUsage(query: UsageListQuery): Promise<UsageRecord[]>;
   /** listUsage for export: with `prompts`, each record with its prompt log when it has one. */
@@ -315,6 +378,17 @@ export interface Store extends ResponseStore {
   purgeSessions(now: number): Promise<number>;
   /** Bumped by every session created or deleted: other instances poll it to refresh their session cache. */
   sessionRevision(): Promise<number>;
+
+  /** Adds an alert unless its dedupe key exists; true when this call added it. */
+  insertAlert(row: AlertRow): Promise<boolean>;
+  /** Pending alerts due at `now`, oldest first. */
+  dueAlerts(now: number, limit: number): Promise<AlertRow[]>;
+  /** Takes a pending alert for one attempt (attempts must still be `attempts`); false when another instance took it. */
+  claimAlert(id: number, attempts: number, retryAt: number): Promise<boolean>;
+  /** Records the outcome of an attempt (and, for a failed one, when to try again). */
+  finishAlert(id: number, outcome: AlertOutcome): Promise<void>;
+  /** Newest first. */
+  listAlerts(query: { from?: number | undefined; limit: number }): Promise<AlertRow[]>;
 
   appendAudit(row: AuditRow): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditRow[]>;

@@ -1,7 +1,9 @@
 // A worker's limiter when the gateway runs several workers without Redis: every decision is made by
 // the primary's one in-memory limiter, so limits and budgets stay exact across workers (one IPC round
 // trip per admission and per settlement).
-import { LimiterInputError, type AcquireRequest, type AcquireResult, type LimitSpec, type LimitState, type Limiter, type ReleaseRequest } from '../access/limiter.js';
+import {
+  LimiterInputError, type AcquireRequest, type AcquireResult, type LevelSpec, type LevelsResult, type LimitSpec, type LimitState, type Limiter, type ReleaseRequest,
+} from '../access/limiter.js';
 import { isWorkerMessage, type LimiterCall, type LimiterReply } from './messages.js';
 
 type Send = (m: LimiterCall) => void;
@@ -37,6 +39,14 @@ export class IpcLimiter implements Limiter {
 
   release(subject: string, spec: LimitSpec, req: ReleaseRequest): Promise<void> {
     return this.call((id) => ({ t: 'limiter', id, op: 'release', subject, spec, req }));
+  }
+
+  acquireLevels(levels: readonly LevelSpec[], req: AcquireRequest): Promise<LevelsResult> {
+    return this.call((id) => ({ t: 'limiter', id, op: 'acquireLevels', levels, req }));
+  }
+
+  releaseLevels(levels: readonly LevelSpec[], req: ReleaseRequest): Promise<void> {
+    return this.call((id) => ({ t: 'limiter', id, op: 'releaseLevels', levels, req }));
   }
 
   peek(subject: string, spec: LimitSpec): Promise<LimitState> {

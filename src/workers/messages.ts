@@ -1,10 +1,12 @@
 // What the primary and its workers tell each other over the cluster's IPC channel.
-import type { AcquireRequest, LimitSpec, ReleaseRequest } from '../access/limiter.js';
+import type { AcquireRequest, LevelSpec, LimitSpec, ReleaseRequest } from '../access/limiter.js';
 
 export type LimiterCall =
   | { readonly t: 'limiter'; readonly id: number; readonly op: 'acquire'; readonly subject: string; readonly spec: LimitSpec; readonly req: AcquireRequest }
   | { readonly t: 'limiter'; readonly id: number; readonly op: 'release'; readonly subject: string; readonly spec: LimitSpec; readonly req: ReleaseRequest }
-  | { readonly t: 'limiter'; readonly id: number; readonly op: 'peek'; readonly subject: string; readonly spec: LimitSpec };
+  | { readonly t: 'limiter'; readonly id: number; readonly op: 'peek'; readonly subject: string; readonly spec: LimitSpec }
+  | { readonly t: 'limiter'; readonly id: number; readonly op: 'acquireLevels'; readonly levels: readonly LevelSpec[]; readonly req: AcquireRequest }
+  | { readonly t: 'limiter'; readonly id: number; readonly op: 'releaseLevels'; readonly levels: readonly LevelSpec[]; readonly req: ReleaseRequest };
 
 export type LimiterReply = { readonly t: 'limiter'; readonly id: number; readonly ok: true; readonly value: unknown } | { readonly t: 'limiter'; readonly id: number; readonly ok: false; readonly name: string; readonly message: string };
 

@@ -5,7 +5,7 @@
 // passes key changes on, replaces a worker that dies, passes SIGHUP (reload) on, and on SIGTERM/SIGINT
 // drains them all.
 import cluster, { type Worker } from 'node:cluster';
-import type { LimitSpec } from '../access/limiter.js';
+import type { LevelSpec } from '../access/limiter.js';
 import { MemoryLimiter } from '../access/memory-limiter.js';
 import type { Logger } from '../telemetry/log.js';
 import { mergeMetrics } from './merge-metrics.js';
@@ -22,7 +22,7 @@ export interface PrimaryOptions {
 export function runPrimary(o: PrimaryOptions): Promise<number> {
   const limiter = o.sharedLimiter ? new MemoryLimiter() : undefined;
   /** Requests each worker holds a lease for: a worker that dies releases them (charged their reservation). */
-  const held = new Map<number, Map<string, { subject: string; spec: LimitSpec }>>();
+  const held = new Map<number, Map<string, readonly LevelSpec[]>>();
   const gathers = new Map<number, { from: Worker; texts: string[]; want: number; timer: NodeJS.Timeout }>();
   let nextGather = 0;
   let stopping = false;
@@ -34,7 +34,7 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
 
   const onLimiter = (w: Worker, m: LimiterCall): void => {
     if (!limiter) return;
-    const mine = held.get(w.id) ?? new Map<string, { subject: string; spec: LimitSpec }>();
+    const mine = held.get(w.id) ?? new Map<string, readonly LevelSpec[]>();
     held.set(w.id, mine);
     const done = (p: Promise<unknown>): void => {
       p.then(
@@ -45,13 +45,23 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
     if (m.op === 'acquire') {
       done(
         limiter.acquire(m.subject, m.spec, m.req).then((r) => {
-          if (r.ok) mine.set(m.req.requestId, { subject: m.subject, spec: m.spec });
+          if (r.ok) mine.set(m.req.requestId, [{ level: 'key', subject: m.subject, spec: m.spec }]);
+          return r;
+        }),
+      );
+    } else if (m.op === 'acquireLevels') {
+      done(
+        limiter.acquireLevels(m.levels, m.req).then((r) => {
+          if (r.ok) mine.set(m.req.requestId, m.levels);
           return r;
         }),
       );
     } else if (m.op === 'release') {
       mine.delete(m.req.requestId);
       done(limiter.release(m.subject, m.spec, m.req));
+    } else if (m.op === 'releaseLevels') {
+      mine.delete(m.req.requestId);
+      done(limiter.releaseLevels(m.levels, m.req));
     } else done(limiter.peek(m.subject, m.spec));
   };
 
@@ -102,7 +112,7 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
       held.delete(w.id);
       if (limiter && leases) {
         // Its requests are gone: free their slots; the budget keeps their reservation as spent (NaN cost charges it).
-        for (const [requestId, { subject, spec }] of leases) void limiter.release(subject, spec, { requestId, tokens: Number.NaN, cost: Number.NaN });
+        for (const [requestId, levels] of leases) void limiter.releaseLevels(levels, { requestId, tokens: Number.NaN, cost: Number.NaN });
       }
       worst = Math.max(worst, code ?? (signal ? 1 : 0));
       if (!stopping) {

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { onSessionEnded } from './api';
 import { Link } from './components/link';
 import { ActivityPage } from './pages/activity';
+import { AlertsPage } from './pages/alerts';
 import { KeysPage } from './pages/keys';
 import { LogsPage } from './pages/logs';
 import { ModelsPage } from './pages/models';
@@ -26,6 +27,7 @@ const pages: readonly PageDef[] = [
   { id: 'keys', label: 'Keys', admin: true },
   { id: 'key', label: 'My key', admin: false },
   { id: 'people', label: 'Users and teams', admin: true },
+  { id: 'alerts', label: 'Alerts', admin: true },
   { id: 'models', label: 'Models and backends', admin: true },
   { id: 'playground', label: 'Playground', admin: 'both' },
   { id: 'logs', label: 'Logs', admin: true },
@@ -104,6 +106,7 @@ export function App() {
         {page.id === 'keys' ? <KeysPage /> : null}
         {page.id === 'key' ? <MyKeyPage /> : null}
         {page.id === 'people' ? <PeoplePage /> : null}
+        {page.id === 'alerts' ? <AlertsPage /> : null}
         {page.id === 'models' ? <ModelsPage /> : null}
         {page.id === 'playground' ? <PlaygroundPage /> : null}
         {page.id === 'logs' ? <LogsPage /> : null}

@@ -13,7 +13,9 @@ type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext, de
 
 export const users: Record<'create' | 'list' | 'get' | 'update' | 'delete', Handler> = {
   async create(req, res, ctx, deps) {
-    sendJson(res, 201, userToJson(await createUser(deps.store, await readJson(req, deps.maxBodyBytes), actorOf(ctx.principal))));
+    const u = await createUser(deps.store, await readJson(req, deps.maxBodyBytes), actorOf(ctx.principal));
+    await deps.access.refresh();
+    sendJson(res, 201, userToJson(u));
   },
   async list(_req, res, _ctx, deps) {
     sendJson(res, 200, { object: 'list', data: (await deps.store.listUsers()).map(userToJson) });
@@ -37,7 +39,9 @@ export const users: Record<'create' | 'list' | 'get' | 'update' | 'delete', Hand
 
 export const teams: Record<'create' | 'list' | 'get' | 'update' | 'delete', Handler> = {
   async create(req, res, ctx, deps) {
-    sendJson(res, 201, teamToJson(await createTeam(deps.store, await readJson(req, deps.maxBodyBytes), actorOf(ctx.principal))));
+    const t = await createTeam(deps.store, await readJson(req, deps.maxBodyBytes), actorOf(ctx.principal));
+    await deps.access.refresh();
+    sendJson(res, 201, teamToJson(t));
   },
   async list(_req, res, _ctx, deps) {
     sendJson(res, 200, { object: 'list', data: (await deps.store.listTeams()).map(teamToJson) });
@@ -48,7 +52,9 @@ export const teams: Record<'create' | 'list' | 'get' | 'update' | 'delete', Hand
     sendJson(res, 200, teamToJson(t));
   },
   async update(req, res, ctx, deps, id) {
-    sendJson(res, 200, teamToJson(await updateTeam(deps.store, id, await readJson(req, deps.maxBodyBytes), actorOf(ctx.principal))));
+    const t = await updateTeam(deps.store, id, await readJson(req, deps.maxBodyBytes), actorOf(ctx.principal));
+    await deps.access.refresh();
+    sendJson(res, 200, teamToJson(t));
   },
   async delete(_req, res, ctx, deps, id) {
     await deleteTeam(deps.store, id, actorOf(ctx.principal));

@@ -7,6 +7,8 @@ import type { AdminDeps } from './deps.js';
 import { teams, users } from './identities.js';
 import { createKeyHandler, getKeyHandler, listKeysHandler, revokeKeyHandler, updateKeyHandler } from './keys.js';
 import { ownKeyHandler } from './own-key.js';
+import { alertsHandler } from './alerts.js';
+import { adminUserKeysHandler, ownKeysHandler } from './own-keys.js';
 import { auditHandler, usageHandler } from './usage.js';
 import { usageExportHandler } from './usage-export.js';
 import { usagePurgeHandler } from './usage-purge.js';
@@ -31,12 +33,14 @@ export const adminRouteTable: readonly AdminRoute[] = [
   { pattern: new RegExp(`^/admin/keys/${ID}$`), methods: { GET: getKeyHandler, PATCH: updateKeyHandler, DELETE: revokeKeyHandler } },
   { pattern: /^\/admin\/users\/?$/, methods: { POST: users.create, GET: users.list } },
   { pattern: new RegExp(`^/admin/users/${ID}$`), methods: { GET: users.get, PATCH: users.update, DELETE: users.delete } },
+  { pattern: new RegExp(`^/admin/users/${ID}/keys(?:/${ID})?/?$`), methods: { GET: adminUserKeysHandler, POST: adminUserKeysHandler, DELETE: adminUserKeysHandler } },
   { pattern: /^\/admin\/teams\/?$/, methods: { POST: teams.create, GET: teams.list } },
   { pattern: new RegExp(`^/admin/teams/${ID}$`), methods: { GET: teams.get, PATCH: teams.update, DELETE: teams.delete } },
   { pattern: /^\/admin\/usage\/?$/, methods: { GET: usageHandler } },
   { pattern: /^\/admin\/usage\/export\/?$/, methods: { GET: usageExportHandler } },
   { pattern: /^\/admin\/usage\/purge\/?$/, methods: { POST: usagePurgeHandler } },
   { pattern: /^\/admin\/audit\/?$/, methods: { GET: auditHandler } },
+  { pattern: /^\/admin\/alerts\/?$/, methods: { GET: alertsHandler } },
   // Added for the console (documented in the README like the rest).
   { pattern: /^\/admin\/activity\/?$/, methods: { GET: activityHandler } },
   { pattern: /^\/admin\/spend\/?$/, methods: { GET: spendHandler } },
@@ -82,5 +86,7 @@ export function adminRoutes(deps: AdminDeps): ExtraRoute[] {
     { method: 'GET', path: '/v1/key', handler: storeErrorsAs503((req, res, ctx) => ownKeyHandler(req, res, ctx, deps)) },
     { method: 'GET', path: '/v1/key/activity', handler: storeErrorsAs503((req, res, ctx) => ownActivityHandler(req, res, ctx, deps)) },
     { method: 'GET', path: '/v1/key/models', handler: (req, res, ctx) => keyModelsHandler(req, res, ctx, deps) },
+    { method: 'GET', path: '/v1/me', handler: storeErrorsAs503((req, res, ctx) => ownKeysHandler(req, res, ctx, deps)) },
+    { method: '*', path: '/v1/me/', handler: storeErrorsAs503((req, res, ctx) => ownKeysHandler(req, res, ctx, deps)) },
   ];
 }

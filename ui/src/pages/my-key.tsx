@@ -1,4 +1,5 @@
-// My key (non-admin sign-in): the key's limits, this period's usage and what remains (GET /v1/key).
+// My key (non-admin sign-in): the key's limits, this period's usage and what remains (GET /v1/key),
+// and the user's own keys when the key belongs to a user.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { Bar } from '../components/bar';
@@ -6,11 +7,12 @@ import { Link } from '../components/link';
 import { ErrorLine, Loading } from '../components/status';
 import { credits, dateTime, int } from '../format';
 import type { Key } from '../types';
+import { MyKeys } from './my-keys';
 
 interface OwnKey extends Key {
   period: { name: string; start: string; end: string | null };
   usage: { requests: number; prompt_tokens: number; completion_tokens: number; cost: number; reserved: number };
-  remaining: { budget: number | null; requests_this_minute: number | null; tokens_this_minute: number | null; concurrent: number | null };
+  remaining: { budget: number | null; budget_level?: string | null; requests_this_minute: number | null; tokens_this_minute: number | null; concurrent: number | null };
 }
 
 export function MyKeyPage() {
@@ -40,6 +42,14 @@ export function MyKeyPage() {
               `no budget; ${credits(k.usage.cost)} credits spent this period`
             )}
           </dd>
+          {k.remaining.budget_level && k.remaining.budget_level !== 'key' ? (
+            <>
+              <dt>Tightest budget</dt>
+              <dd data-testid="tightest-budget">
+                your {k.remaining.budget_level}'s: {credits(k.remaining.budget)} credits left
+              </dd>
+            </>
+          ) : null}
           <dt>Period</dt>
           <dd>
             {dateTime(k.period.start)} to {k.period.end ? dateTime(k.period.end) : 'open'}
@@ -65,6 +75,7 @@ export function MyKeyPage() {
           <dd>{dateTime(k.expires_at)}</dd>
         </dl>
       ) : null}
+      {k ? <MyKeys currentKeyId={k.id} /> : null}
       <p>
         <Link to="/ui/activity">My activity</Link> · <Link to="/ui/playground">Playground</Link>
       </p>

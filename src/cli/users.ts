@@ -1,0 +1,4 @@
+// relais users: see identities.ts.
+import { runIdentities } from './identities.js';
+
+export const run = (argv: string[]): Promise<number> => runIdentities('users', argv);
