@@ -244,13 +244,30 @@ export class KeyAccess implements Access {
     const out: LevelSpec[] = [];
     const spec = this.spec(cached, now);
     if (spec.rpm !== null || spec.tpm !== null || spec.concurrency !== null || spec.budget !== null) out.push({ level: 'key', subject: cached.row.id, spec });
-    const { user, team } = cached;
+    this.pushSubjects(out, cached.user, cached.team, now);
+    return out;
+  }
+
+  private pushSubjects(out: LevelSpec[], user: CachedSubject | undefined, team: CachedSubject | undefined, now: number): void {
     if (user) out.push({ level: 'user', subject: subjectName('user', user.id), spec: this.subjectSpec(user, now) });
     if (team) out.push({ level: 'team', subject: subjectName('team', team.id), spec: this.subjectSpec(team, now) });
+  }
+
+  /** The user and team levels of a person without a key (single sign-on session, JWT bearer). */
+  private userLevels(userId: string | undefined, now = this.now()): LevelSpec[] {
+    const out: LevelSpec[] = [];
+    if (userId === undefined) return out;
+    const u = this.cache.getUser(userId);
+    if (u) this.pushSubjects(out, u.user, u.team, now);
     return out;
   }
 
   async admit(principal: Principal, input: AdmissionInput): Promise<Ticket> {
+    if (principal.kind === 'user') {
+      // A person signed in (console playground) or holding a JWT: their user's and team's limits apply as to their keys.
+      if (this.userDisabled(principal.userId)) throw errors.unauthorized('Your user has been disabled by an administrator.');
+      return this.admitLevels(this.userLevels(principal.userId), input);
+    }
     if (principal.kind !== 'key' || principal.keyId === undefined) return noopTicket;
     const cached = this.cache.getById(principal.keyId);
     if (!cached || cached.row.revokedAt !== null) throw errors.unauthorized('This API key has been revoked.');
@@ -259,10 +276,15 @@ export class KeyAccess implements Access {
     return this.admitLevels(this.levels(cached), input);
   }
 
-  /** Admits one request against the limits `spec` held under `id` (a key id, or a JWT user's limiter id). */
-  acquireLimits(id: string, spec: LimitSpec, input: AdmissionInput): Promise<Ticket> {
+  /**
+   * Admits one request against the limits `spec` held under `id` (a JWT user's limiter id, from the issuer's
+   * configuration) and, when `userId` is given, that user's and team's stored limits, all at once.
+   */
+  acquireLimits(id: string, spec: LimitSpec, input: AdmissionInput, userId?: string): Promise<Ticket> {
     const empty = spec.rpm === null && spec.tpm === null && spec.concurrency === null && spec.budget === null;
-    return this.admitLevels(empty ? [] : [{ level: 'key', subject: id, spec }], input);
+    const levels: LevelSpec[] = empty ? [] : [{ level: 'key', subject: id, spec }];
+    levels.push(...this.userLevels(userId));
+    return this.admitLevels(levels, input);
   }
 
   /** Admits one request on every level at once (all or none), or refuses it naming the level. */

@@ -53,6 +53,9 @@ function userPrincipalOf(u: UserRow): Principal {
 export interface CachedUser {
   readonly row: UserRow;
   readonly principal: Principal;
+  /** The user's and their team's limits, when set: a person signed in or holding a JWT counts against them too. */
+  readonly user?: CachedSubject | undefined;
+  readonly team?: CachedSubject | undefined;
 }
 
 export class KeyCache {
@@ -137,7 +140,17 @@ export class KeyCache {
     }
     this.byHash = byHash;
     this.byId = byId;
-    this.users = new Map(users.map((u) => [u.id, { row: u, principal: Object.freeze(userPrincipalOf(u)) }]));
+    this.users = new Map(
+      users.map((u) => [
+        u.id,
+        {
+          row: u,
+          principal: Object.freeze(userPrincipalOf(u)),
+          user: subjects.get(subjectName('user', u.id)),
+          team: u.teamId === null ? undefined : subjects.get(subjectName('team', u.teamId)),
+        },
+      ]),
+    );
     this.anyKey = rows.length > 0;
     this.usableUntil = rows.reduce((m, r) => (r.revokedAt !== null ? m : Math.max(m, r.expiresAt ?? Number.POSITIVE_INFINITY)), 0);
     this.loadedRevision = revision;

@@ -161,7 +161,7 @@ export class JwtAccess implements Access {
     if (spec === undefined) return this.o.inner.admit(principal, input);
     if (!modelAllowed(principal, input.model)) throw errors.modelNotAllowed(input.model);
     // Limits per user of the issuer, held by the same limiter as keys' (Redis across instances).
-    return this.o.keys.acquireLimits(`jwt:${principal.userId ?? ''}`, spec, input);
+    return this.o.keys.acquireLimits(`jwt:${principal.userId ?? ''}`, spec, input, principal.userId);
   }
 
   private specOf(principal: Principal): LimitSpec | undefined {

@@ -193,6 +193,35 @@ auth:
     assert.equal(users.filter((u) => u.external_subject === 'svc-limited' && u.external_issuer === `${ISSUER}/limited`).length, 1);
   });
 
+  it("counts a token's requests against its user's stored limits, with and without the issuer's own limits", async () => {
+    const userOf = async (sub: string, iss: string): Promise<string> => {
+      const users = (await admin('/admin/users')).json.data as { id: string; external_subject: string; external_issuer: string }[];
+      const u = users.find((x) => x.external_subject === sub && x.external_issuer === iss);
+      assert.ok(u, `user of ${sub}`);
+      return u.id;
+    };
+    const refusedAtUser = (e: unknown): boolean => {
+      assert.ok(e instanceof OpenAI.APIError);
+      assert.equal(e.status, 429);
+      assert.equal(e.headers?.get('x-relais-limit-level'), 'user');
+      return true;
+    };
+    // An issuer without limits of its own: only the user's rpm (set by an admin) applies.
+    const t = await token(k1, { jti: 'user-limits' }, { sub: 'svc-user-limits' });
+    await chat(t);
+    assert.equal((await admin(`/admin/users/${await userOf('svc-user-limits', ISSUER)}`, 'PATCH', { rpm: 2 })).status, 200);
+    await chat(t);
+    await chat(t);
+    await assert.rejects(chat(t), refusedAtUser);
+    // An issuer with rpm 2 per user: the user's stored rpm 1 is checked in the same admission and refuses the
+    // second request, which the issuer's limit alone would admit. Listing models creates the user without a request.
+    const l = await token(k1, {}, { iss: `${ISSUER}/limited`, sub: 'svc-limited-user' });
+    await new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: l, maxRetries: 0 }).models.list();
+    assert.equal((await admin(`/admin/users/${await userOf('svc-limited-user', `${ISSUER}/limited`)}`, 'PATCH', { rpm: 1 })).status, 200);
+    await chat(l);
+    await assert.rejects(chat(l), refusedAtUser);
+  });
+
   it('refuses forged, expired, early, wrong-audience, unknown-issuer, alg none, HS256-with-public-key and embedded-key tokens with 401', async () => {
     const good = await token(k1);
     const [h, p] = good.split('.') as [string, string, string];
