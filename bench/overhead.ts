@@ -12,7 +12,7 @@
 //     gateway RSS, streams delivered in full, per-chunk delay against the engine alone; then 1,000
 //     clients that stop reading, with the gateway's RSS sampled while they hang.
 // Usage: npm run bench:overhead [-- --seconds 3 --rounds 3 --half-rounds 2 --concurrency 64 --streams 10000
-//        --quick --only bare,open,sqlite,pg,workers,portkey --no-streams --streams-only --extras --gateway-flags "--cpu-prof" --log-level warn]
+//        --quick --only bare,open,sqlite,pg,workers,portkey --no-streams --streams-only --extras --gateway-flags "--cpu-prof" --log-level warn --no-access-log]
 // The 2-worker gateways (--workers 2) run in the first table only; their CPU is the primary's plus the workers'.
 // --quick: 1 round of 2 s, 2,000 streams. --extras: the translated APIs (Responses, Messages) and tracing.
 import { spawn } from 'node:child_process';
@@ -42,6 +42,7 @@ const { values } = parseArgs({
     extras: { type: 'boolean', default: false },
     'gateway-flags': { type: 'string', default: '' },
     'log-level': { type: 'string', default: 'info' },
+    'no-access-log': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick;
@@ -74,12 +75,13 @@ const spread = (xs: number[], digits = 0): string => (xs.length > 1 ? ` (${Math.
 
 // As deployed: log_level info, so the access log writes one line per request (--log-level warn for without).
 const logLevel = values['log-level'];
+const accessLog = values['no-access-log'] ? 'access_log: false\n' : '';
 
 function gatewayYaml(dir: string, name: string, up: number, extra: string): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
-    `log_level: ${logLevel}\ndata_dir: ${join(dir, name)}\nhealth: { interval_ms: 60000 }\n${extra}backends:\n  up: { kind: vllm, url: http://127.0.0.1:${up}, max_connections: 12000 }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: org/Bench-Model-8B-Instruct } ]\n    price: { input: 0.1, output: 0.3 }\n`,
+    `log_level: ${logLevel}\n${accessLog}data_dir: ${join(dir, name)}\nhealth: { interval_ms: 60000 }\n${extra}backends:\n  up: { kind: vllm, url: http://127.0.0.1:${up}, max_connections: 12000 }\nmodels:\n  - name: bench-model\n    deployments: [ { backend: up, model: org/Bench-Model-8B-Instruct } ]\n    price: { input: 0.1, output: 0.3 }\n`,
   );
   return file;
 }
