@@ -1,7 +1,7 @@
 // A fast OpenAI-compatible upstream for the overhead benchmark: fixed answers (100 SSE chunks when
 // streaming) that echo the requested model name, as engines do. Answers are built once per model name.
 // Usage (child process): node --import tsx bench/support/fast-upstream.ts PORT
-import { createServer } from 'node:http';
+import { serveUpstream } from './upstream-server.js';
 
 const port = Number(process.argv[2] ?? 0);
 const usage = { prompt_tokens: 12, completion_tokens: 100, total_tokens: 112 };
@@ -29,24 +29,15 @@ function answersFor(model: string): Answers {
   return a;
 }
 
-createServer((req, res) => {
-  let body = '';
-  req.on('data', (d: Buffer) => (body += d.toString()));
-  req.on('end', () => {
-    if (req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"status":"ok","object":"list","data":[{"id":"bench-model","object":"model"}]}');
-      return;
-    }
-    const a = answersFor(/"model":"([^"]*)"/.exec(body)?.[1] ?? 'bench-model');
-    if (body.includes('"stream":true')) {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      // Ten writes of ten chunks: a stream that arrives in pieces, as from an engine under load.
-      for (let i = 0; i < 100; i += 10) res.write(Buffer.concat(a.chunks.slice(i, i + 10)));
-      res.end(a.tail);
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': a.json.length });
-    res.end(a.json);
-  });
-}).listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+serveUpstream(port, (body, res) => {
+  const a = answersFor(/"model":"([^"]*)"/.exec(body)?.[1] ?? 'bench-model');
+  if (body.includes('"stream":true')) {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    // Ten writes of ten chunks: a stream that arrives in pieces, as from an engine under load.
+    for (let i = 0; i < 100; i += 10) res.write(Buffer.concat(a.chunks.slice(i, i + 10)));
+    res.end(a.tail);
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': a.json.length });
+  res.end(a.json);
+});

@@ -5,7 +5,8 @@
 // backpressure: a stream whose socket is full skips its token until the socket drains.
 // A user message `pad:N` pads every token to N bytes (the stalled-clients run uses it to fill buffers).
 // Usage (child process): node --import tsx bench/support/slow-upstream.ts PORT TOKENS
-import { createServer, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { serveUpstream } from './upstream-server.js';
 
 const port = Number(process.argv[2] ?? 0);
 const tokens = Number(process.argv[3] ?? 50);
@@ -42,15 +43,9 @@ setInterval(() => {
   }
 }, 100 / PHASES);
 
-createServer((req, res) => {
-  let body = '';
-  req.on('data', (d: Buffer) => (body += d.toString()));
-  req.on('end', () => {
-    if (req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"status":"ok","object":"list","data":[{"id":"bench-model","object":"model"}]}');
-      return;
-    }
+serveUpstream(
+  port,
+  (body, res) => {
     const model = /"model":"([^"]*)"/.exec(body)?.[1] ?? 'bench-model';
     const padBytes = Number(/pad:(\d+)/.exec(body)?.[1] ?? 0);
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -62,5 +57,6 @@ createServer((req, res) => {
       pad: 'x'.repeat(padBytes),
       sent: 0,
     });
-  });
-}).listen(port, '127.0.0.1', 1024, () => process.stdout.write('ready\n'));
+  },
+  1024,
+);
