@@ -1,8 +1,6 @@
 // `relais keys` and `relais usage` as real processes: on the store directly, and through a gateway's admin API.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAccess } from '../../src/access/create-access.js';
 import { configSchema } from '../../src/config/schema.js';
@@ -12,16 +10,15 @@ import { openStore } from '../../src/store/open-store.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { createUsageWriter } from '../../src/usage/batched-writer.js';
 import { runCli } from '../support/gateway-process.js';
+import { useTempConfig } from '../support/temp-config.js';
 
 describe('relais keys / usage CLI', () => {
   let dir: string;
   let file: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'relais-cli-'));
-    file = join(dir, 'relais.yaml');
-    writeFileSync(file, `data_dir: ${join(dir, 'data')}\nmodels: []\n`);
+  useTempConfig('relais-cli-', (d, f) => {
+    dir = d;
+    file = f;
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('creates, lists, updates and revokes keys on the store, and reports bad input by field', async () => {
     const created = await runCli(['keys', 'create', '--config', file, '--name', 'ada', '--models', 'llama-*,qwen', '--budget', '10', '--period', 'daily', '--rpm', '60', '--zones', 'local,eu', '--json']);

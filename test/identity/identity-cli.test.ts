@@ -1,8 +1,6 @@
 // `relais teams` and `relais users` (with `users keys`) as real processes: on the store, and through a gateway.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAccess } from '../../src/access/create-access.js';
 import { configSchema } from '../../src/config/schema.js';
@@ -12,16 +10,15 @@ import { openStore } from '../../src/store/open-store.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { createUsageWriter } from '../../src/usage/batched-writer.js';
 import { runCli } from '../support/gateway-process.js';
+import { useTempConfig } from '../support/temp-config.js';
 
 describe('relais users / teams CLI', () => {
   let dir: string;
   let file: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'relais-idcli-'));
-    file = join(dir, 'relais.yaml');
-    writeFileSync(file, `data_dir: ${join(dir, 'data')}\nmodels: []\n`);
+  useTempConfig('relais-idcli-', (d, f) => {
+    dir = d;
+    file = f;
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('sets team and user limits and a key policy, and manages a user’s keys within it', async () => {
     const team = await runCli(['teams', 'create', '--config', file, '--name', 'lab', '--budget', '100', '--period', 'monthly', '--rpm', '600',
