@@ -1,10 +1,11 @@
 // The console's store parts on both stores: sessions (and their revision), hourly rollups and the
 // activity queries over them, prompt-log search.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Store } from '../../src/store/types.js';
 import type { UsageRecord } from '../../src/usage/record.js';
 import { testStores } from '../store/services.js';
+import { useSuiteStore } from '../support/suite-store.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -22,13 +23,7 @@ function record(i: number, over: Partial<UsageRecord> = {}): UsageRecord {
 for (const kind of testStores) {
   describe(`console store: ${kind.name}`, () => {
     let store: Store;
-    let cleanup: () => Promise<void>;
-    before(async () => {
-      ({ store, cleanup } = await kind.open());
-    });
-    after(async () => {
-      await cleanup();
-    });
+    useSuiteStore(kind, (s) => (store = s));
 
     it('creates, finds, lists, deletes and purges sessions, bumping the session revision', async () => {
       const r0 = await store.sessionRevision();

@@ -1,9 +1,10 @@
 // The store's parts for user and team limits, key policies and alerts, against SQLite and PostgreSQL:
 // round trips, spend per user and team from the rollups, alerts raised once and claimed once.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AlertRow, Store } from '../../src/store/types.js';
 import { testStores } from './services.js';
+import { useSuiteStore } from '../support/suite-store.js';
 import { newUserDefaults } from '../../src/access/identity-ops.js';
 
 const audit = { time: 1, actor: 'test', action: 'x', targetType: 'x', targetId: null, detail: {} };
@@ -11,11 +12,7 @@ const audit = { time: 1, actor: 'test', action: 'x', targetType: 'x', targetId: 
 for (const kind of testStores) {
   describe(`store: limits, policies and alerts (${kind.name})`, () => {
     let store: Store;
-    let cleanup: () => Promise<void>;
-    before(async () => {
-      ({ store, cleanup } = await kind.open());
-    });
-    after(async () => cleanup());
+    useSuiteStore(kind, (s) => (store = s));
 
     it('keeps user and team limits and the team key policy; a patch without them leaves them', async () => {
       const limits = { rpm: 10, tpm: null, concurrency: 3, budget: 12.5, budgetPeriod: 'weekly' as const };

@@ -1,10 +1,11 @@
 // One suite, both stores: identities, revision, usage and rollups, prompt logs, audit, migrations.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditRow, NewKey, Store } from '../../src/store/types.js';
 import type { UsageRecord } from '../../src/usage/record.js';
 import { checkResponseStore } from './responses-contract.js';
 import { testStores } from './services.js';
+import { useSuiteStore } from '../support/suite-store.js';
 import { newUserDefaults } from '../../src/access/identity-ops.js';
 
 const DAY = 86_400_000;
@@ -29,13 +30,7 @@ function record(i: number, over: Partial<UsageRecord> = {}): UsageRecord {
 for (const kind of testStores) {
   describe(`store: ${kind.name}`, () => {
     let store: Store;
-    let cleanup: () => Promise<void>;
-    before(async () => {
-      ({ store, cleanup } = await kind.open());
-    });
-    after(async () => {
-      await cleanup();
-    });
+    useSuiteStore(kind, (s) => (store = s));
 
     it('creates, reads, updates and revokes keys, bumping the revision each time', async () => {
       const r0 = await store.revision();
