@@ -38,7 +38,7 @@ export async function detectAlerts(store: Store, thresholds: readonly number[], 
     const start = periodBounds(s.period, now).start;
     const k = `${s.level}:${start}`;
     let m = spends.get(k);
-    if (!m) spends.set(k, (m = s.level === 'key' ? await store.spendByKey(start) : await store.spendBy(s.level, start)));
+    if (!m) spends.set(k, (m = await store.spendBy(s.level, start)));
     const spent = m.get(s.id) ?? 0;
     for (const t of thresholds) {
       if (spent < (s.budget * t) / 100) continue;
