@@ -8,7 +8,7 @@ type Group = 'key' | 'user' | 'team';
 export class SpendSeeds {
   private readonly inFlight = new Map<string, Promise<Map<string, number>>>();
 
-  constructor(private readonly store: Pick<Store, 'spendByKey' | 'spendBy'>) {}
+  constructor(private readonly store: Pick<Store, 'spendBy'>) {}
 
   /** `subject` is a key id, `user:<id>` or `team:<id>` (the limiter's counter names). */
   async spend(subject: string, periodStart: number): Promise<number> {
@@ -18,7 +18,7 @@ export class SpendSeeds {
     const k = `${group}:${periodStart}`;
     let read = this.inFlight.get(k);
     if (!read) {
-      read = (group === 'key' ? this.store.spendByKey(periodStart) : this.store.spendBy(group, periodStart)).finally(() => this.inFlight.delete(k));
+      read = this.store.spendBy(group, periodStart).finally(() => this.inFlight.delete(k));
       this.inFlight.set(k, read);
     }
     return (await read).get(id) ?? 0;

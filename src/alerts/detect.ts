@@ -1,6 +1,6 @@
 // Which alerts are due now: budgets (keys, users, teams) past a threshold this period, keys about to expire.
 import { periodBounds } from '../access/periods.js';
-import type { BudgetPeriod, KeyRow, Store } from '../store/types.js';
+import type { BudgetPeriod, KeyRow, Store, SubjectLimits } from '../store/types.js';
 
 export interface DetectedAlert {
   readonly kind: 'budget' | 'key_expiry';
@@ -22,14 +22,19 @@ interface Budgeted {
   readonly period: BudgetPeriod;
 }
 
+/** Users or teams with a budget set. */
+function withBudget(level: 'user' | 'team', rows: readonly { id: string; name: string; limits?: SubjectLimits | undefined }[]): Budgeted[] {
+  return rows.flatMap((r) => (r.limits?.budget ?? 0) > 0 ? [{ level, id: r.id, name: r.name, budget: r.limits?.budget as number, period: r.limits?.budgetPeriod ?? 'monthly' }] : []);
+}
+
 const active = (k: KeyRow, now: number): boolean => k.revokedAt === null && (k.expiresAt === null || k.expiresAt > now);
 
 export async function detectAlerts(store: Store, thresholds: readonly number[], expiryDays: number, now: number): Promise<DetectedAlert[]> {
   const [keys, users, teams] = await Promise.all([store.listKeys(), store.listUsers(), store.listTeams()]);
   const subjects: Budgeted[] = [
     ...keys.filter((k) => k.budget !== null && k.budget > 0 && active(k, now)).map((k) => ({ level: 'key' as const, id: k.id, name: k.name, budget: k.budget as number, period: k.budgetPeriod })),
-    ...users.filter((u) => (u.limits?.budget ?? 0) > 0).map((u) => ({ level: 'user' as const, id: u.id, name: u.name, budget: u.limits?.budget as number, period: u.limits?.budgetPeriod ?? 'monthly' })),
-    ...teams.filter((t) => (t.limits?.budget ?? 0) > 0).map((t) => ({ level: 'team' as const, id: t.id, name: t.name, budget: t.limits?.budget as number, period: t.limits?.budgetPeriod ?? 'monthly' })),
+    ...withBudget('user', users),
+    ...withBudget('team', teams),
   ];
   // One rollup read per level and period start.
   const spends = new Map<string, Map<string, number>>();
@@ -38,7 +43,7 @@ export async function detectAlerts(store: Store, thresholds: readonly number[], 
     const start = periodBounds(s.period, now).start;
     const k = `${s.level}:${start}`;
     let m = spends.get(k);
-    if (!m) spends.set(k, (m = s.level === 'key' ? await store.spendByKey(start) : await store.spendBy(s.level, start)));
+    if (!m) spends.set(k, (m = await store.spendBy(s.level, start)));
     const spent = m.get(s.id) ?? 0;
     for (const t of thresholds) {
       if (spent < (s.budget * t) / 100) continue;

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { CliError, type Json } from './admin-target.js';
 import { openIdentityTarget, type IdentityKind } from './identity-target.js';
 import { table } from './table.js';
+import { list, numberish } from './flag-values.js';
 
 const limitsHelp = `Limits (shared by all the keys of the user or team; 'none' removes one):
   --budget N             --period daily|weekly|monthly|none
@@ -57,14 +58,6 @@ const options = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
-/** A number when it reads as one; 'none' is null; otherwise the text, so validation names the field. */
-function numberish(v: string): number | string | null {
-  if (v === 'none') return null;
-  const n = Number(v);
-  return v.trim() !== '' && Number.isFinite(n) ? n : v;
-}
-
-const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 const show = (v: unknown): string => (v === null || v === undefined ? '-' : Array.isArray(v) ? (v.length ? v.join(',') : '*') : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 function limitsFrom(v: Values, b: Json): Json {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { CliError, openTarget, type Json } from './admin-target.js';
 import { table } from './table.js';
 import { withFlagNames } from './flag-names.js';
+import { list, numberish } from './flag-values.js';
 
 const help = `Usage: relais keys <create|list|show|update|revoke> [ID] [options]
 
@@ -38,21 +39,12 @@ const options = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
-/** A number when it reads as one; otherwise the text, so validation names the field. */
-function numberish(v: string): number | string | null {
-  if (v === 'none') return null;
-  const n = Number(v);
-  return v.trim() !== '' && Number.isFinite(n) ? n : v;
-}
-
 /** The key fields the flags set: errors from the admin API name the flag. */
 const flagOf: Record<string, string> = {
   name: '--name', models: '--models', zones: '--zones', budget_period: '--period', budget: '--budget', rpm: '--rpm', tpm: '--tpm',
   concurrency: '--concurrency', expires_at: '--expires', user_id: '--user', team_id: '--team', priority: '--priority',
   logging: '--logging', log_retention_days: '--retention', admin: '--admin', store_responses: '--store-responses',
 };
-
-const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
 export function settingsFrom(v: Values): Json {
   const b: Json = {};

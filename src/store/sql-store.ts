@@ -321,16 +321,12 @@ export class SqlStore implements Store {
     return (await this.db.query(q.sql, q.params)).map((r) => rollupFromRow(query.groupBy, r));
   }
 
-  async spendByKey(since: number): Promise<Map<string, number>> {
-    const rows = await this.db.query(
-      "SELECT key_id, SUM(cost) AS cost FROM usage_daily WHERE day >= ? AND key_id <> '' GROUP BY key_id",
-      [since],
-    );
-    return new Map(rows.map((r) => [String(r.key_id), num(r.cost)]));
+  spendByKey(since: number): Promise<Map<string, number>> {
+    return this.spendBy('key', since);
   }
 
-  async spendBy(group: 'user' | 'team', since: number): Promise<Map<string, number>> {
-    const col = group === 'user' ? 'user_id' : 'team_id';
+  async spendBy(group: 'key' | 'user' | 'team', since: number): Promise<Map<string, number>> {
+    const col = `${group}_id`;
     const rows = await this.db.query(`SELECT ${col} AS id, SUM(cost) AS cost FROM usage_daily WHERE day >= ? AND ${col} <> '' GROUP BY ${col}`, [since]);
     return new Map(rows.map((r) => [String(r.id), num(r.cost)]));
   }

@@ -340,10 +340,10 @@ export interface Store extends ResponseStore {
   countUsage(): Promise<number>;
   /** Day-aligned ranges read the daily rollup table; others read raw records. */
   usage(query: UsageQuery): Promise<UsageRollupRow[]>;
-  /** Cost per key since `since` (a UTC day start), from the daily rollups. */
+  /** Cost per key since `since` (a UTC day start), from the daily rollups: spendBy('key', since). */
   spendByKey(since: number): Promise<Map<string, number>>;
-  /** Cost per user or per team since `since` (a UTC day start), from the daily rollups. */
-  spendBy(group: 'user' | 'team', since: number): Promise<Map<string, number>>;
+  /** Cost per key, user or team since `since` (a UTC day start), from the daily rollups. */
+  spendBy(group: 'key' | 'user' | 'team', since: number): Promise<Map<string, number>>;
   /** Raw usage records in [from, to), oldest first, `limit` at a time (for `relais plan --from-usage`). */
   listUsage(query: UsageListQuery): Promise<UsageRecord[]>;
   /** listUsage for export: with `prompts`, each record with its prompt log when it has one. */
