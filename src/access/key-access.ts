@@ -62,11 +62,15 @@ const reasons = {
   concurrency: (l: LimitLevel) => `Too many concurrent requests for ${whose[l]}.`,
 };
 
+/** True when the spec limits anything (a level without limits is not counted). */
+const limited = (s: LimitSpec): boolean => s.rpm !== null || s.tpm !== null || s.concurrency !== null || s.budget !== null;
+
+const least = <T extends { remaining: number }>(xs: (T | null)[]): T | null =>
+  xs.reduce<T | null>((m, x) => (x !== null && (m === null || x.remaining < m.remaining) ? x : m), null);
+
 /** Per kind of limit, the state of the level with the least left. */
 function tightest(states: readonly LimitState[]): LimitState {
   if (states.length === 1) return states[0] as LimitState;
-  const least = <T extends { remaining: number }>(xs: (T | null)[]): T | null =>
-    xs.reduce<T | null>((m, x) => (x !== null && (m === null || x.remaining < m.remaining) ? x : m), null);
   return {
     rpm: least(states.map((s) => s.rpm)),
     tpm: least(states.map((s) => s.tpm)),
@@ -243,7 +247,7 @@ export class KeyAccess implements Access {
   levels(cached: CachedKey, now = this.now()): LevelSpec[] {
     const out: LevelSpec[] = [];
     const spec = this.spec(cached, now);
-    if (spec.rpm !== null || spec.tpm !== null || spec.concurrency !== null || spec.budget !== null) out.push({ level: 'key', subject: cached.row.id, spec });
+    if (limited(spec)) out.push({ level: 'key', subject: cached.row.id, spec });
     this.pushSubjects(out, cached.user, cached.team, now);
     return out;
   }
@@ -281,8 +285,7 @@ export class KeyAccess implements Access {
    * configuration) and, when `userId` is given, that user's and team's stored limits, all at once.
    */
   acquireLimits(id: string, spec: LimitSpec, input: AdmissionInput, userId?: string): Promise<Ticket> {
-    const empty = spec.rpm === null && spec.tpm === null && spec.concurrency === null && spec.budget === null;
-    const levels: LevelSpec[] = empty ? [] : [{ level: 'key', subject: id, spec }];
+    const levels: LevelSpec[] = limited(spec) ? [{ level: 'key', subject: id, spec }] : [];
     levels.push(...this.userLevels(userId));
     return this.admitLevels(levels, input);
   }

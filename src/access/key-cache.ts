@@ -120,7 +120,7 @@ export class KeyCache {
     const starts = new Set(rows.filter((r) => r.budget !== null).map((r) => periodBounds(r.budgetPeriod, now).start));
     const spends = new Map<number, Map<string, number>>();
     for (const start of starts) spends.set(start, await this.store.spendByKey(start));
-    const subjects = await this.loadSubjects(now);
+    const subjects = await this.loadSubjects(users, now);
     const byHash = new Map<string, CachedKey>();
     const byId = new Map<string, CachedKey>();
     for (const row of rows) {
@@ -157,8 +157,8 @@ export class KeyCache {
   }
 
   /** Users and teams that have limits, with their spend this period (budget seeds). */
-  private async loadSubjects(now: number): Promise<Map<string, CachedSubject>> {
-    const [users, teams] = await Promise.all([this.store.listUsers(), this.store.listTeams()]);
+  private async loadSubjects(users: readonly UserRow[], now: number): Promise<Map<string, CachedSubject>> {
+    const teams = await this.store.listTeams();
     const out = new Map<string, CachedSubject>();
     const spends = new Map<string, Map<string, number>>();
     const add = async (level: 'user' | 'team', id: string, limits: SubjectLimits | undefined): Promise<void> => {

@@ -54,6 +54,9 @@ export class JwtAccess implements Access {
   /** The limits of each JWT principal (admit finds them without a search). */
   private readonly specs = new WeakMap<Principal, LimitSpec>();
   private readonly now: () => number;
+  /** The last token hashed: prepare() and authenticate() of one request hash it once. */
+  private lastToken = '';
+  private lastId = '';
 
   constructor(private readonly o: JwtAccessOptions) {
     this.now = o.now ?? Date.now;
@@ -64,10 +67,18 @@ export class JwtAccess implements Access {
     return token !== undefined && looksLikeJwt(token) ? token : undefined;
   }
 
+  private idOf(token: string): string {
+    if (token !== this.lastToken) {
+      this.lastId = cacheId(token);
+      this.lastToken = token;
+    }
+    return this.lastId;
+  }
+
   authenticate(credentials: Credentials): Principal {
     const token = this.jwtOf(credentials);
     if (token === undefined) return this.o.inner.authenticate(credentials);
-    const id = cacheId(token);
+    const id = this.idOf(token);
     const now = this.now();
     const v = this.verified.get(id);
     if (v) {
@@ -90,7 +101,7 @@ export class JwtAccess implements Access {
   prepare(credentials: Credentials): Promise<void> | undefined {
     const token = this.jwtOf(credentials);
     if (token === undefined) return this.o.inner.prepare?.(credentials);
-    const id = cacheId(token);
+    const id = this.idOf(token);
     const now = this.now();
     if (this.verified.has(id) || (this.refused.get(id)?.until ?? 0) > now) return undefined;
     let p = this.inFlight.get(id);
@@ -157,15 +168,11 @@ export class JwtAccess implements Access {
   }
 
   admit(principal: Principal, input: AdmissionInput): Ticket | Promise<Ticket> {
-    const spec = principal.kind === 'user' ? this.specOf(principal) : undefined;
+    const spec = principal.kind === 'user' ? this.specs.get(principal) : undefined;
     if (spec === undefined) return this.o.inner.admit(principal, input);
     if (!modelAllowed(principal, input.model)) throw errors.modelNotAllowed(input.model);
     // Limits per user of the issuer, held by the same limiter as keys' (Redis across instances).
     return this.o.keys.acquireLimits(`jwt:${principal.userId ?? ''}`, spec, input, principal.userId);
-  }
-
-  private specOf(principal: Principal): LimitSpec | undefined {
-    return this.specs.get(principal);
   }
 
   reconfigure(config: Pick<Config, 'models'>): void {

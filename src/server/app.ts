@@ -241,7 +241,7 @@ export class GatewayApp {
       const principal = this.authenticate(req);
       const canonical = parseOpenAIRequest(endpoint, parseJson(await readBody(req, maxBodyBytes)), meta);
       // A configured alias serves under the model's own name (as OpenAI answers gpt-4o with a dated name).
-      const model = router.get(canonical.model) ? canonical.model : router.resolve(canonical.model);
+      const model = router.resolve(canonical.model);
       return pipeline.run(res, model === canonical.model ? canonical : { ...canonical, model }, principal);
     }
     const ollamaRoute = ollamaRoutes[path];
