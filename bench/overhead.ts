@@ -12,10 +12,11 @@
 //     gateway RSS, streams delivered in full, per-chunk delay against the engine alone; then 1,000
 //     clients that stop reading, with the gateway's RSS sampled while they hang.
 // Usage: npm run bench:overhead [-- --seconds 3 --rounds 3 --half-rounds 2 --concurrency 64 --streams 10000
-//        --quick --only bare,open,sqlite,pg,workers,portkey --no-streams --streams-only --extras --gateway-flags "--cpu-prof" --log-level warn --no-access-log]
+//        --quick --only bare,open,sqlite,pg,workers,portkey --no-streams --streams-only --extras
+//        --gateway-flags="--cpu-prof --cpu-prof-dir=/tmp/prof" --log-level warn --no-access-log]
 // The 2-worker gateways (--workers 2) run in the first table only; their CPU is the primary's plus the workers'.
 // --quick: 1 round of 2 s, 2,000 streams. --extras: the translated APIs (Responses, Messages) and tracing.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -86,10 +87,13 @@ function gatewayYaml(dir: string, name: string, up: number, extra: string): stri
   return file;
 }
 
+const gateways: ChildProcess[] = [];
+
 async function gateway(cfg: string, nofile?: number, workers = 1): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const argv = [process.execPath, ...gatewayFlags, join(root, 'bin/relais'), 'serve', '--config', cfg, '--listen', `127.0.0.1:${port}`, '--workers', String(workers)];
   const child = await startProcess(argv, 'listening', nofile ? { nofile } : {});
+  gateways.push(child);
   // With workers, the primary prints `listening` once every worker listens.
   return { url: `http://127.0.0.1:${port}`, pid: child.pid ?? 0 };
 }
@@ -322,6 +326,7 @@ async function portkeyStream(t: Target): Promise<string | undefined> {
 async function main(): Promise<void> {
   if (values['streams-only']) {
     await streamsRun(mkdtempSync(join(tmpdir(), 'relais-bench-')));
+    await stopGateways();
     process.exit(0);
   }
   const want = (id: string): boolean => !only || only.includes(id);
@@ -386,8 +391,27 @@ async function main(): Promise<void> {
   if (!values['no-streams']) await streamsRun(dir);
   if (values.extras && open) await extras(dir, up, open);
   if (want('pg')) for (const schema of schemas) await dropSchema(schema).catch(() => undefined);
+  await stopGateways();
   upChild.kill();
   process.exit(0);
+}
+
+/** SIGTERM and wait (10 s at most), so `--gateway-flags=--cpu-prof` profiles get written before the exit's SIGKILL. */
+async function stopGateways(): Promise<void> {
+  await Promise.all(
+    gateways.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const timer = setTimeout(resolve, 10_000);
+          c.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
 }
 
 main().catch((err: unknown) => {
