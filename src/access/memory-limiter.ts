@@ -5,44 +5,85 @@ import {
   type LimiterOptions, type ReleaseRequest, type WindowState, type LevelSpec, type LevelsResult,
 } from './limiter.js';
 
-interface Entry {
-  time: number;
-  weight: number;
-}
-
-/** Entries in arrival order (Map keeps insertion order) with an exact running sum of weights. */
+/**
+ * Entries in arrival order with an exact running sum. A ring of typed arrays rather than an object per
+ * request: at thousands of requests a second a 60-s window holds hundreds of thousands of entries,
+ * which as objects all lived long enough to reach the old generation and made the GC's full pauses.
+ */
 class Window {
-  readonly entries = new Map<string, Entry>();
+  private times = new Float64Array(64);
+  private weights = new Float64Array(64);
+  /** Absolute index of the oldest entry, and one past the newest. */
+  private head = 0;
+  private tail = 0;
+  /** Requests whose weight settle() may still correct: id → absolute index, in index order. */
+  private readonly open = new Map<string, number>();
   sum = 0;
 
   prune(cutoff: number): void {
-    for (const [id, e] of this.entries) {
-      if (e.time > cutoff) break;
-      this.entries.delete(id);
-      this.sum -= e.weight;
+    const mask = this.times.length - 1;
+    while (this.head < this.tail && (this.times[this.head & mask] as number) <= cutoff) {
+      this.sum -= this.weights[this.head & mask] as number;
+      this.head++;
+    }
+    // Requests never settled (their entry has left the window) are forgotten: the oldest come first.
+    for (const [id, at] of this.open) {
+      if (at >= this.head) break;
+      this.open.delete(id);
     }
   }
 
-  add(id: string, time: number, weight: number): void {
-    this.entries.set(id, { time, weight });
+  /** `id` keeps the entry correctable by settle() until then. */
+  add(time: number, weight: number, id?: string): void {
+    if (this.tail - this.head === this.times.length) this.grow();
+    const mask = this.times.length - 1;
+    this.times[this.tail & mask] = time;
+    this.weights[this.tail & mask] = weight;
+    if (id !== undefined) this.open.set(id, this.tail);
+    this.tail++;
     this.sum += weight;
+  }
+
+  /** The request's real weight replaces its estimate (if its entry is still in the window); undefined only forgets it. */
+  settle(id: string, weight: number | undefined): void {
+    const at = this.open.get(id);
+    if (at === undefined) return;
+    this.open.delete(id);
+    if (at < this.head || weight === undefined) return;
+    const i = at & (this.times.length - 1);
+    this.sum += weight - (this.weights[i] as number);
+    this.weights[i] = weight;
   }
 
   /** Time at which enough weight has left the window for `need` to be freed (at the latest: when it is empty). */
   freedAt(need: number, window: number): number {
+    const mask = this.times.length - 1;
     let freed = 0;
     let last = 0;
-    for (const e of this.entries.values()) {
-      freed += e.weight;
-      last = e.time;
+    for (let at = this.head; at < this.tail; at++) {
+      freed += this.weights[at & mask] as number;
+      last = this.times[at & mask] as number;
       if (freed >= need) break;
     }
     return last + window;
   }
 
   oldest(): number | undefined {
-    for (const e of this.entries.values()) return e.time;
-    return undefined;
+    return this.head < this.tail ? this.times[this.head & (this.times.length - 1)] : undefined;
+  }
+
+  /** Doubles the ring, keeping absolute indexes valid: entries move to index & newMask. */
+  private grow(): void {
+    const size = this.times.length * 2;
+    const times = new Float64Array(size);
+    const weights = new Float64Array(size);
+    const oldMask = this.times.length - 1;
+    for (let at = this.head; at < this.tail; at++) {
+      times[at & (size - 1)] = this.times[at & oldMask] as number;
+      weights[at & (size - 1)] = this.weights[at & oldMask] as number;
+    }
+    this.times = times;
+    this.weights = weights;
   }
 }
 
@@ -162,8 +203,8 @@ export class MemoryLimiter implements Limiter {
     for (let i = 0; i < levels.length; i++) {
       const spec = (levels[i] as LevelSpec).spec;
       const s = subjects[i] as Subject;
-      if (spec.rpm !== null) s.rpm.add(req.requestId, now, 1);
-      if (spec.tpm !== null) s.tpm.add(req.requestId, now, req.tokens);
+      if (spec.rpm !== null) s.rpm.add(now, 1);
+      if (spec.tpm !== null) s.tpm.add(now, req.tokens, req.requestId);
       if (spec.concurrency !== null || spec.budget !== null) {
         const reserve = spec.budget ? reserveMicro(req.reserve) : 0;
         s.leases.set(req.requestId, { expires: now + this.lease, reserve });
@@ -176,12 +217,8 @@ export class MemoryLimiter implements Limiter {
 
   release(subjectId: string, spec: LimitSpec, req: ReleaseRequest): Promise<void> {
     const s = this.subject(subjectId);
-    const t = s.tpm.entries.get(req.requestId);
     // A count no counter may take leaves the admission estimate in place; a cost likewise charges the reservation.
-    if (t && validTokens(req.tokens)) {
-      s.tpm.sum += req.tokens - t.weight;
-      t.weight = req.tokens;
-    }
+    s.tpm.settle(req.requestId, validTokens(req.tokens) ? req.tokens : undefined);
     const lease = s.leases.get(req.requestId);
     if (lease) {
       s.leases.delete(req.requestId);

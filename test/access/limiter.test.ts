@@ -139,3 +139,39 @@ it('redis limiter: an unreachable Redis makes acquire fail with LimiterUnavailab
   opened.push(l);
   await assert.rejects(l.acquire('k', { ...none, rpm: 1 }, { requestId: rid(), tokens: 1, reserve: 0 }), LimiterUnavailableError);
 });
+
+describe('memory limiter windows under a controlled clock', () => {
+  it('stay exact across ring growth, pruning and settlement', async () => {
+    let now = 1_000;
+    const l = new MemoryLimiter({ windowMs: 60_000 }, () => now);
+    const spec: LimitSpec = { ...none, rpm: 1_000, tpm: 1_000_000 };
+    // 700 requests over 7 s (the ring grows from 64 past 512), each reserving 10 tokens.
+    for (let i = 0; i < 700; i++) {
+      now = 1_000 + i * 10;
+      const r = await l.acquire('k', spec, { requestId: `w${i}`, tokens: 10, reserve: 0 });
+      assert.equal(r.ok, true);
+    }
+    let st = await l.peek('k', spec);
+    assert.equal(st.rpm?.used, 700);
+    assert.equal(st.tpm?.used, 7_000);
+    // Settled: the real count replaces the estimate, once.
+    await l.release('k', spec, { requestId: 'w5', tokens: 110, cost: 0 });
+    await l.release('k', spec, { requestId: 'w5', tokens: 1_000, cost: 0 });
+    st = await l.peek('k', spec);
+    assert.equal(st.tpm?.used, 7_100);
+    // 60 s after the 100th request: the first 101 (w0…w100, with w5's 110) have left the window.
+    now = 1_000 + 100 * 10 + 60_000;
+    st = await l.peek('k', spec);
+    assert.equal(st.rpm?.used, 599);
+    assert.equal(st.tpm?.used, 5_990);
+    // A request settled after its entry left the window changes nothing.
+    await l.release('k', spec, { requestId: 'w50', tokens: 999, cost: 0 });
+    st = await l.peek('k', spec);
+    assert.equal(st.tpm?.used, 5_990);
+    assert.equal(st.rpm?.resetMs, 1_000 + 101 * 10 + 60_000 - now);
+    // Everything gone: empty and reset.
+    now += 120_000;
+    st = await l.peek('k', spec);
+    assert.deepEqual([st.rpm?.used, st.tpm?.used, st.rpm?.resetMs], [0, 0, 0]);
+  });
+});
