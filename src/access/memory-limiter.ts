@@ -18,6 +18,8 @@ class Window {
   private tail = 0;
   /** Requests whose weight settle() may still correct: id → absolute index, in index order. */
   private readonly open = new Map<string, number>();
+  /** No open entry has an index below this (a lower bound): prune looks for unsettled ones only past it. */
+  private openLow = Infinity;
   sum = 0;
 
   prune(cutoff: number): void {
@@ -27,8 +29,13 @@ class Window {
       this.head++;
     }
     // Requests never settled (their entry has left the window) are forgotten: the oldest come first.
+    if (this.openLow >= this.head) return;
+    this.openLow = Infinity;
     for (const [id, at] of this.open) {
-      if (at >= this.head) break;
+      if (at >= this.head) {
+        this.openLow = at;
+        break;
+      }
       this.open.delete(id);
     }
   }
@@ -39,7 +46,10 @@ class Window {
     const mask = this.times.length - 1;
     this.times[this.tail & mask] = time;
     this.weights[this.tail & mask] = weight;
-    if (id !== undefined) this.open.set(id, this.tail);
+    if (id !== undefined) {
+      this.open.set(id, this.tail);
+      if (this.tail < this.openLow) this.openLow = this.tail;
+    }
     this.tail++;
     this.sum += weight;
   }
@@ -101,14 +111,29 @@ class Subject {
   spent = 0;
   periodStart = -1;
 
+  /** No lease expires before this (a lower bound, as leases only leave): until then prune need not look at them. */
+  private leasesCheckAt = Infinity;
+
+  addLease(id: string, expires: number, reserve: number): void {
+    this.leases.set(id, { expires, reserve });
+    this.reserved += reserve;
+    if (expires < this.leasesCheckAt) this.leasesCheckAt = expires;
+  }
+
   prune(now: number, window: number): void {
     this.rpm.prune(now - window);
     this.tpm.prune(now - window);
+    if (now < this.leasesCheckAt) return;
+    let next = Infinity;
     for (const [id, l] of this.leases) {
-      if (l.expires > now) continue;
+      if (l.expires > now) {
+        next = Math.min(next, l.expires);
+        continue;
+      }
       this.leases.delete(id);
       this.reserved -= l.reserve;
     }
+    this.leasesCheckAt = next;
   }
 
   spentFor(spec: LimitSpec): number {
@@ -207,8 +232,7 @@ export class MemoryLimiter implements Limiter {
       if (spec.tpm !== null) s.tpm.add(now, req.tokens, req.requestId);
       if (spec.concurrency !== null || spec.budget !== null) {
         const reserve = spec.budget ? reserveMicro(req.reserve) : 0;
-        s.leases.set(req.requestId, { expires: now + this.lease, reserve });
-        s.reserved += reserve;
+        s.addLease(req.requestId, now + this.lease, reserve);
       }
       states.push(this.state(s, spec, now));
     }
