@@ -1,12 +1,14 @@
 // An append-only local journal of usage records, so that kill -9 (or a store that is down at
 // shutdown) does not lose the records still buffered in memory. Records are appended in memory and
-// written with one write every `intervalMs`, each followed by an fdatasync off the event loop; what
-// kill -9 can lose is the records of that interval (an OS crash: those of the fdatasync in flight
-// too). When the writer has put every journaled record into the store, the file is truncated.
+// written with one write every `intervalMs`, each followed by an fdatasync; what kill -9 can lose is
+// the records of that interval (an OS crash: those of the fdatasync in flight too). When the writer
+// has put every journaled record into the store, the file is truncated. No file operation runs on
+// the event loop: writes and truncations go to libuv's pool one at a time, in order (a synchronous
+// truncate waited behind the fdatasync in flight, milliseconds that every request waited too).
 // At start, journals left by dead processes are replayed (journal-replay.ts); the store keeps each
 // journal's highest written sequence number, so a replay never writes a record twice.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fdatasync, ftruncateSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, ftruncate, mkdirSync, openSync, unlinkSync, write } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { UsageRecord } from './record.js';
@@ -36,6 +38,8 @@ export function journalLine(seq: number, record: UsageRecord): string {
   return `${seq}\t${JSON.stringify(record)}\n`;
 }
 
+const TRUNCATE = Symbol('truncate');
+
 export class UsageJournal {
   readonly id: string;
   readonly path: string;
@@ -45,6 +49,10 @@ export class UsageJournal {
   private readonly warn: (message: string) => void;
   private pending: string[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** File operations not started yet, in order (the one running is not here). */
+  private readonly ops: (string | typeof TRUNCATE)[] = [];
+  private running = false;
+  private idle: (() => void)[] = [];
   /** The fdatasync in flight, and whether writes came after it started. */
   private syncing: Promise<void> | undefined;
   private dirty = false;
@@ -76,20 +84,17 @@ export class UsageJournal {
   /** Writes what is pending now and resolves once it is on disk (fdatasync), or failed: a full disk only warns. */
   async sync(): Promise<void> {
     this.write();
+    if (this.running) await new Promise<void>((r) => this.idle.push(r));
     while (this.syncing) await this.syncing;
   }
 
-  /** Every record appended so far is in the store: forget them. */
+  /** Every record appended so far is in the store: forget them (lines appended later are written after the truncation). */
   checkpoint(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = [];
     if (this.closed) return;
-    try {
-      ftruncateSync(this.fd, 0);
-    } catch (err) {
-      this.fail(err);
-    }
+    this.enqueue(TRUNCATE);
   }
 
   /** Writes what is pending and closes; `remove` deletes the file (everything reached the store). */
@@ -101,24 +106,45 @@ export class UsageJournal {
     if (remove) unlinkSync(this.path);
   }
 
-  /**
-   * One synchronous write of the pending lines: a few kilobytes into the page cache take
-   * microseconds, and once written they survive kill -9 — no wait behind a queued fdatasync.
-   */
+  /** Hands the pending lines to the file queue as one write. */
   private write(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.length === 0 || this.closed) return;
     const text = this.pending.join('');
     this.pending = [];
-    try {
-      writeSync(this.fd, text);
-      this.counts.writes++;
-    } catch (err) {
-      this.fail(err);
+    this.enqueue(text);
+  }
+
+  private enqueue(op: string | typeof TRUNCATE): void {
+    this.ops.push(op);
+    if (!this.running) this.next();
+  }
+
+  /** Runs the next file operation; a write is followed by an fdatasync (which does not hold up the next write). */
+  private next(): void {
+    const op = this.ops.shift();
+    if (op === undefined || this.closed) {
+      this.running = false;
+      for (const w of this.idle.splice(0)) w();
       return;
     }
-    if (this.fsync) this.startSync();
+    this.running = true;
+    if (op === TRUNCATE) {
+      ftruncate(this.fd, 0, (err) => {
+        if (err) this.fail(err);
+        this.next();
+      });
+      return;
+    }
+    write(this.fd, op, (err) => {
+      if (err) this.fail(err);
+      else {
+        this.counts.writes++;
+        if (this.fsync) this.startSync();
+      }
+      this.next();
+    });
   }
 
   /** At most one fdatasync at a time; writes made meanwhile get the next one. */
