@@ -173,7 +173,7 @@ export async function run(argv: string[]): Promise<number> {
   const signIn = config.auth.oidc !== undefined || config.auth.jwt.length > 0;
   const access = await createAccess({ config: signIn ? { ...config, access: { ...config.access, open: 'never' } } : config, store, warn, sharedLimiter: ipcLimiter });
   const journal = config.usage.journal
-    ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, warn })
+    ? new UsageJournal({ dir: journalDir, intervalMs: config.usage.journal_interval_ms, fsync: config.usage.journal_fsync, fsyncMs: config.usage.journal_fsync_ms, warn })
     : undefined;
   // Batches are written from a worker thread by default: SQLite's transactions would block the event loop.
   const usageThread = config.usage.writer_thread ? await UsageStoreThread.start(config) : undefined;

@@ -216,8 +216,10 @@ export const configSchema = z
         journal: z.boolean().default(true),
         /** Longest a record waits before it is written to the journal file. */
         journal_interval_ms: z.number().int().positive().max(1_000).default(10),
-        /** fdatasync each journal write: survives an OS crash too, not only a killed process. */
+        /** fdatasync the journal: survives an OS crash too, not only a killed process. */
         journal_fsync: z.boolean().default(true),
+        /** At most one fdatasync per this many ms (0: after every write); each costs the machine far more than a write. */
+        journal_fsync_ms: z.number().int().min(0).max(60_000).default(1_000),
         /** Write usage batches from a worker thread (its own store connection): the event loop only hands records over. */
         writer_thread: z.boolean().default(true),
         /** Days raw usage records and prompt logs are kept; 0 or null keeps them for ever. Rollups are always kept. */

@@ -17,8 +17,10 @@ export interface JournalOptions {
   readonly dir: string;
   /** Longest a record waits before it reaches the file (default 10 ms). */
   readonly intervalMs?: number | undefined;
-  /** fdatasync after each write: survives an OS crash too, not only a killed process (default true). */
+  /** fdatasync after writes: survives an OS crash too, not only a killed process (default true). */
   readonly fsync?: boolean | undefined;
+  /** At most one fdatasync per this many ms (default 0: after every write). */
+  readonly fsyncMs?: number | undefined;
   readonly warn?: ((message: string) => void) | undefined;
 }
 
@@ -46,6 +48,9 @@ export class UsageJournal {
   private readonly fd: number;
   private readonly intervalMs: number;
   private readonly fsync: boolean;
+  private readonly fsyncMs: number;
+  private lastSync = 0;
+  private syncTimer: NodeJS.Timeout | undefined;
   private readonly warn: (message: string) => void;
   private pending: string[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -68,6 +73,7 @@ export class UsageJournal {
     this.fd = openSync(this.path, 'a');
     this.intervalMs = options.intervalMs ?? 10;
     this.fsync = options.fsync ?? true;
+    this.fsyncMs = options.fsyncMs ?? 0;
     this.warn = options.warn ?? ((m) => console.warn(m));
   }
 
@@ -85,6 +91,12 @@ export class UsageJournal {
   async sync(): Promise<void> {
     this.write();
     if (this.running) await new Promise<void>((r) => this.idle.push(r));
+    // A write whose fdatasync waits for its interval is synced now.
+    if (this.syncTimer !== undefined || this.dirty) {
+      while (this.syncing) await this.syncing;
+      this.dirty = false;
+      this.startSync(true);
+    }
     while (this.syncing) await this.syncing;
   }
 
@@ -102,6 +114,7 @@ export class UsageJournal {
     if (remove) this.checkpoint();
     await this.sync();
     this.closed = true;
+    clearTimeout(this.syncTimer);
     closeSync(this.fd);
     if (remove) unlinkSync(this.path);
   }
@@ -147,12 +160,24 @@ export class UsageJournal {
     });
   }
 
-  /** At most one fdatasync at a time; writes made meanwhile get the next one. */
-  private startSync(): void {
+  /** At most one fdatasync at a time, and one per `fsyncMs`; writes made meanwhile get the next one. */
+  private startSync(force = false): void {
     if (this.syncing) {
       this.dirty = true;
       return;
     }
+    const wait = this.lastSync + this.fsyncMs - performance.now();
+    if (wait > 0 && !force) {
+      this.syncTimer ??= setTimeout(() => {
+        this.syncTimer = undefined;
+        if (!this.closed) this.startSync();
+      }, wait);
+      this.syncTimer.unref();
+      return;
+    }
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    this.lastSync = performance.now();
     this.syncing = new Promise<void>((resolve) => {
       fdatasync(this.fd, (err) => {
         if (err) this.fail(err);

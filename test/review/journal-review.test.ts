@@ -2,7 +2,7 @@
 // journal, every request answered more than a few milliseconds before the kill has its record after
 // the next start, and a replay never writes a record twice.
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -120,4 +120,27 @@ describe('review: usage journal', () => {
       }
     });
   }
+  it('writes at once but fdatasyncs at most once per fsyncMs; sync() and checkpoint keep their order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relais-journal-'));
+    const journal = new UsageJournal({ dir, intervalMs: 1, fsyncMs: 300 });
+    journal.append(1, rec(1));
+    await sleep(50);
+    assert.equal(readFileSync(journal.path, 'utf8').split('\n').length, 2, 'written within the interval (kill -9 keeps it)');
+    const synced = journal.stats.syncs;
+    journal.append(2, rec(2));
+    await sleep(50);
+    assert.equal(journal.stats.writes, 2);
+    assert.ok(journal.stats.syncs <= synced + 1, 'no fdatasync per write');
+    // sync() does not wait for the interval.
+    journal.append(3, rec(3));
+    await journal.sync();
+    assert.ok(journal.stats.syncs >= 1);
+    // A checkpoint truncates; lines appended after it survive the truncation queued before them.
+    journal.checkpoint();
+    journal.append(4, rec(4));
+    await journal.sync();
+    assert.deepEqual(readFileSync(journal.path, 'utf8').trim().split('\n').map((l) => l.split('\t')[0]), ['4']);
+    await journal.close(true);
+    assert.equal(existsSync(journal.path), false);
+  });
 });
