@@ -379,15 +379,16 @@ async function main(): Promise<void> {
 
   console.log(`Gateway overhead — ${new Date().toISOString()}, node ${process.version}, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log('(every target is a separate process on the same cores as the load generator; compare ratios within this run)');
-  const sqliteRps: number[] = [];
+  // Half of the user key's own maximum, streaming and not (each mode at its own rate).
+  const halfRate = new Map<boolean, number>();
   for (const stream of [false, true]) {
     const res = await maxRate(targets, stream);
     printMax(targets, stream, res);
-    if (!stream) sqliteRps.push(...(res.get('sqlite')?.rps ?? res.get('open')?.rps ?? res.get('bare')!.rps));
+    const rps = res.get('sqlite')?.rps ?? res.get('open')?.rps ?? res.get('bare')!.rps;
+    if (rps.length) halfRate.set(stream, Math.max(1, Math.round(median(rps) / 2)));
   }
   const relaisTargets = targets.filter((t) => ['bare', 'open', 'sqlite', 'pg'].includes(t.id));
-  const half = Math.max(1, Math.round(median(sqliteRps) / 2));
-  for (const stream of [false, true]) await halfLoad(direct, relaisTargets, half, stream);
+  for (const stream of [false, true]) await halfLoad(direct, relaisTargets, halfRate.get(stream) ?? halfRate.get(false) ?? 1, stream);
   if (!values['no-streams']) await streamsRun(dir);
   if (values.extras && open) await extras(dir, up, open);
   if (want('pg')) for (const schema of schemas) await dropSchema(schema).catch(() => undefined);

@@ -14,11 +14,13 @@ export interface BodyDeadline {
   stopped?: GatewayError | undefined;
 }
 
-const deadlines = new WeakMap<IncomingMessage, BodyDeadline>();
+// On the request itself: a WeakMap entry per request is extra work for every garbage collection.
+const DEADLINE = Symbol('relais.bodyDeadline');
+type WithDeadline = IncomingMessage & { [DEADLINE]?: BodyDeadline };
 
 /** Every readBody of this request honours the deadline (the server sets it once, routes need not know). */
 export function setBodyDeadline(req: IncomingMessage, deadline: BodyDeadline): void {
-  deadlines.set(req, deadline);
+  (req as WithDeadline)[DEADLINE] = deadline;
 }
 
 /**
@@ -31,7 +33,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.resume();
     return Promise.reject(errors.tooLarge(limit));
   }
-  const deadline = deadlines.get(req);
+  const deadline = (req as WithDeadline)[DEADLINE];
   if (deadline?.stopped && !req.complete) {
     req.resume();
     return Promise.reject(deadline.stopped);
