@@ -37,8 +37,9 @@ const help = `Usage: relais serve [--config relais.yaml] [--listen HOST:PORT] [-
                      else backends from $RELAIS_BACKENDS, else every GGUF in the models directory)
   --listen HOST:PORT address to listen on (overrides the file's 'listen'; port 0 picks a free port;
                      a port alone is 127.0.0.1:PORT; ':PORT' is every interface, with a warning)
-  --workers N|auto   worker processes sharing the port (default 1; auto: one per core); limits and
-                     budgets stay exact across them (through Redis when configured, else the primary)
+  --workers N|auto   worker processes sharing the port (auto: one per core; default: auto when
+                     NODE_ENV=production and no embedded engine serves, else 1); limits and budgets
+                     stay exact across them (through Redis when configured, else the primary)
   --watch-config     reload the configuration file when it changes (SIGHUP always reloads it)
   --demo             serve relais-demo, a tiny generated model (random weights: meaningless output)
   --models-dir DIR   GGUF models for the embedded engine (default: $RELAIS_MODELS_DIR, else ./.relais/models)
@@ -96,9 +97,16 @@ function stopOnSignals(gateway: Gateway, store: Store, log: Logger, graceMs: num
   });
 }
 
-/** --workers: a whole number from 1 to 256, or auto (one per core). */
-function workerCount(v: string | undefined): number | undefined {
-  if (v === undefined) return 1;
+/**
+ * --workers: a whole number from 1 to 256, or auto (one per core). Without the flag: one per core in
+ * production (NODE_ENV=production, as the Docker image and the systemd unit set it) unless an embedded
+ * engine serves (each worker would load its own copy of every model); otherwise (a checkout, tests) one.
+ */
+function workerCount(v: string | undefined, config: Config): number | undefined {
+  if (v === undefined) {
+    const embedded = Object.values(config.backends).some((b) => b.kind === 'embedded');
+    return process.env.NODE_ENV === 'production' && !embedded ? availableParallelism() : 1;
+  }
   if (v === 'auto') return availableParallelism();
   const n = Number(v);
   return Number.isInteger(n) && n >= 1 && n <= 256 ? n : undefined;
@@ -134,7 +142,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { config, source } = loaded;
   const log = createLogger(config.log_level);
-  const workers = workerCount(values.workers);
+  const workers = workerCount(values.workers, config);
   if (workers === undefined) {
     console.error(`relais serve: --workers must be a whole number from 1 to 256, or auto (got '${values.workers}')`);
     return 2;
