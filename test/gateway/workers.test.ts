@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { createKey } from '../support/admin-keys.js';
 import { startFakeEngine } from '../support/fake-engine.js';
 import { oneModelYaml, startGateway } from '../support/gateway-process.js';
@@ -70,5 +70,21 @@ describe('relais serve --workers 2 (SQLite, no Redis)', () => {
     } finally {
       db.close();
     }
+  });
+  it('runs one worker per core by default in production (NODE_ENV=production), one process elsewhere', async () => {
+    const engine = await startFakeEngine({ defaultTokens: 2 });
+    cleanups.push(() => engine.close());
+    const yaml = (d: string): string => oneModelYaml(engine.url, `log_level: warn\ndata_dir: ${d}`);
+    const prod = await startGateway(yaml(mkdtempSync(join(tmpdir(), 'relais-workers-'))), { env: { NODE_ENV: 'production' } });
+    cleanups.push(() => prod.stop('SIGKILL'));
+    const dev = await startGateway(yaml(mkdtempSync(join(tmpdir(), 'relais-workers-'))), { env: { NODE_ENV: 'development' } });
+    cleanups.push(() => dev.stop('SIGKILL'));
+    const ready = (lines: string[]): number => lines.filter((l) => l.includes('worker_ready')).length;
+    const cores = availableParallelism();
+    assert.equal(ready(prod.lines), cores > 1 ? cores : 0, prod.lines.join('\n'));
+    assert.equal(ready(dev.lines), 0, dev.lines.join('\n'));
+    assert.equal((await fetch(`${prod.url}/health`)).status, 200);
+    assert.equal(await prod.stop('SIGTERM'), 0, prod.lines.join('\n'));
+    assert.equal(await dev.stop('SIGTERM'), 0, dev.lines.join('\n'));
   });
 });
