@@ -41,7 +41,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, AsyncIterab
   private wakeWithError: ((err: BackendError) => void) | undefined;
   private status = 0;
   private readonly headers: Record<string, string> = {};
-  private errorBody: Buffer[] = [];
+  private errorBody: Buffer[] | undefined;
   private errorBodySize = 0;
 
   constructor(
@@ -131,7 +131,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, AsyncIterab
       // The rest is read and dropped, so the connection stays reusable.
       if (this.errorBodySize < errorBodyBytes) {
         const part = chunk.length > errorBodyBytes - this.errorBodySize ? chunk.subarray(0, errorBodyBytes - this.errorBodySize) : chunk;
-        this.errorBody.push(part);
+        (this.errorBody ??= []).push(part);
         this.errorBodySize += part.length;
       }
       return true;
@@ -246,7 +246,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, AsyncIterab
 
   /** As undici's body.text(): UTF-8 without a leading BOM, then the first 8192 characters. */
   private errorText(): string {
-    const buf = this.errorBody.length === 1 ? this.errorBody[0]! : Buffer.concat(this.errorBody, this.errorBodySize);
+    const parts = this.errorBody ?? [];
+    const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.errorBodySize);
     const start = buf.length > 2 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
     return buf.toString('utf8', start).slice(0, 8192);
   }
