@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { BackendError, type UpstreamCall } from '../../src/backends/backend.js';
 import { HttpBackend } from '../../src/backends/http-backend.js';
+import { readReplyHeaders } from '../../src/backends/reply-headers.js';
 import { bodyQueueBound, UpstreamExchange } from '../../src/backends/upstream-exchange.js';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
@@ -134,6 +135,7 @@ describe('HttpBackend.call over a real HTTP peer', () => {
     const pending: ServerResponse[] = [];
     route = (_req, res) => void pending.push(res);
     const b = backend();
+    assert.equal((await rejection(b.call(call(), AbortSignal.abort()))).failure, 'aborted', 'an already aborted signal');
     const early = new AbortController();
     const waiting = b.call(call(), early.signal);
     await sleep(30);
@@ -210,5 +212,15 @@ describe('HttpBackend.call over a real HTTP peer', () => {
     assert.ok(maxQueued <= 2 * bodyQueueBound, `queued ${maxQueued}`);
     // What the peer got to write beyond what was read sits in socket buffers, not in the gateway.
     assert.ok(written - read < 16 * 1024 * 1024, `the peer wrote ${written} of ${total} bytes for a reader that took ${read}`);
+  });
+});
+
+describe('readReplyHeaders', () => {
+  it('keeps retry-after and the x-ratelimit request headers in any case, drops a repeated one, joins repeated content types', () => {
+    const raw = ['Content-Type', 'text/event-stream', 'RETRY-AFTER', '2', 'x-ratelimit-limit-requests', '10', 'X-RateLimit-Limit-Requests', '11', 'x-ratelimit-limit-tokens', '5', 'content-type', 'x'].map((s) => Buffer.from(s, 'latin1'));
+    const kept: Record<string, string> = {};
+    assert.equal(readReplyHeaders(raw, kept), 'text/event-stream,x');
+    assert.deepEqual(kept, { 'retry-after': '2' });
+    assert.equal(readReplyHeaders([], {}), undefined);
   });
 });
