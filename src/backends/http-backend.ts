@@ -1,5 +1,5 @@
 // The OpenAI-compatible adapter over undici: one connection pool per engine, bytes passed through.
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { backendZone, type HttpBackendConfig, type TimeoutsConfig } from '../config/schema.js';
 import type { Endpoint } from '../protocol/canonical.js';
@@ -8,6 +8,7 @@ import { BackendError, type Backend, type EngineLoad, type UpstreamCall, type Up
 import { parseEngineLoad } from './engine-metrics.js';
 import { flavours, type Flavour } from './flavours.js';
 import { engineTokenCount } from './token-count.js';
+import { UpstreamExchange } from './upstream-exchange.js';
 
 const endpointPaths: Record<Endpoint, string> = {
   chat: '/chat/completions',
@@ -16,24 +17,6 @@ const endpointPaths: Record<Endpoint, string> = {
   rerank: '/rerank',
   score: '/score',
 };
-
-/** Upstream headers worth forwarding to the client. */
-const keptHeaders = ['retry-after', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'];
-
-function classify(err: unknown, signal: AbortSignal, totalTimedOut: () => boolean): BackendError {
-  if (err instanceof BackendError) return err;
-  if (totalTimedOut()) return new BackendError('timeout', 'upstream exceeded the total timeout');
-  if (signal.aborted) return new BackendError('aborted', 'request aborted');
-  if (err instanceof undiciErrors.HeadersTimeoutError) return new BackendError('timeout', 'upstream sent no response within the first-byte timeout');
-  if (err instanceof undiciErrors.ConnectTimeoutError) return new BackendError('timeout', 'upstream connect timeout');
-  if (err instanceof undiciErrors.BodyTimeoutError) return new BackendError('timeout', 'upstream stalled while sending the body');
-  const code = (err as { code?: string }).code ?? '';
-  const message = err instanceof Error ? err.message : String(err);
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED|EAI_AGAIN/.test(code + message)) {
-    return new BackendError('connect', `cannot reach upstream: ${code || message}`);
-  }
-  return new BackendError('protocol', `upstream request failed: ${message}`);
-}
 
 export class HttpBackend implements Backend {
   readonly kind: HttpBackendConfig['kind'];
@@ -72,20 +55,8 @@ export class HttpBackend implements Backend {
     });
   }
 
-  async call(call: UpstreamCall, signal: AbortSignal): Promise<UpstreamReply> {
-    let timedOut = false;
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.totalMs);
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    };
-    let res: Dispatcher.ResponseData;
+  call(call: UpstreamCall, signal: AbortSignal): Promise<UpstreamReply> {
+    if (signal.aborted) return Promise.reject(new BackendError('aborted', 'request aborted'));
     const sent: Record<string, string> = {
       'content-type': 'application/json',
       accept: call.stream ? 'text/event-stream' : 'application/json',
@@ -93,52 +64,17 @@ export class HttpBackend implements Backend {
       ...this.authHeaders,
     };
     if (call.traceparent !== undefined) sent.traceparent = call.traceparent;
-    try {
-      res = await this.pool.request({
-        path: this.apiBase + endpointPaths[call.endpoint],
-        method: 'POST',
-        headers: sent,
-        body: JSON.stringify(call.body),
-        signal: controller.signal,
-        // A non-streamed answer's headers come when generation ends: only the total timeout applies.
-        headersTimeout: call.stream ? this.firstByteMs : this.totalMs,
-      });
-    } catch (err) {
-      cleanup();
-      throw classify(err, signal, () => timedOut);
-    }
-    const headers: Record<string, string> = {};
-    for (const name of keptHeaders) {
-      const v = res.headers[name];
-      if (typeof v === 'string') headers[name] = v;
-    }
-    if (res.statusCode !== 200) {
-      let text = '';
-      try {
-        text = (await res.body.text()).slice(0, 8192);
-      } catch {
-        // The error body is best effort.
-      }
-      cleanup();
-      throw new BackendError('status', `upstream answered ${res.statusCode}`, res.statusCode, text, headers);
-    }
-    const body = res.body;
-    const guarded = async function* (): AsyncGenerator<Uint8Array> {
-      try {
-        for await (const chunk of body) yield chunk as Uint8Array;
-      } catch (err) {
-        throw classify(err, signal, () => timedOut);
-      } finally {
-        cleanup();
-        if (!body.destroyed) body.destroy();
-      }
+    const options: Dispatcher.DispatchOptions = {
+      path: this.apiBase + endpointPaths[call.endpoint],
+      method: 'POST',
+      headers: sent,
+      body: JSON.stringify(call.body),
+      // A non-streamed answer's headers come when generation ends: only the total timeout applies.
+      headersTimeout: call.stream ? this.firstByteMs : this.totalMs,
     };
-    return {
-      status: 200,
-      contentType: String(res.headers['content-type'] ?? (call.stream ? 'text/event-stream' : 'application/json')),
-      headers,
-      body: guarded(),
-    };
+    return new Promise((resolve, reject) => {
+      this.pool.dispatch(options, new UpstreamExchange(signal, this.totalMs, call.stream, resolve, reject));
+    });
   }
 
   async health(signal: AbortSignal): Promise<boolean> {
