@@ -87,7 +87,10 @@ export class RedisLimiter implements Limiter {
     this.timeout = options.commandTimeoutMs ?? 1_000;
     this.warn = options.warn ?? ((m) => console.warn(m));
     // No offline queue: while Redis is down, commands fail at once instead of piling up (fail closed is decided above).
+    // Auto-pipelining: the admissions and settlements of one event-loop turn go out in one write (a
+    // socket write per script call was a fifth of the event loop's time under load).
     const redis = new Redis(options.url, {
+      enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: this.timeout,
