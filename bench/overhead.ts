@@ -145,24 +145,35 @@ function printMax(targets: Target[], stream: boolean, res: Awaited<ReturnType<ty
   }
 }
 
-async function halfLoad(direct: Target, targets: Target[], rate: number, stream: boolean): Promise<void> {
+/**
+ * Latency each target adds to the engine alone, at `rate` req/s, or at the target's own rate when it
+ * has one (PostgreSQL + Redis: half of its own maximum, which is below the SQLite key's); each rate has
+ * its own engine-alone baseline in the same round.
+ */
+async function halfLoad(direct: Target, targets: Target[], rate: number, stream: boolean, ownRate: ReadonlyMap<string, number>): Promise<void> {
+  const rateOf = (t: Target): number => ownRate.get(t.id) ?? rate;
+  const rates = [...new Set(targets.map(rateOf))];
   const added = new Map<string, { p50: number[]; p99: number[] }>();
   for (const t of targets) added.set(t.id, { p50: [], p99: [] });
-  const base: { p50: number[]; p99: number[] } = { p50: [], p99: [] };
+  const base = new Map<number, { p50: number[]; p99: number[] }>(rates.map((r) => [r, { p50: [], p99: [] }]));
   for (let round = 0; round < halfRounds; round++) {
-    const d = await runLoadgen(direct.url + PATH, { stream, seconds, concurrency, rate });
-    base.p50.push(d.p50_ms);
-    base.p99.push(d.p99_ms);
-    for (const t of targets) {
-      const r = await runLoadgen(t.url + PATH, { stream, seconds, concurrency, rate, key: t.key, headers: t.headers });
-      added.get(t.id)!.p50.push(r.p50_ms - d.p50_ms);
-      added.get(t.id)!.p99.push(r.p99_ms - d.p99_ms);
+    for (const r of rates) {
+      const d = await runLoadgen(direct.url + PATH, { stream, seconds, concurrency, rate: r });
+      base.get(r)!.p50.push(d.p50_ms);
+      base.get(r)!.p99.push(d.p99_ms);
+      for (const t of targets.filter((x) => rateOf(x) === r)) {
+        const res = await runLoadgen(t.url + PATH, { stream, seconds, concurrency, rate: r, key: t.key, headers: t.headers });
+        added.get(t.id)!.p50.push(res.p50_ms - d.p50_ms);
+        added.get(t.id)!.p99.push(res.p99_ms - d.p99_ms);
+      }
     }
   }
-  console.log(`\n${stream ? 'streaming' : 'non-streaming'} at ${rate} req/s (half of relais with a user key on SQLite): latency added to the engine alone (p50 ${median(base.p50).toFixed(2)} ms, p99 ${median(base.p99).toFixed(2)} ms), median (min–max) of ${halfRounds}`);
+  const b = base.get(rate) ?? { p50: [0], p99: [0] };
+  console.log(`\n${stream ? 'streaming' : 'non-streaming'} at ${rate} req/s (half of relais with a user key on SQLite): latency added to the engine alone (p50 ${median(b.p50).toFixed(2)} ms, p99 ${median(b.p99).toFixed(2)} ms), median (min–max) of ${halfRounds}`);
   for (const t of targets) {
     const a = added.get(t.id)!;
-    console.log(`  ${t.label.padEnd(30)} p50 ${fmtMs(median(a.p50)).padStart(7)} ms${spread(a.p50, 2).padEnd(18)}  p99 ${fmtMs(median(a.p99)).padStart(7)} ms${spread(a.p99, 2)}`);
+    const own = rateOf(t) === rate ? '' : `  (at ${rateOf(t)} req/s, half of its own maximum)`;
+    console.log(`  ${t.label.padEnd(30)} p50 ${fmtMs(median(a.p50)).padStart(7)} ms${spread(a.p50, 2).padEnd(18)}  p99 ${fmtMs(median(a.p99)).padStart(7)} ms${spread(a.p99, 2)}${own}`);
   }
 }
 
@@ -379,16 +390,20 @@ async function main(): Promise<void> {
 
   console.log(`Gateway overhead — ${new Date().toISOString()}, node ${process.version}, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log('(every target is a separate process on the same cores as the load generator; compare ratios within this run)');
-  // Half of the user key's own maximum, streaming and not (each mode at its own rate).
+  // Half of the user key's own maximum, streaming and not (each mode at its own rate); PostgreSQL +
+  // Redis, slower, at half of its own (at the SQLite key's rate it would be measured saturated).
   const halfRate = new Map<boolean, number>();
+  const pgHalf = new Map<boolean, Map<string, number>>();
   for (const stream of [false, true]) {
     const res = await maxRate(targets, stream);
     printMax(targets, stream, res);
     const rps = res.get('sqlite')?.rps ?? res.get('open')?.rps ?? res.get('bare')!.rps;
     if (rps.length) halfRate.set(stream, Math.max(1, Math.round(median(rps) / 2)));
+    const pg = res.get('pg')?.rps ?? [];
+    pgHalf.set(stream, new Map(pg.length ? [['pg', Math.max(1, Math.round(median(pg) / 2))]] : []));
   }
   const relaisTargets = targets.filter((t) => ['bare', 'open', 'sqlite', 'pg'].includes(t.id));
-  for (const stream of [false, true]) await halfLoad(direct, relaisTargets, halfRate.get(stream) ?? halfRate.get(false) ?? 1, stream);
+  for (const stream of [false, true]) await halfLoad(direct, relaisTargets, halfRate.get(stream) ?? halfRate.get(false) ?? 1, stream, pgHalf.get(stream) ?? new Map());
   if (!values['no-streams']) await streamsRun(dir);
   if (values.extras && open) await extras(dir, up, open);
   if (want('pg')) for (const schema of schemas) await dropSchema(schema).catch(() => undefined);

@@ -1,8 +1,8 @@
 // Routing decisions shared between instances, so that every instance's prefix index (and session map)
 // knows what the others sent where: with N gateways behind a round-robin balancer, each would otherwise
 // see 1/N of a conversation. Decisions are written straight into a batch buffer on the hot path (no
-// per-request objects) and published once per event-loop turn; receivers replay them into their
-// schedulers as if they had made them. Measured against the alternatives in docs/routing.md.
+// per-request objects) and published every FLUSH_MS; receivers replay them into their schedulers as if
+// they had made them. Measured against the alternatives in docs/routing.md.
 import type { SchedulingRequest } from '../router/scheduler/types.js';
 import type { Bus } from './bus.js';
 
@@ -11,6 +11,11 @@ const MAX_BLOCKS = 256;
 /** Longer session keys are not shared (an x-session-id is the client's text). */
 const MAX_SESSION_BYTES = 256;
 const BATCH_BYTES = 64 * 1024;
+/**
+ * A publish per event-loop turn was thousands of Redis writes a second under load (and as many
+ * messages back to every instance); conversation turns are seconds apart, so 10 ms costs no affinity.
+ */
+const FLUSH_MS = 10;
 
 export interface RoutingLearner {
   /** Another instance sent a request of `model` with these blocks to the backend `key`. */
@@ -51,7 +56,7 @@ export class RoutingShare {
     this.counts.sent++;
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flushSoon);
+      setTimeout(this.flushSoon, FLUSH_MS);
     }
   }
 

@@ -25,6 +25,10 @@ export interface Logger {
   flush(): void;
 }
 
+/** Loggers holding batched lines: written if the process exits before their timer fires. */
+const unflushed = new Set<() => void>();
+let exitHook = false;
+
 let lastMs = 0;
 let lastIso = '';
 
@@ -47,6 +51,7 @@ export function createLogger(level: LogLevel = 'info', out: NodeJS.WritableStrea
       clearTimeout(timer);
       timer = undefined;
     }
+    unflushed.delete(flush);
     if (pending === '') return;
     const text = pending;
     pending = '';
@@ -54,8 +59,17 @@ export function createLogger(level: LogLevel = 'info', out: NodeJS.WritableStrea
   };
   const batch = (line: string): void => {
     pending += line;
-    if (pending.length >= BATCH_BYTES) flush();
-    else timer ??= setTimeout(flush, FLUSH_MS);
+    if (pending.length >= BATCH_BYTES) return flush();
+    if (timer !== undefined) return;
+    timer = setTimeout(flush, FLUSH_MS);
+    // An exit (process.exit, an uncaught error) before the timer fires still writes them: stdout to a pipe or file is synchronous.
+    unflushed.add(flush);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => {
+        for (const f of [...unflushed]) f();
+      });
+    }
   };
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>, always = false): void => {
     if (order[lvl] < min && !always) return;
