@@ -11,7 +11,7 @@ import { parseOllamaRequest, type OllamaRoute } from '../protocol/ollama-codec.j
 import { openAIModelList, parseOpenAIRequest } from '../protocol/openai-codec.js';
 import type { ModelEntry } from '../router/model-table.js';
 import type { Router } from '../router/router.js';
-import { noteAccess, writeAccessLine } from '../telemetry/access-log.js';
+import { noteKey, writeAccessLine } from '../telemetry/access-log.js';
 import type { Logger } from '../telemetry/log.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { parseJson, readBody, sendJson, setBodyDeadline, type BodyDeadline } from './body.js';
@@ -204,7 +204,7 @@ export class GatewayApp {
 
   private authenticate(req: IncomingMessage): Principal {
     const principal = this.deps.access.authenticate(this.credentials(req));
-    if (this.accessLog) noteAccess(req, { keyId: principal.keyId ?? (principal.kind === 'master' ? 'master' : undefined) });
+    if (this.accessLog) noteKey(req, principal.keyId ?? (principal.kind === 'master' ? 'master' : undefined));
     return principal;
   }
 

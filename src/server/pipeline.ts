@@ -12,7 +12,7 @@ import type { OllamaShape } from '../protocol/ollama-codec.js';
 import type { Deployment } from '../router/backend-state.js';
 import type { ModelEntry } from '../router/model-table.js';
 import type { RouteStep, Router } from '../router/router.js';
-import { noteAccess } from '../telemetry/access-log.js';
+import { noteOutcome } from '../telemetry/access-log.js';
 import type { Logger } from '../telemetry/log.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { operationName, outcomeAttributes, requestAttributes } from '../telemetry/tracing/genai.js';
@@ -384,7 +384,7 @@ export class Pipeline {
     const model = served?.model ?? req.model;
     // A stream the client left is counted as such (499), not as the 200 its headers said.
     metrics.requests.inc([model, backend, req.endpoint, outcome === 'client_aborted' ? '499' : String(status), outcome]);
-    noteAccess(res.req, { model, backend: served?.state.id, outcome, promptTokens: tokens?.promptTokens, completionTokens: tokens?.completionTokens });
+    noteOutcome(res.req, model, served?.state.id, outcome, tokens?.promptTokens, tokens?.completionTokens);
     if (served) {
       metrics.latency.observe([model, backend], totalMs / 1000);
       // Embeddings, rerank and score generate no token: they have no time to first token.

@@ -18,12 +18,30 @@ export interface AccessFacts {
 const FACTS = Symbol('relais.access');
 type Noted = IncomingMessage & { [FACTS]?: AccessFacts };
 
-/** Adds what a stage learned about this request (never a secret: key ids only). */
-export function noteAccess(req: IncomingMessage | undefined, more: AccessFacts): void {
+/** This request's facts, created on first use with every field (one object shape for all requests). */
+function factsOf(req: IncomingMessage): AccessFacts {
+  let f = (req as Noted)[FACTS];
+  if (!f) {
+    f = { keyId: undefined, model: undefined, backend: undefined, outcome: undefined, promptTokens: undefined, completionTokens: undefined };
+    (req as Noted)[FACTS] = f;
+  }
+  return f;
+}
+
+/** The key that authenticated the request (its id, never the secret). */
+export function noteKey(req: IncomingMessage, keyId: string | undefined): void {
+  factsOf(req).keyId = keyId;
+}
+
+/** How a request with a usage record ended: the model and backend that served it, the outcome, tokens. */
+export function noteOutcome(req: IncomingMessage | undefined, model: string, backend: string | undefined, outcome: string, promptTokens: number | undefined, completionTokens: number | undefined): void {
   if (!req) return;
-  const known = (req as Noted)[FACTS];
-  if (known) Object.assign(known, more);
-  else (req as Noted)[FACTS] = { ...more };
+  const f = factsOf(req);
+  f.model = model;
+  f.backend = backend;
+  f.outcome = outcome;
+  f.promptTokens = promptTokens;
+  f.completionTokens = completionTokens;
 }
 
 const str = (name: string, v: string | undefined): string => (v === undefined ? '' : `,"${name}":${JSON.stringify(v)}`);
