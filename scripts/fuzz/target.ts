@@ -1,17 +1,14 @@
 // The gateway the fuzzer attacks: `relais serve` as its own process (a crash is an exit), keyed (a
 // master key, a user key, a revoked key, a console session), in front of one simulated vLLM replica
 // and of a backend nobody listens on (its model's 502/503/504 are expected and reported apart).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startSimFleet, type SimFleet } from '../../src/sim/http/fleet.js';
+import { startGateway, type GatewayProcess } from '../../test/support/gateway-process.js';
 import type { FuzzTarget } from './cases.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = import.meta.resolve('tsx');
 
 export interface RunningTarget {
   readonly target: FuzzTarget;
@@ -42,9 +39,8 @@ export async function startTarget(): Promise<RunningTarget> {
   const sim: SimFleet = await startSimFleet({ replicas: 1, gpu: 'a100-80g', model: 'llama-3.1-8b', servedModelName: 'sim-llama', speed: 50, outputLen: 'normal:16:4', naturalLength: true, toolCallRate: 0.3, seed: 11 });
   const dir = mkdtempSync(join(tmpdir(), 'relais-fuzz-'));
   const deadPort = await closedPort();
-  const file = join(dir, 'relais.yaml');
   // Timeouts below the fuzzer's 10 s hang limit: a slow engine answers 504, it does not look like a hang.
-  writeFileSync(file, `master_key: ${masterKey}
+  const yaml = `master_key: ${masterKey}
 log_level: warn
 data_dir: ${join(dir, 'data')}
 health: { interval_ms: 2000, timeout_ms: 1000, failure_threshold: 3, cooldown_ms: 3000 }
@@ -60,54 +56,31 @@ models:
     deployments: [ { backend: dead, model: gone } ]
 aliases:
   "gpt-*": chat
-`);
-  const proc = spawn(process.execPath, ['--import', tsx, join(root, 'src/cli/main.ts'), 'serve', '--config', file, '--listen', '127.0.0.1:0'], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const gone = new Promise<void>((r) => proc.on('exit', (code, signal) => {
-    exited = { code, signal };
-    r();
-  }));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the gateway did not start:\n${lines.join('\n')}`)), 60_000);
-    for (const stream of [proc.stdout, proc.stderr]) {
-      let buf = '';
-      stream.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          lines.push(line);
-          if (line.includes('"event":"listening"')) {
-            clearTimeout(timer);
-            resolve((JSON.parse(line) as { port: number }).port);
-          }
-        }
-      });
-    }
-    void gone.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`the gateway exited at start:\n${lines.join('\n')}`));
-    });
-  });
-  const stop = async (): Promise<void> => {
-    if (!exited) {
-      proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      await gone;
+`;
+  const stop = async (gw?: GatewayProcess): Promise<void> => {
+    if (gw && gw.proc.exitCode === null && gw.proc.signalCode === null) {
+      const killer = setTimeout(() => gw.proc.kill('SIGKILL'), 15_000);
+      await gw.stop('SIGTERM');
       clearTimeout(killer);
     }
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
+    if (gw) rmSync(gw.dir, { recursive: true, force: true });
   };
+  let gw: GatewayProcess;
   try {
-    return { target: await setUp(port, masterKey), proc, lines, exit: () => exited, close: stop };
+    gw = await startGateway(yaml, { timeoutMs: 60_000 });
   } catch (err) {
     await stop();
+    throw err;
+  }
+  const { proc } = gw;
+  const exit = (): { code: number | null; signal: NodeJS.Signals | null } | undefined =>
+    proc.exitCode !== null || proc.signalCode !== null ? { code: proc.exitCode, signal: proc.signalCode } : undefined;
+  try {
+    return { target: await setUp(gw.port, masterKey), proc, lines: gw.lines, exit, close: () => stop(gw) };
+  } catch (err) {
+    await stop(gw);
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 // The access stage with keys: cached authentication, model policy, limits and budgets through the limiter.
 import { errors } from '../protocol/errors.js';
-import type { Store } from '../store/types.js';
+import type { Store, SubjectLimits } from '../store/types.js';
 import type { Access, AdmissionInput, Credentials, Settlement, Ticket } from './access.js';
 import { noopTicket } from './access.js';
 import { KeyCache, subjectName, type CachedKey, type CachedSubject } from './key-cache.js';
@@ -77,6 +77,18 @@ function tightest(states: readonly LimitState[]): LimitState {
     inflight: Math.max(0, ...states.map((s) => s.inflight)),
     budget: states.reduce<LimitState['budget']>((m, { budget: b }) => (b !== null && (m === null || b.limit - b.spent - b.reserved < m.limit - m.spent - m.reserved) ? b : m), null),
   };
+}
+
+/** Stored limits (a key's, a user's or a team's) as the limiter takes them at `now`, the budget seeded for its period. */
+function specAt(
+  l: SubjectLimits,
+  seed: { readonly periodStart: number; readonly spent: number } | undefined,
+  now: number,
+): LimitSpec {
+  if (l.budget === null) return { rpm: l.rpm, tpm: l.tpm, concurrency: l.concurrency, budget: null };
+  const bounds = periodBounds(l.budgetPeriod, now);
+  const budget = { limit: l.budget, periodStart: bounds.start, periodEnd: bounds.end, seed: seed?.periodStart === bounds.start ? seed.spent : 0 };
+  return { rpm: l.rpm, tpm: l.tpm, concurrency: l.concurrency, budget };
 }
 
 export class KeyAccess implements Access {
@@ -221,26 +233,12 @@ export class KeyAccess implements Access {
 
   /** The limits of a key at this moment (period bounds move with time). */
   spec(cached: CachedKey, now = this.now()): LimitSpec {
-    const r = cached.row;
-    let budget: LimitSpec['budget'] = null;
-    if (r.budget !== null) {
-      const bounds = periodBounds(r.budgetPeriod, now);
-      const seed = cached.seed?.periodStart === bounds.start ? cached.seed.spent : 0;
-      budget = { limit: r.budget, periodStart: bounds.start, periodEnd: bounds.end, seed };
-    }
-    return { rpm: r.rpm, tpm: r.tpm, concurrency: r.concurrency, budget };
+    return specAt(cached.row, cached.seed, now);
   }
 
   /** A user's or team's limits at this moment. */
   subjectSpec(s: CachedSubject, now = this.now()): LimitSpec {
-    const l = s.limits;
-    let budget: LimitSpec['budget'] = null;
-    if (l.budget !== null) {
-      const bounds = periodBounds(l.budgetPeriod, now);
-      const seed = s.seed?.periodStart === bounds.start ? s.seed.spent : 0;
-      budget = { limit: l.budget, periodStart: bounds.start, periodEnd: bounds.end, seed };
-    }
-    return { rpm: l.rpm, tpm: l.tpm, concurrency: l.concurrency, budget };
+    return specAt(s.limits, s.seed, now);
   }
 
   /** The subjects a key's request counts against: the key, its user and its team, those with limits. */
