@@ -1,9 +1,10 @@
 // The access stage with keys: cached authentication, model policy, limits and budgets through the limiter.
 import { errors } from '../protocol/errors.js';
 import type { Store, SubjectLimits } from '../store/types.js';
+import { hasLimits } from './limits-schema.js';
 import type { Access, AdmissionInput, Credentials, Settlement, Ticket } from './access.js';
 import { noopTicket } from './access.js';
-import { KeyCache, subjectName, type CachedKey, type CachedSubject } from './key-cache.js';
+import { KeyCache, type CachedKey, type CachedSubject } from './key-cache.js';
 import { sameDigest, secretDigest, tokenFrom } from './key-secret.js';
 import {
   LimiterInputError, LimiterUnavailableError, type LevelSpec, type LimitLevel, type LimitSpec, type LimitState, type Limiter,
@@ -61,9 +62,6 @@ const reasons = {
   tpm: (l: LimitLevel) => `Rate limit reached: tokens per minute (${whose[l]}).`,
   concurrency: (l: LimitLevel) => `Too many concurrent requests for ${whose[l]}.`,
 };
-
-/** True when the spec limits anything (a level without limits is not counted). */
-const limited = (s: LimitSpec): boolean => s.rpm !== null || s.tpm !== null || s.concurrency !== null || s.budget !== null;
 
 const least = <T extends { remaining: number }>(xs: (T | null)[]): T | null =>
   xs.reduce<T | null>((m, x) => (x !== null && (m === null || x.remaining < m.remaining) ? x : m), null);
@@ -245,14 +243,14 @@ export class KeyAccess implements Access {
   levels(cached: CachedKey, now = this.now()): LevelSpec[] {
     const out: LevelSpec[] = [];
     const spec = this.spec(cached, now);
-    if (limited(spec)) out.push({ level: 'key', subject: cached.row.id, spec });
+    if (hasLimits(spec)) out.push({ level: 'key', subject: cached.row.id, spec });
     this.pushSubjects(out, cached.user, cached.team, now);
     return out;
   }
 
   private pushSubjects(out: LevelSpec[], user: CachedSubject | undefined, team: CachedSubject | undefined, now: number): void {
-    if (user) out.push({ level: 'user', subject: subjectName('user', user.id), spec: this.subjectSpec(user, now) });
-    if (team) out.push({ level: 'team', subject: subjectName('team', team.id), spec: this.subjectSpec(team, now) });
+    if (user) out.push({ level: 'user', subject: user.name, spec: this.subjectSpec(user, now) });
+    if (team) out.push({ level: 'team', subject: team.name, spec: this.subjectSpec(team, now) });
   }
 
   /** The user and team levels of a person without a key (single sign-on session, JWT bearer). */
@@ -283,7 +281,7 @@ export class KeyAccess implements Access {
    * configuration) and, when `userId` is given, that user's and team's stored limits, all at once.
    */
   acquireLimits(id: string, spec: LimitSpec, input: AdmissionInput, userId?: string): Promise<Ticket> {
-    const levels: LevelSpec[] = limited(spec) ? [{ level: 'key', subject: id, spec }] : [];
+    const levels: LevelSpec[] = hasLimits(spec) ? [{ level: 'key', subject: id, spec }] : [];
     levels.push(...this.userLevels(userId));
     return this.admitLevels(levels, input);
   }

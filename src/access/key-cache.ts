@@ -20,6 +20,8 @@ export interface CachedKey {
 export interface CachedSubject {
   readonly level: 'user' | 'team';
   readonly id: string;
+  /** Its limiter counter name (subjectName), built once at load. */
+  readonly name: string;
   readonly limits: SubjectLimits;
   /** Spend this period according to the store when the cache loaded (budget seed). */
   readonly seed: { readonly periodStart: number; readonly spent: number } | undefined;
@@ -171,7 +173,8 @@ export class KeyCache {
         if (!m) spends.set(k, (m = await this.store.spendBy(level, start)));
         seed = { periodStart: start, spent: m.get(id) ?? 0 };
       }
-      out.set(subjectName(level, id), { level, id, limits, seed });
+      const name = subjectName(level, id);
+      out.set(name, { level, id, name, limits, seed });
     };
     for (const u of users) await add('user', u.id, u.limits);
     for (const t of teams) await add('team', t.id, t.limits);

@@ -1,5 +1,5 @@
 // API key secrets: a recognisable prefix plus 32 random bytes; only the sha256 is stored.
-import { createHash, hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 export const KEY_PREFIX = 'rl-';
 
@@ -12,7 +12,7 @@ export interface NewSecret {
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return secretDigest(secret).toString('hex');
 }
 
 export function generateSecret(): NewSecret {
@@ -31,10 +31,6 @@ export function sameDigest(a: Buffer, b: Buffer): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Constant-time comparison of two secrets (through their hashes, so lengths do not leak). */
-export function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
 
 /** The token from `Authorization: Bearer X` or `x-api-key: X`. */
 export function tokenFrom(authorization: string | undefined, apiKey: string | undefined): string | undefined {

@@ -77,6 +77,6 @@ export function policyToJson(p: KeyPolicy | null | undefined): Record<string, un
   return { models: p.models, zones: p.zones, max_budget: p.maxBudget, budget_period: p.budgetPeriod ?? 'monthly', max_keys_per_user: p.maxKeysPerUser, max_expiry_days: p.maxExpiryDays };
 }
 
-/** True when a subject's limits ask the limiter for anything. */
-export const hasLimits = (l: SubjectLimits | undefined): l is SubjectLimits =>
+/** True when limits (a subject's stored ones, or a spec for the limiter) ask the limiter for anything. */
+export const hasLimits = <T extends Pick<SubjectLimits, 'rpm' | 'tpm' | 'concurrency'> & { readonly budget: unknown }>(l: T | undefined): l is T =>
   l !== undefined && (l.rpm !== null || l.tpm !== null || l.concurrency !== null || l.budget !== null);

@@ -3,16 +3,21 @@
 import { errors } from '../protocol/errors.js';
 import type { Access, Credentials, Ticket } from './access.js';
 import { noopTicket } from './access.js';
-import { sameSecret, tokenFrom } from './key-secret.js';
+import { sameDigest, secretDigest, tokenFrom } from './key-secret.js';
 import { anonymousPrincipal, masterPrincipal, type Principal } from './principal.js';
 
 export class MasterKeyAccess implements Access {
-  constructor(private readonly masterKey: string | undefined) {}
+  /** The master key's sha256, computed once: each request's token is hashed and compared in constant time. */
+  private readonly masterDigest: Buffer | undefined;
+
+  constructor(masterKey: string | undefined) {
+    this.masterDigest = masterKey === undefined ? undefined : secretDigest(masterKey);
+  }
 
   authenticate(credentials: Credentials): Principal {
-    if (this.masterKey === undefined) return anonymousPrincipal;
+    if (this.masterDigest === undefined) return anonymousPrincipal;
     const key = tokenFrom(credentials.authorization, credentials.apiKey);
-    if (key !== undefined && sameSecret(key, this.masterKey)) return masterPrincipal;
+    if (key !== undefined && sameDigest(secretDigest(key), this.masterDigest)) return masterPrincipal;
     throw errors.unauthorized(key === undefined ? 'Missing API key: send Authorization: Bearer <key>.' : 'Invalid API key.');
   }
 
