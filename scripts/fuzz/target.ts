@@ -3,10 +3,10 @@
 // and of a backend nobody listens on (its model's 502/503/504 are expected and reported apart).
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimFleet, type SimFleet } from '../../src/sim/http/fleet.js';
+import { freePort } from '../../test/support/free-port.js';
 import { startGateway, type GatewayProcess } from '../../test/support/gateway-process.js';
 import type { FuzzTarget } from './cases.js';
 
@@ -20,14 +20,6 @@ export interface RunningTarget {
   close(): Promise<void>;
 }
 
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 async function json(url: string, method: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
@@ -38,7 +30,8 @@ export async function startTarget(): Promise<RunningTarget> {
   const masterKey = 'sk-fuzz-master-0123456789abcdef';
   const sim: SimFleet = await startSimFleet({ replicas: 1, gpu: 'a100-80g', model: 'llama-3.1-8b', servedModelName: 'sim-llama', speed: 50, outputLen: 'normal:16:4', naturalLength: true, toolCallRate: 0.3, seed: 11 });
   const dir = mkdtempSync(join(tmpdir(), 'relais-fuzz-'));
-  const deadPort = await closedPort();
+  // Free now and never listened on: the dead backend.
+  const deadPort = await freePort();
   // Timeouts below the fuzzer's 10 s hang limit: a slow engine answers 504, it does not look like a hang.
   const yaml = `master_key: ${masterKey}
 log_level: warn

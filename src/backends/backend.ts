@@ -51,8 +51,7 @@ export class BackendError extends Error {
    * 401/403/404, which say this deployment is misconfigured (credentials, model name), not the request.
    */
   get retryable(): boolean {
-    const s = this.status ?? 0;
-    return this.failure === 'connect' || this.failure === 'timeout' || (this.failure === 'status' && (s >= 500 || s === 429 || s === 401 || s === 403 || s === 404));
+    return this.backendFault || (this.failure === 'status' && (this.status === 429 || this.status === 404));
   }
   /**
    * The backend's own failure, which counts against its breaker: unreachable, too slow, 5xx, or the

@@ -26,6 +26,9 @@ export class HttpBackend implements Backend {
   private readonly apiBase: string;
   private readonly rootPath: string;
   private readonly authHeaders: Record<string, string>;
+  private readonly authorization: string | undefined;
+  /** Each endpoint's full path on this engine, built once. */
+  private readonly paths: Record<Endpoint, string>;
   private readonly totalMs: number;
   private readonly firstByteMs: number;
 
@@ -45,7 +48,9 @@ export class HttpBackend implements Backend {
     const t = { ...timeouts, ...cfg.timeouts };
     this.totalMs = t.total_ms;
     this.firstByteMs = t.first_byte_ms;
-    this.authHeaders = cfg.api_key ? { authorization: `Bearer ${cfg.api_key}` } : {};
+    this.authorization = cfg.api_key ? `Bearer ${cfg.api_key}` : undefined;
+    this.authHeaders = this.authorization === undefined ? {} : { authorization: this.authorization };
+    this.paths = Object.fromEntries(Object.entries(endpointPaths).map(([e, p]) => [e, this.apiBase + p])) as Record<Endpoint, string>;
     this.pool = new Pool(url.origin, {
       connections: cfg.max_connections,
       connectTimeout: t.connect_ms,
@@ -61,11 +66,11 @@ export class HttpBackend implements Backend {
       'content-type': 'application/json',
       accept: call.stream ? 'text/event-stream' : 'application/json',
       'x-request-id': call.requestId,
-      ...this.authHeaders,
     };
+    if (this.authorization !== undefined) sent.authorization = this.authorization;
     if (call.traceparent !== undefined) sent.traceparent = call.traceparent;
     const options: Dispatcher.DispatchOptions = {
-      path: this.apiBase + endpointPaths[call.endpoint],
+      path: this.paths[call.endpoint],
       method: 'POST',
       headers: sent,
       body: JSON.stringify(call.body),

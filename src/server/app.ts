@@ -202,8 +202,8 @@ export class GatewayApp {
     return { authorization: req.headers.authorization, apiKey: typeof key === 'string' ? key : undefined, session: sessionCredentials(req) };
   }
 
-  private authenticate(req: IncomingMessage): Principal {
-    const principal = this.deps.access.authenticate(this.credentials(req));
+  private authenticate(req: IncomingMessage, credentials: Credentials): Principal {
+    const principal = this.deps.access.authenticate(credentials);
     if (this.accessLog) noteKey(req, principal.keyId ?? (principal.kind === 'master' ? 'master' : undefined));
     return principal;
   }
@@ -229,16 +229,18 @@ export class GatewayApp {
     const { router, pipeline, maxBodyBytes } = this.deps;
     const session = req.headers['x-session-id'];
     const meta = { id: requestId, arrivedAt, sessionId: typeof session === 'string' ? session : undefined };
+    // Read once: prepare and authenticate see the same credentials.
+    const credentials = this.credentials(req);
     // A console session created on another instance moments ago, or a JWT not verified yet: look it up before authenticating.
     if (this.deps.access.prepare !== undefined && (req.headers.cookie !== undefined || req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined)) {
-      const pending = this.deps.access.prepare(this.credentials(req));
+      const pending = this.deps.access.prepare(credentials);
       if (pending !== undefined) await pending;
     }
 
     const endpoint = openAIRoutes[path];
     if (endpoint) {
       if (method !== 'POST') throw errors.methodNotAllowed(method, path);
-      const principal = this.authenticate(req);
+      const principal = this.authenticate(req, credentials);
       const canonical = parseOpenAIRequest(endpoint, parseJson(await readBody(req, maxBodyBytes)), meta);
       // A configured alias serves under the model's own name (as OpenAI answers gpt-4o with a dated name).
       const model = router.resolve(canonical.model);
@@ -247,7 +249,7 @@ export class GatewayApp {
     const ollamaRoute = ollamaRoutes[path];
     if (ollamaRoute) {
       if (method !== 'POST') throw errors.methodNotAllowed(method, path);
-      const principal = this.authenticate(req);
+      const principal = this.authenticate(req, credentials);
       const json = parseJson(await readBody(req, maxBodyBytes));
       // An empty generate/chat is Ollama's way to preload a model: answer done at once.
       if ((ollamaRoute === 'generate' && isPreload(json, 'prompt')) || (ollamaRoute === 'chat' && isPreload(json, 'messages'))) {
@@ -275,15 +277,15 @@ export class GatewayApp {
         return;
       }
       case '/v1/models':
-        return sendJson(res, 200, openAIModelList(this.visibleModels(this.authenticate(req))));
+        return sendJson(res, 200, openAIModelList(this.visibleModels(this.authenticate(req, credentials))));
       case '/api/tags':
-        return sendJson(res, 200, await ollamaTags(this.visibleModels(this.authenticate(req))));
+        return sendJson(res, 200, await ollamaTags(this.visibleModels(this.authenticate(req, credentials))));
       case '/api/ps':
-        return sendJson(res, 200, ollamaPs(this.visibleModels(this.authenticate(req))));
+        return sendJson(res, 200, ollamaPs(this.visibleModels(this.authenticate(req, credentials))));
       case '/api/version':
         return sendJson(res, 200, { version: OLLAMA_COMPAT_VERSION });
       case '/api/show': {
-        const principal = this.authenticate(req);
+        const principal = this.authenticate(req, credentials);
         const json = parseJson(await readBody(req, maxBodyBytes));
         if (typeof json !== 'object' || json === null || Array.isArray(json)) {
           throw errors.invalidParam('body', 'Invalid request: the body must be a JSON object such as {"model": "NAME"}.');
@@ -299,7 +301,7 @@ export class GatewayApp {
         return;
     }
     if (path.startsWith('/v1/models/')) {
-      const principal = this.authenticate(req);
+      const principal = this.authenticate(req, credentials);
       let id: string;
       try {
         id = decodeURIComponent(path.slice('/v1/models/'.length));
@@ -311,7 +313,7 @@ export class GatewayApp {
     }
     const r = this.extraRoute(path, method);
     if (r) {
-      const principal = r.auth === false ? this.anonymous() : this.authenticate(req);
+      const principal = r.auth === false ? this.anonymous() : this.authenticate(req, credentials);
       if (r.admin && !principal.admin) throw errors.forbidden('This endpoint needs an admin key.', 'admin_required');
       const ctx: RouteContext = { requestId, arrivedAt, sessionId: meta.sessionId, path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), principal };
       try {

@@ -13,13 +13,15 @@ export interface ReloadResult {
 
 const fixed = ['listen', 'data_dir', 'store', 'redis', 'master_key', 'log_level', 'access_log', 'shutdown', 'access', 'tracing', 'usage', 'responses', 'console', 'auth', 'alerts'] as const;
 
+/** Request limits read once, when the server starts. */
+const fixedLimits = ['max_body_bytes', 'body_timeout_ms'] as const;
+
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** The configuration to apply: `next`, with the fixed fields as they run now. */
 export function mergeReload(running: Config, next: Config): { config: Config; restartOnly: string[] } {
   const restartOnly: string[] = fixed.filter((f) => !same(running[f], next[f]));
-  if (running.limits.max_body_bytes !== next.limits.max_body_bytes) restartOnly.push('limits.max_body_bytes');
-  if (running.limits.body_timeout_ms !== next.limits.body_timeout_ms) restartOnly.push('limits.body_timeout_ms');
+  for (const f of fixedLimits) if (running.limits[f] !== next.limits[f]) restartOnly.push(`limits.${f}`);
   const backends = { ...next.backends };
   for (const [id, b] of Object.entries(running.backends)) {
     // Embedded engines hold models in memory: they keep running as configured until a restart.
@@ -28,26 +30,11 @@ export function mergeReload(running: Config, next: Config): { config: Config; re
       backends[id] = b;
     }
   }
-  const config: Config = {
-    ...next,
-    backends,
-    listen: running.listen,
-    data_dir: running.data_dir,
-    store: running.store,
-    redis: running.redis,
-    master_key: running.master_key,
-    log_level: running.log_level,
-    access_log: running.access_log,
-    shutdown: running.shutdown,
-    access: running.access,
-    tracing: running.tracing,
-    usage: running.usage,
-    responses: running.responses,
-    console: running.console,
-    alerts: running.alerts,
-    auth: running.auth,
-    limits: { ...next.limits, max_body_bytes: running.limits.max_body_bytes, body_timeout_ms: running.limits.body_timeout_ms },
-  };
+  const limits = { ...next.limits };
+  for (const f of fixedLimits) limits[f] = running.limits[f];
+  const config: Config = { ...next, backends, limits };
+  // Each fixed field keeps its running value.
+  for (const f of fixed) Object.assign(config, { [f]: running[f] });
   return { config, restartOnly };
 }
 

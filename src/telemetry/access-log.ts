@@ -33,10 +33,13 @@ export function noteKey(req: IncomingMessage, keyId: string | undefined): void {
   factsOf(req).keyId = keyId;
 }
 
-/** How a request with a usage record ended: the model and backend that served it, the outcome, tokens. */
+/**
+ * How a request with a usage record ended: the model and backend that served it, the outcome, tokens.
+ * Only for a request noteKey started (it authenticated with the access log on): nothing to do otherwise.
+ */
 export function noteOutcome(req: IncomingMessage | undefined, model: string, backend: string | undefined, outcome: string, promptTokens: number | undefined, completionTokens: number | undefined): void {
-  if (!req) return;
-  const f = factsOf(req);
+  const f = req && (req as Noted)[FACTS];
+  if (!f) return;
   f.model = model;
   f.backend = backend;
   f.outcome = outcome;
