@@ -79,6 +79,7 @@ export class RedisLimiter implements Limiter {
   private dropped = 0;
   private readonly renewTimer: NodeJS.Timeout;
   private replayTimer: NodeJS.Timeout | undefined;
+  private closing = false;
 
   constructor(private readonly options: RedisLimiterOptions) {
     this.window = options.windowMs ?? DEFAULT_WINDOW_MS;
@@ -96,8 +97,25 @@ export class RedisLimiter implements Limiter {
       commandTimeout: this.timeout,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     });
-    redis.on('error', () => undefined);
-    redis.on('ready', () => void this.replay());
+    // A lost connection and its return are logged once each, so operators see why limited keys were refused.
+    let lastError = '';
+    let lostAt: number | undefined;
+    let connected = false;
+    redis.on('error', (err: Error) => {
+      lastError = err.message;
+    });
+    redis.on('close', () => {
+      if (!connected || this.closing) return;
+      connected = false;
+      lostAt = Date.now();
+      this.warn(`relais limiter: lost the connection to Redis (${lastError || 'closed'}); reconnecting; keys with limits cannot be admitted meanwhile (redis.fail_open decides how)`);
+    });
+    redis.on('ready', () => {
+      connected = true;
+      if (lostAt !== undefined) this.warn(`relais limiter: reconnected to Redis after ${Date.now() - lostAt} ms`);
+      lostAt = undefined;
+      void this.replay();
+    });
     // The number of keys (8 per subject) is the first argument of each call.
     redis.defineCommand('relaisAcquire', { lua: acquireScript });
     redis.defineCommand('relaisRelease', { lua: releaseScript });
@@ -341,6 +359,7 @@ export class RedisLimiter implements Limiter {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.renewTimer);
     if (this.replayTimer) clearInterval(this.replayTimer);
     if (this.backlog.length > 0) {

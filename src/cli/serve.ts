@@ -157,8 +157,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { host, port } = listenAt;
   // Keys, limits and usage: the store (SQLite in data_dir unless configured), limiter (Redis when configured).
-  const store = await openStore(config);
   const warn = (message: string): void => log.warn(message);
+  const store = await openStore(config, warn);
   const journalDir = join(config.data_dir, 'journal');
   // Records a killed process had answered but not yet written go into the store before serving
   // (whatever usage.journal says now: the files may come from a run that had it on). With workers,

@@ -11,10 +11,10 @@ export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly path?: string | undefined }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string | undefined; readonly pool_size?: number | undefined };
 
-export async function openStore(config: Pick<Config, 'data_dir'> & { store?: StoreConfig | undefined }): Promise<Store> {
+export async function openStore(config: Pick<Config, 'data_dir'> & { store?: StoreConfig | undefined }, warn?: (message: string) => void): Promise<Store> {
   const sc: StoreConfig = config.store ?? { kind: 'sqlite' };
   if (sc.kind === 'postgres') {
-    const db = await openPostgresDb({ url: sc.url, schema: sc.schema, poolSize: sc.pool_size });
+    const db = await openPostgresDb({ url: sc.url, schema: sc.schema, poolSize: sc.pool_size, warn });
     try {
       // One advisory lock per schema: instances starting together migrate one after another.
       await migrate(db, ["SELECT pg_advisory_xact_lock(hashtext('relais-migrate:' || current_schema()))"]);

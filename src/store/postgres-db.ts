@@ -9,6 +9,8 @@ export interface PostgresOptions {
   readonly schema?: string | undefined;
   readonly poolSize?: number | undefined;
   readonly connectTimeoutMs?: number | undefined;
+  /** Where a lost idle connection is reported (operators see why a query had to reconnect). */
+  readonly warn?: ((message: string) => void) | undefined;
 }
 
 interface Rewritten {
@@ -51,8 +53,13 @@ export async function openPostgresDb(options: PostgresOptions): Promise<SqlDb> {
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client's lost connection (server restart, terminated backend) must not crash the
-  // process: the pool drops that client and the next query connects again.
-  pool.on('error', () => undefined);
+  // process: the pool drops that client and the next query connects again. Logged at most every 10 s.
+  let lastWarn = 0;
+  pool.on('error', (err: Error) => {
+    if (!options.warn || Date.now() - lastWarn < 10_000) return;
+    lastWarn = Date.now();
+    options.warn(`relais store: lost a PostgreSQL connection (${err.message}); the next query reconnects`);
+  });
   if (schema) {
     // IF NOT EXISTS still races between instances starting together: a duplicate means someone else made it.
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: unknown) => {
