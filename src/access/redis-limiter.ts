@@ -1,7 +1,10 @@
-// Limiter shared by every gateway instance through Redis; each decision is one atomic Lua script.
+// Limiter shared by every gateway instance through Redis; decisions are atomic Lua scripts. Admissions
+// (and settlements) that arrive while one script is in flight go together in the next, so a busy
+// instance sends one script per round trip instead of one per request, and each decision stays exact.
 // Leases are short and renewed while a request runs, so a dead instance's slots free within seconds;
 // settlements that cannot reach Redis wait in a backlog and are replayed once it answers again.
 import { Redis } from 'ioredis';
+import { takeBatch, type SubjectTable } from './redis-batch.js';
 import { acquireScript, releaseScript, renewScript } from './redis-scripts.js';
 import {
   checkAcquire, DEFAULT_WINDOW_MS, LimiterInputError, LimiterUnavailableError, fromMicro, reserveMicro, seedMicro, toMicro, validCredits, validTokens,
@@ -31,14 +34,40 @@ const MAX_BACKLOG = 100_000;
 /** How often a non-empty backlog is retried, besides every reconnection. */
 const REPLAY_EVERY_MS = 1_000;
 
-/** ok, reason, retry ms, refusing subject (1-based), now, then 7 numbers per subject (see acquireScript). */
-type ScriptReply = [number, string, number, number, number, ...number[]];
+/** One request's decision: ok (1, 0 refused, -1 invalid), reason, retry ms, refusing subject (1-based), then 7 numbers per subject (see acquireScript). */
+type RequestReply = [number, string, number, number, ...number[]];
+/** now, then 'ok' and a reply per request, or 'seed' and the subjects whose spend counter is missing. */
+type AcquireReply = [number, string, ...unknown[]];
 
 interface ScriptedRedis extends Redis {
-  relaisAcquire(numberOfKeys: number, ...args: (string | number)[]): Promise<ScriptReply>;
-  relaisRelease(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
+  /** The first argument is the number of keys (8 per subject). */
+  relaisAcquire(...args: (string | number)[]): Promise<AcquireReply>;
+  relaisRelease(...args: (string | number)[]): Promise<unknown[]>;
   relaisRenew(...args: (string | number)[]): Promise<number>;
 }
+
+interface Decided {
+  readonly now: number;
+  readonly reply: RequestReply;
+}
+
+interface PendingAcquire {
+  readonly levels: readonly LevelSpec[];
+  readonly req: AcquireRequest;
+  readonly readOnly: boolean;
+  readonly resolve: (d: Decided) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+interface PendingRelease {
+  readonly levels: readonly LevelSpec[];
+  readonly item: Backlogged;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Subjects whose keys are kept built; past it the cache starts over. */
+const KEY_CACHE_SIZE = 10_000;
 
 interface Held {
   readonly subject: string;
@@ -80,6 +109,12 @@ export class RedisLimiter implements Limiter {
   private readonly renewTimer: NodeJS.Timeout;
   private replayTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Admissions and settlements waiting for the batch in flight; each kind has at most one in flight. */
+  private readonly acquires: PendingAcquire[] = [];
+  private acquiring = false;
+  private readonly releases: PendingRelease[] = [];
+  private releasing = false;
+  private readonly keyCache = new Map<string, { period: number; keys: readonly string[] }>();
 
   constructor(private readonly options: RedisLimiterOptions) {
     this.window = options.windowMs ?? DEFAULT_WINDOW_MS;
@@ -153,13 +188,19 @@ export class RedisLimiter implements Limiter {
     if (!(await this.ready())) throw new LimiterUnavailableError(new Error(`no connection to Redis (${this.redis.status})`));
   }
 
-  private keys(subject: string, spec: LimitSpec): string[] {
+  /** The 8 keys of a subject (the last one per budget period), built once per subject and period. */
+  private keys(subject: string, spec: LimitSpec): readonly string[] {
+    const period = spec.budget?.periodStart ?? 0;
+    const hit = this.keyCache.get(subject);
+    if (hit && hit.period === period) return hit.keys;
     // One hash tag per subject keeps its keys in one Redis Cluster slot, as scripts require.
     const base = `${this.prefix}:{${subject}}`;
-    return [
-      `${base}:rpm`, `${base}:tpm`, `${base}:tpmw`, `${base}:tpms`, `${base}:lease`, `${base}:leasew`, `${base}:leases`,
-      `${base}:spent:${spec.budget?.periodStart ?? 0}`,
+    const keys = [
+      `${base}:rpm`, `${base}:tpm`, `${base}:tpmw`, `${base}:tpms`, `${base}:lease`, `${base}:leasew`, `${base}:leases`, `${base}:spent:${period}`,
     ];
+    if (this.keyCache.size >= KEY_CACHE_SIZE) this.keyCache.clear();
+    this.keyCache.set(subject, { period, keys });
+    return keys;
   }
 
   /** Budget µcredits (-1 none), the counter's seed (-1: ask the store when it is missing) and its expiry. */
@@ -178,42 +219,87 @@ export class RedisLimiter implements Limiter {
     return load && b ? load(level.subject, b.periodStart) : Promise.resolve(b?.seed ?? 0);
   }
 
-  private allKeys(levels: readonly LevelSpec[]): string[] {
-    return levels.flatMap((l) => this.keys(l.subject, l.spec));
+  private tableKeys(table: SubjectTable): (string | number)[] {
+    const out: (string | number)[] = [table.size * 8];
+    for (const l of table.levels) for (const k of this.keys(l.subject, l.spec)) out.push(k);
+    return out;
   }
 
-  private async run(levels: readonly LevelSpec[], req: AcquireRequest, readOnly: boolean): Promise<ScriptReply> {
-    const seeds: (number | undefined)[] = levels.map(() => undefined);
-    const reserve = levels.some((l) => l.spec.budget !== null) ? reserveMicro(req.reserve) : 0;
-    // Each pass may find one more subject whose spend counter Redis lacks (a new or flushed Redis).
-    for (let pass = 0; pass <= levels.length; pass++) {
-      const perLevel = levels.flatMap((l, i) => {
-        const { spec } = l;
-        return [spec.rpm ?? 0, spec.tpm ?? 0, spec.concurrency ?? 0, ...this.budgetArgs(spec, seeds[i])];
-      });
-      await this.connected();
-      let r: ScriptReply;
-      try {
-        r = await this.redis.relaisAcquire(
-          levels.length * 8, ...this.allKeys(levels), req.requestId, this.window, this.lease, req.tokens, reserve, readOnly ? '1' : '0', ...perLevel,
-        );
-      } catch (err) {
-        throw scriptError(err);
-      }
-      if (r[1] !== 'seed') return r;
-      const i = r[3] - 1;
-      const level = levels[i];
-      if (!level || seeds[i] !== undefined) throw new LimiterUnavailableError(new Error('spend counter missing after seeding'));
-      seeds[i] = await this.storeSpend(level);
+  /** Reads the store's spend for each subject a script found without a counter; false if one was already seeded. */
+  private async seedMissing(table: SubjectTable, missing: readonly unknown[], seeds: Map<number, number>): Promise<boolean> {
+    for (const m of missing) {
+      const i = Number(m);
+      const level = table.levels[i - 1];
+      if (!level || seeds.has(i)) return false;
+      seeds.set(i, await this.storeSpend(level));
     }
-    throw new LimiterUnavailableError(new Error('spend counters missing after seeding'));
+    return true;
   }
 
-  private states(levels: readonly LevelSpec[], r: ScriptReply): LimitState[] {
-    const now = r[4];
+  private queueAcquire(levels: readonly LevelSpec[], req: AcquireRequest, readOnly: boolean): Promise<Decided> {
+    return new Promise<Decided>((resolve, reject) => {
+      this.acquires.push({ levels, req, readOnly, resolve, reject });
+      // The first waits for the rest of this event-loop turn; later ones go with the batch after the one in flight.
+      if (!this.acquiring && this.acquires.length === 1) setImmediate(() => this.sendAcquires());
+    });
+  }
+
+  /** Sends what is queued as one script, unless a batch is in flight (its end sends the next). */
+  private sendAcquires(): void {
+    if (this.acquiring || this.acquires.length === 0) return;
+    this.acquiring = true;
+    const batch = takeBatch(this.acquires);
+    this.runAcquires(batch).finally(() => {
+      this.acquiring = false;
+      this.sendAcquires();
+    });
+  }
+
+  private async runAcquires({ items, subjects, table }: ReturnType<typeof takeBatch<PendingAcquire>>): Promise<void> {
+    try {
+      const seeds = new Map<number, number>();
+      // Each pass may find more subjects whose spend counter Redis lacks (a new or flushed Redis).
+      for (let pass = 0; pass <= table.size; pass++) {
+        const args = this.tableKeys(table);
+        args.push(this.window, this.lease, table.size);
+        table.levels.forEach((l, i) => {
+          const s = l.spec;
+          args.push(s.rpm ?? 0, s.tpm ?? 0, s.concurrency ?? 0, ...this.budgetArgs(s, seeds.get(i + 1)));
+        });
+        items.forEach((p, i) => {
+          const subs = subjects[i] as number[];
+          const reserve = p.levels.some((l) => l.spec.budget !== null) ? reserveMicro(p.req.reserve) : 0;
+          args.push(p.req.requestId, p.req.tokens, reserve, p.readOnly ? '1' : '0', subs.length, ...subs);
+        });
+        await this.connected();
+        let r: AcquireReply;
+        try {
+          r = await this.redis.relaisAcquire(...args);
+        } catch (err) {
+          throw scriptError(err);
+        }
+        if (r[1] === 'seed') {
+          if (!(await this.seedMissing(table, r.slice(2), seeds))) break;
+          continue;
+        }
+        const now = r[0];
+        items.forEach((p, i) => {
+          const reply = r[i + 2] as RequestReply;
+          if (reply[0] === -1) p.reject(new LimiterInputError(reply[1]));
+          else p.resolve({ now, reply });
+        });
+        return;
+      }
+      throw new LimiterUnavailableError(new Error('spend counters missing after seeding'));
+    } catch (err) {
+      for (const p of items) p.reject(err);
+    }
+  }
+
+  private states(levels: readonly LevelSpec[], { now, reply }: Decided): LimitState[] {
     return levels.map(({ spec }, i) => {
-      const at = 5 + i * 7;
-      const [used, tused, inflight, spent, reserved, oldestRpm, oldestTpm] = r.slice(at, at + 7) as number[];
+      const at = 4 + i * 7;
+      const [used, tused, inflight, spent, reserved, oldestRpm, oldestTpm] = reply.slice(at, at + 7) as number[];
       return {
         rpm: windowState(spec.rpm, used ?? 0, oldestRpm ?? -1, now, this.window),
         tpm: windowState(spec.tpm, tused ?? 0, oldestTpm ?? -1, now, this.window),
@@ -231,46 +317,71 @@ export class RedisLimiter implements Limiter {
 
   async acquireLevels(levels: readonly LevelSpec[], req: AcquireRequest): Promise<LevelsResult> {
     for (const l of levels) checkAcquire(l.spec, req);
-    const r = await this.run(levels, req, false);
-    const states = this.states(levels, r);
-    if (r[0] !== 1) {
-      const level = levels[r[3] - 1]?.level ?? 'key';
-      return { ok: false, level, reason: r[1] as LimitReason, retryAfterMs: Math.max(0, r[2]), states };
+    const d = await this.queueAcquire(levels, req, false);
+    const states = this.states(levels, d);
+    const [ok, reason, retry, refused] = d.reply;
+    if (ok !== 1) {
+      const level = levels[refused - 1]?.level ?? 'key';
+      return { ok: false, level, reason: reason as LimitReason, retryAfterMs: Math.max(0, retry), states };
     }
-    const held = levels
-      .filter((l) => l.spec.concurrency !== null || l.spec.budget !== null)
-      .map((l) => {
-        const k = this.keys(l.subject, l.spec);
-        return { subject: l.subject, keys: [k[4], k[5], k[6]] as [string, string, string] };
-      });
+    const held: Held[] = [];
+    for (const l of levels) {
+      if (l.spec.concurrency === null && l.spec.budget === null) continue;
+      const k = this.keys(l.subject, l.spec);
+      held.push({ subject: l.subject, keys: [k[4], k[5], k[6]] as [string, string, string] });
+    }
     if (held.length > 0) this.held.set(req.requestId, held);
     return { ok: true, states };
   }
 
-  /** One attempt; throws LimiterUnavailableError with `maybeRan` when Redis may have run it. */
-  private async settle(item: Backlogged): Promise<void> {
-    const { levels, req } = item;
-    // A count or cost no counter may take: the estimate and the reservation stand instead.
-    const tokens = validTokens(req.tokens) ? req.tokens : -1;
-    const cost = validCredits(req.cost) ? toMicro(req.cost) : -1;
-    const seeds: (number | undefined)[] = levels.map(() => undefined);
-    for (let pass = 0; pass <= levels.length; pass++) {
+  private queueRelease(item: Backlogged): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.releases.push({ levels: item.levels, item, resolve, reject });
+      if (!this.releasing && this.releases.length === 1) setImmediate(() => this.sendReleases());
+    });
+  }
+
+  private sendReleases(): void {
+    if (this.releasing || this.releases.length === 0) return;
+    this.releasing = true;
+    const batch = takeBatch(this.releases);
+    this.settle(batch.items.map((p) => p.item), batch.subjects, batch.table).then(
+      () => {
+        for (const p of batch.items) p.resolve();
+      },
+      (err: unknown) => {
+        for (const p of batch.items) p.reject(err);
+      },
+    ).finally(() => {
+      this.releasing = false;
+      this.sendReleases();
+    });
+  }
+
+  /** One attempt for a batch; throws LimiterUnavailableError with `maybeRan` when Redis may have run it. */
+  private async settle(items: readonly Backlogged[], subjects: readonly number[][], table: SubjectTable): Promise<void> {
+    const seeds = new Map<number, number>();
+    for (let pass = 0; pass <= table.size; pass++) {
+      const args = this.tableKeys(table);
+      args.push(table.size);
+      table.levels.forEach((l, i) => args.push(...this.budgetArgs(l.spec, seeds.get(i + 1))));
+      items.forEach(({ req, maybeRan }, i) => {
+        // A count or cost no counter may take: the estimate and the reservation stand instead.
+        const tokens = validTokens(req.tokens) ? req.tokens : -1;
+        const cost = validCredits(req.cost) ? toMicro(req.cost) : -1;
+        const subs = subjects[i] as number[];
+        args.push(req.requestId, tokens, cost, maybeRan ? '1' : '0', subs.length, ...subs);
+      });
       await this.connected();
-      let missing: number;
+      let missing: unknown[];
       try {
-        missing = await this.redis.relaisRelease(
-          levels.length * 8, ...this.allKeys(levels), req.requestId, tokens, cost, item.maybeRan ? '1' : '0',
-          ...levels.flatMap((l, i) => this.budgetArgs(l.spec, seeds[i])),
-        );
+        missing = await this.redis.relaisRelease(...args);
       } catch (err) {
         const e = scriptError(err);
         if (e instanceof LimiterUnavailableError) Object.assign(e, { maybeRan: true });
         throw e;
       }
-      if (missing === 0) return;
-      const level = levels[missing - 1];
-      if (!level || seeds[missing - 1] !== undefined) return;
-      seeds[missing - 1] = await this.storeSpend(level);
+      if (missing.length === 0 || !(await this.seedMissing(table, missing, seeds))) return;
     }
   }
 
@@ -282,7 +393,7 @@ export class RedisLimiter implements Limiter {
     this.held.delete(req.requestId);
     const item: Backlogged = { levels, req, maybeRan: false };
     try {
-      await this.settle(item);
+      await this.queueRelease(item);
     } catch (err) {
       if (!(err instanceof LimiterUnavailableError)) throw err;
       this.enqueue({ ...item, maybeRan: (err as { maybeRan?: boolean }).maybeRan === true });
@@ -312,7 +423,8 @@ export class RedisLimiter implements Limiter {
       while (this.backlog.length > 0 && this.redis.status === 'ready') {
         const item = this.backlog[0] as Backlogged;
         try {
-          await this.settle(item);
+          const one = takeBatch([item]);
+          await this.settle([item], one.subjects, one.table);
         } catch (err) {
           if (err instanceof LimiterUnavailableError) {
             // Sent and lost again: from now on it may have run.
@@ -355,7 +467,7 @@ export class RedisLimiter implements Limiter {
 
   async peek(subject: string, spec: LimitSpec): Promise<LimitState> {
     const levels: LevelSpec[] = [{ level: 'key', subject, spec }];
-    return this.states(levels, await this.run(levels, { requestId: '', tokens: 0, reserve: 0 }, true))[0] as LimitState;
+    return this.states(levels, await this.queueAcquire(levels, { requestId: '', tokens: 0, reserve: 0 }, true))[0] as LimitState;
   }
 
   async close(): Promise<void> {

@@ -96,11 +96,9 @@ export class UsageWriter implements UsageSink {
     }
     if (this.usage.length >= this.batchSize && !this.scheduled) {
       // A full batch is written soon, but never inside the caller's tick.
+      // Until that drain starts, more records do not queue more drains (each would write a sliver).
       this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.background();
-      });
+      setImmediate(() => this.background());
     }
   }
 
@@ -170,6 +168,7 @@ export class UsageWriter implements UsageSink {
   }
 
   private async drain(): Promise<void> {
+    this.scheduled = false;
     if (this.uncertain) await this.skipWritten();
     const journalId = this.writerId;
     try {
@@ -224,8 +223,13 @@ export class UsageWriter implements UsageSink {
     write: (part: readonly T[], lastSeq: number | undefined) => Promise<void>,
     refused: (item: T, err: unknown) => void,
   ): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, this.batchSize);
+    // Only what is buffered now: records that arrive meanwhile wait for a full batch or the timer.
+    // Draining until empty kept writing transactions of the few dozen records that arrived during
+    // the last one (43 on average at 2,700 req/s on PostgreSQL), each with its own rollups and watermark.
+    let left = queue.length;
+    while (left > 0 && queue.length > 0) {
+      const batch = queue.splice(0, Math.min(this.batchSize, left));
+      left -= batch.length;
       const batchSeqs = seqs?.splice(0, batch.length);
       try {
         await writeIsolating(batch, (part, offset) => write(part, batchSeqs?.[offset + part.length - 1]), refused);

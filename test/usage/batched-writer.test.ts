@@ -67,6 +67,41 @@ for (const kind of testStores) {
       }
     });
 
+    it('records that arrive during a write wait for a full batch or the timer, instead of going one transaction each', async () => {
+      const { store, cleanup } = await kind.open();
+      try {
+        // The store as a slow database answers: every write takes 40 ms; the sizes it was given are kept.
+        const sizes: number[] = [];
+        const slow = new Proxy(store, {
+          get(target, prop, receiver) {
+            if (prop === 'insertUsage') {
+              return async (records: readonly UsageRecord[], ...rest: unknown[]) => {
+                sizes.push(records.length);
+                await sleep(40);
+                return (target.insertUsage as (...a: unknown[]) => Promise<void>)(records, ...rest);
+              };
+            }
+            const v: unknown = Reflect.get(target, prop, receiver);
+            return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+          },
+        });
+        const w = createUsageWriter(slow, { batchSize: 200, flushMs: 60_000, warn: () => undefined });
+        // A steady stream: 10 records every 5 ms, 1,200 in all (writes start once 200 are buffered).
+        for (let i = 0; i < 1_200; i += 10) {
+          for (let j = i; j < i + 10; j++) w.record(rec(j));
+          await sleep(5);
+        }
+        await w.close();
+        assert.equal(await store.countUsage(), 1_200);
+        // Draining until empty wrote ~80 records per 40-ms write from the second batch on, none of them full.
+        const full = sizes.filter((n) => n === 200).length;
+        assert.ok(full >= 5, `batch sizes ${sizes.join(', ')}`);
+        assert.ok(sizes.length <= 7, `batch sizes ${sizes.join(', ')}`);
+      } finally {
+        await cleanup();
+      }
+    });
+
     it('keeps prompt logs for their retention and purges them after', async () => {
       const { store, cleanup } = await kind.open();
       try {
