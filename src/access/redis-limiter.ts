@@ -109,11 +109,10 @@ export class RedisLimiter implements Limiter {
   private readonly renewTimer: NodeJS.Timeout;
   private replayTimer: NodeJS.Timeout | undefined;
   private closing = false;
-  /** Admissions and settlements waiting for the batch in flight; each kind has at most one in flight. */
+  /** Admissions and settlements waiting for the scripts in flight (one of each kind at most, sent together). */
   private readonly acquires: PendingAcquire[] = [];
-  private acquiring = false;
   private readonly releases: PendingRelease[] = [];
-  private releasing = false;
+  private sending = false;
   private readonly keyCache = new Map<string, { period: number; keys: readonly string[] }>();
 
   constructor(private readonly options: RedisLimiterOptions) {
@@ -239,22 +238,32 @@ export class RedisLimiter implements Limiter {
   private queueAcquire(levels: readonly LevelSpec[], req: AcquireRequest, readOnly: boolean): Promise<Decided> {
     return new Promise<Decided>((resolve, reject) => {
       this.acquires.push({ levels, req, readOnly, resolve, reject });
-      // The first waits for the rest of this event-loop turn; later ones go with the batch after the one in flight.
-      if (!this.acquiring && this.acquires.length === 1) setImmediate(() => this.sendAcquires());
+      this.schedule();
     });
   }
 
-  /** Sends what is queued as one script, unless a batch is in flight (its end sends the next). */
-  private sendAcquires(): void {
-    if (this.acquiring || this.acquires.length === 0) return;
-    this.acquiring = true;
-    const batch = takeBatch(this.acquires);
-    this.runAcquires(batch).finally(() => {
-      this.acquiring = false;
-      this.sendAcquires();
+  /** The first item waits for the rest of this event-loop turn; later ones go with the scripts after the ones in flight. */
+  private schedule(): void {
+    if (!this.sending && this.acquires.length + this.releases.length === 1) setImmediate(() => this.send());
+  }
+
+  /**
+   * Sends what is queued, settlements first so the capacity they free counts for the admissions: two
+   * scripts in one write (ioredis pipelines what is called in one turn), one round trip. Nothing else
+   * goes until they answer; what arrives meanwhile makes the next batch.
+   */
+  private send(): void {
+    if (this.sending || this.acquires.length + this.releases.length === 0) return;
+    this.sending = true;
+    const settled = this.releases.length > 0 ? this.runReleases(takeBatch(this.releases)) : undefined;
+    const decided = this.acquires.length > 0 ? this.runAcquires(takeBatch(this.acquires)) : undefined;
+    void Promise.all([settled, decided]).finally(() => {
+      this.sending = false;
+      this.send();
     });
   }
 
+  /** Never rejects: each waiting admission gets its decision or the batch's error. */
   private async runAcquires({ items, subjects, table }: ReturnType<typeof takeBatch<PendingAcquire>>): Promise<void> {
     try {
       const seeds = new Map<number, number>();
@@ -337,25 +346,18 @@ export class RedisLimiter implements Limiter {
   private queueRelease(item: Backlogged): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.releases.push({ levels: item.levels, item, resolve, reject });
-      if (!this.releasing && this.releases.length === 1) setImmediate(() => this.sendReleases());
+      this.schedule();
     });
   }
 
-  private sendReleases(): void {
-    if (this.releasing || this.releases.length === 0) return;
-    this.releasing = true;
-    const batch = takeBatch(this.releases);
-    this.settle(batch.items.map((p) => p.item), batch.subjects, batch.table).then(
-      () => {
-        for (const p of batch.items) p.resolve();
-      },
-      (err: unknown) => {
-        for (const p of batch.items) p.reject(err);
-      },
-    ).finally(() => {
-      this.releasing = false;
-      this.sendReleases();
-    });
+  /** Never rejects: each waiting settlement gets the batch's outcome. */
+  private async runReleases({ items, subjects, table }: ReturnType<typeof takeBatch<PendingRelease>>): Promise<void> {
+    try {
+      await this.settle(items.map((p) => p.item), subjects, table);
+      for (const p of items) p.resolve();
+    } catch (err) {
+      for (const p of items) p.reject(err);
+    }
   }
 
   /** One attempt for a batch; throws LimiterUnavailableError with `maybeRan` when Redis may have run it. */
