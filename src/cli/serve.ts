@@ -225,7 +225,7 @@ export async function run(argv: string[]): Promise<number> {
   if (nodeCluster.isWorker) {
     process.on('message', (m: unknown) => {
       if (!isWorkerMessage(m)) return;
-      if (m.t === 'limiter') ipcLimiter?.receive(m);
+      if (m.t === 'limiter-batch') ipcLimiter?.receive(m);
       else if (m.t === 'keys') access.sync().catch((err: unknown) => warn(`relais workers: key reload failed: ${String(err)}`));
       else if (m.t === 'metrics-dump') process.send?.({ t: 'metrics-dump', id: m.id, text: gateway.metrics.registry.render() });
       else if (m.t === 'metrics' && 'text' in m) {

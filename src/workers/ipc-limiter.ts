@@ -4,20 +4,27 @@
 import {
   LimiterInputError, type AcquireRequest, type AcquireResult, type LevelSpec, type LevelsResult, type LimitSpec, type LimitState, type Limiter, type ReleaseRequest,
 } from '../access/limiter.js';
-import { isWorkerMessage, type LimiterCall, type LimiterReply } from './messages.js';
+import { isWorkerMessage, type LimiterBatch, type LimiterCall, type LimiterReply } from './messages.js';
 
-type Send = (m: LimiterCall) => void;
+type Send = (m: LimiterBatch) => void;
 
 export class IpcLimiter implements Limiter {
   private next = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private outbox: LimiterCall[] = [];
+  private inFlight = false;
 
   constructor(private readonly send: Send = (m) => process.send?.(m)) {}
 
   /** Feed every message from the primary here. */
   receive(m: unknown): void {
-    if (!isWorkerMessage(m) || m.t !== 'limiter' || !('ok' in m)) return;
-    const r = m as LimiterReply;
+    if (!isWorkerMessage(m) || m.t !== 'limiter-batch' || !('replies' in m)) return;
+    for (const r of m.replies) this.settle(r);
+    this.inFlight = false;
+    this.flush();
+  }
+
+  private settle(r: LimiterReply): void {
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
@@ -29,8 +36,18 @@ export class IpcLimiter implements Limiter {
     const id = ++this.next;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.send(make(id));
+      this.outbox.push(make(id));
+      // The first call waits for the rest of this event-loop turn; later ones for the batch in flight.
+      if (!this.inFlight && this.outbox.length === 1) setImmediate(() => this.flush());
     });
+  }
+
+  private flush(): void {
+    if (this.inFlight || this.outbox.length === 0) return;
+    const calls = this.outbox;
+    this.outbox = [];
+    this.inFlight = true;
+    this.send({ t: 'limiter-batch', calls });
   }
 
   acquire(subject: string, spec: LimitSpec, req: AcquireRequest): Promise<AcquireResult> {

@@ -10,6 +10,9 @@ export type LimiterCall =
 
 export type LimiterReply = { readonly t: 'limiter'; readonly id: number; readonly ok: true; readonly value: unknown } | { readonly t: 'limiter'; readonly id: number; readonly ok: false; readonly name: string; readonly message: string };
 
+/** The calls a worker made while its previous batch was with the primary, and their replies, in order. */
+export type LimiterBatch = { readonly t: 'limiter-batch'; readonly calls: readonly LimiterCall[] } | { readonly t: 'limiter-batch'; readonly replies: readonly LimiterReply[] };
+
 /** A worker asks for the metrics of every worker (`metrics`), the primary asks each for its own (`metrics-dump`). */
 export type MetricsMessage =
   | { readonly t: 'metrics'; readonly id: number }
@@ -22,7 +25,7 @@ export interface KeysChanged {
   readonly t: 'keys';
 }
 
-export type WorkerMessage = LimiterCall | LimiterReply | MetricsMessage | KeysChanged;
+export type WorkerMessage = LimiterBatch | MetricsMessage | KeysChanged;
 
 export function isWorkerMessage(m: unknown): m is WorkerMessage {
   return typeof m === 'object' && m !== null && typeof (m as { t?: unknown }).t === 'string';

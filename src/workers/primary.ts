@@ -28,20 +28,21 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
   let stopping = false;
   let worst = 0;
 
-  const answer = (w: Worker, reply: LimiterReply): void => {
-    if (w.isConnected()) w.send(reply);
-  };
-
-  const onLimiter = (w: Worker, m: LimiterCall): void => {
-    if (!limiter) return;
+  /** One call of a worker's batch, decided in the batch's order; resolves with its reply. */
+  const onLimiter = (w: Worker, m: LimiterCall): Promise<LimiterReply> => {
     const mine = held.get(w.id) ?? new Map<string, readonly LevelSpec[]>();
     held.set(w.id, mine);
+    let reply!: Promise<LimiterReply>;
     const done = (p: Promise<unknown>): void => {
-      p.then(
-        (value) => answer(w, { t: 'limiter', id: m.id, ok: true, value }),
-        (err: unknown) => answer(w, { t: 'limiter', id: m.id, ok: false, name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) }),
+      reply = p.then(
+        (value): LimiterReply => ({ t: 'limiter', id: m.id, ok: true, value }),
+        (err: unknown): LimiterReply => ({ t: 'limiter', id: m.id, ok: false, name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) }),
       );
     };
+    if (!limiter) {
+      done(Promise.reject(new Error('no shared limiter in the primary (the workers use Redis)')));
+      return reply;
+    }
     if (m.op === 'acquire') {
       done(
         limiter.acquire(m.subject, m.spec, m.req).then((r) => {
@@ -63,6 +64,7 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
       mine.delete(m.req.requestId);
       done(limiter.releaseLevels(m.levels, m.req));
     } else done(limiter.peek(m.subject, m.spec));
+    return reply;
   };
 
   const finishGather = (id: number): void => {
@@ -75,8 +77,12 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
 
   const onMessage = (w: Worker, m: WorkerMessage): void => {
     switch (m.t) {
-      case 'limiter':
-        if ('op' in m) onLimiter(w, m);
+      case 'limiter-batch':
+        if ('calls' in m) {
+          void Promise.all(m.calls.map((c) => onLimiter(w, c))).then((replies) => {
+            if (w.isConnected()) w.send({ t: 'limiter-batch', replies });
+          });
+        }
         return;
       case 'keys':
         for (const other of Object.values(cluster.workers ?? {})) if (other && other !== w && other.isConnected()) other.send(m);
