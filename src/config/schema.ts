@@ -149,6 +149,12 @@ export const configSchema = z
     limits: z
       .object({
         max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024),
+        /**
+         * Largest non-streamed answer read from an engine; past it the reading stops and the client gets
+         * 502 (an engine that sends without end must not take the memory). Far above real answers:
+         * 2,048 embeddings of 3,072 dimensions as JSON floats are ~130 MB. Streams are relayed as they come.
+         */
+        max_response_bytes: z.number().int().positive().default(256 * 1024 * 1024),
         /** Longest wait for a request body to arrive: then 408 and the connection closes. */
         body_timeout_ms: z.number().int().positive().max(3_600_000).default(30_000),
         /** Reservation used for budget and tpm when a request has no max_tokens. */

@@ -5,6 +5,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../protocol/json.
 import type { OllamaShape } from '../protocol/ollama-codec.js';
 import { eventData, events, SseSplitter, type UsageCounts } from '../protocol/sse.js';
 import { streamAborted, streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
+import { readReplyBody } from './reply-body.js';
 import { write } from './write.js';
 
 interface ToolCallAcc {
@@ -65,15 +66,10 @@ function collectToolCalls(choice: JsonObject | undefined, acc: ToolCallAcc[]): v
   });
 }
 
-async function readAll(reply: UpstreamReply): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of reply.body) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
-  return Buffer.concat(chunks);
-}
-
 export async function relayOllamaJson(res: ServerResponse, reply: UpstreamReply, shape: OllamaShape, ctx: RelayContext): Promise<RelayResult> {
-  const raw = await readAll(reply);
-  const ttftMs = performance.now() - ctx.arrivedAt;
+  const read = await readReplyBody(reply, ctx);
+  if (!read) return { outcome: 'client_aborted', status: 499, events: 0 };
+  const { body: raw, ttftMs } = read;
   const json = JSON.parse(raw.toString('utf8')) as JsonObject;
   const usage = isJsonObject(json.usage) ? (json.usage as UsageCounts) : undefined;
   const createdAt = new Date().toISOString();

@@ -4,6 +4,7 @@ import type { UpstreamReply } from '../backends/backend.js';
 import type { CanonicalRequest } from '../protocol/canonical.js';
 import { countEvents, events, findFinishReason, findUsage, hasDone, isUsageOnlyEvent, renameInEvents, SseSplitter, tailStart, type RenameHint } from '../protocol/sse.js';
 import { cutByGateway, streamAborted, streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
+import { readReplyBody } from './reply-body.js';
 import { write } from './write.js';
 
 const USAGE_KEY = Buffer.from('"usage":');
@@ -97,22 +98,11 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
 }
 
 export async function relayOpenAIJson(res: ServerResponse, reply: UpstreamReply, ctx: RelayContext): Promise<RelayResult> {
-  const chunks: Buffer[] = [];
-  let size = 0;
   const result: RelayResult = { outcome: 'completed', status: 200, events: 1 };
-  try {
-    for await (const raw of reply.body) {
-      if (result.ttftMs === undefined) result.ttftMs = performance.now() - ctx.arrivedAt;
-      const b = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
-      chunks.push(b);
-      size += b.length;
-    }
-  } catch (err) {
-    // Cut by the gateway before any byte was sent: the pipeline answers 503.
-    if (ctx.signal.aborted && !cutByGateway(ctx.signal)) return { ...result, outcome: 'client_aborted' };
-    throw err;
-  }
-  let body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+  const read = await readReplyBody(reply, ctx);
+  if (!read) return { ...result, outcome: 'client_aborted' };
+  result.ttftMs = read.ttftMs;
+  let body = read.body;
   result.usage = findUsage(body);
   result.finishReason = findFinishReason(body);
   if (ctx.upstreamModel !== ctx.publicModel) {

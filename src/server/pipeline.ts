@@ -215,6 +215,7 @@ export class Pipeline {
         upstreamModel: served.deployment.upstreamModel,
         signal: controller.signal,
         stallMs: Math.min(config.timeouts.first_byte_ms, config.timeouts.total_ms),
+        maxResponseBytes: config.limits.max_response_bytes,
         capture,
         redactor: this.streamRedactors.get(served.deployment.state.id),
         headers: {

@@ -27,6 +27,8 @@ export interface RelayContext {
   readonly stallMs?: number | undefined;
   /** When set, every byte written to the client is also kept here (prompt logging). */
   readonly capture?: Buffer[] | undefined;
+  /** Largest non-streamed answer read from the engine (limits.max_response_bytes); past it the client gets 502. */
+  readonly maxResponseBytes?: number | undefined;
   /** Masks the serving engine's secrets in its text relayed to the client (errors, error events); undefined: it has none. */
   readonly redactor?: Redactor | undefined;
 }

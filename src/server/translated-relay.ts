@@ -9,6 +9,7 @@ import { isJsonObject, type JsonObject } from '../protocol/json.js';
 import { eventEnd, SseSplitter } from '../protocol/sse.js';
 import type { TurnStream } from '../protocol/turn-stream.js';
 import { cutByGateway, streamAborted, streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
+import { readReplyBody } from './reply-body.js';
 import { write } from './write.js';
 
 /** One family's encoding of one reply. */
@@ -96,20 +97,13 @@ export async function relayTranslatedStream(res: ServerResponse, reply: Upstream
 }
 
 export async function relayTranslatedJson(res: ServerResponse, reply: UpstreamReply, t: Translation, ctx: RelayContext): Promise<RelayResult> {
-  const chunks: Buffer[] = [];
   const result: RelayResult = { outcome: 'completed', status: 200, events: 1 };
-  try {
-    for await (const raw of reply.body) {
-      if (result.ttftMs === undefined) result.ttftMs = performance.now() - ctx.arrivedAt;
-      chunks.push(Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
-    }
-  } catch (err) {
-    if (ctx.signal.aborted && !cutByGateway(ctx.signal)) return { ...result, outcome: 'client_aborted' };
-    throw err;
-  }
+  const read = await readReplyBody(reply, ctx);
+  if (!read) return { ...result, outcome: 'client_aborted' };
+  result.ttftMs = read.ttftMs;
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    json = JSON.parse(read.body.toString('utf8'));
   } catch {
     throw errors.badGateway('The model server answered with a body that is not JSON.');
   }
