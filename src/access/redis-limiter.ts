@@ -51,20 +51,25 @@ interface Decided {
   readonly reply: RequestReply;
 }
 
-interface PendingAcquire {
+interface Pending {
   readonly levels: readonly LevelSpec[];
-  readonly req: AcquireRequest;
-  readonly readOnly: boolean;
-  readonly resolve: (d: Decided) => void;
+  /** Times it waited for the store's spend of a subject Redis had no counter for. */
+  seedRounds: number;
   readonly reject: (err: unknown) => void;
 }
 
-interface PendingRelease {
-  readonly levels: readonly LevelSpec[];
+interface PendingAcquire extends Pending {
+  readonly req: AcquireRequest;
+  readonly readOnly: boolean;
+  readonly resolve: (d: Decided) => void;
+}
+
+interface PendingRelease extends Pending {
   readonly item: Backlogged;
   readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
 }
+
+const seedKey = (l: LevelSpec): string => `${l.subject}\u0000${l.spec.budget?.periodStart ?? 0}`;
 
 /** Subjects whose keys are kept built; past it the cache starts over. */
 const KEY_CACHE_SIZE = 10_000;
@@ -113,6 +118,9 @@ export class RedisLimiter implements Limiter {
   private readonly acquires: PendingAcquire[] = [];
   private readonly releases: PendingRelease[] = [];
   private sending = false;
+  private scheduled = false;
+  /** Spends read from the store for counters Redis lacked, until a script has used them. */
+  private readonly seeds = new Map<string, number>();
   private readonly keyCache = new Map<string, { period: number; keys: readonly string[] }>();
 
   constructor(private readonly options: RedisLimiterOptions) {
@@ -203,9 +211,10 @@ export class RedisLimiter implements Limiter {
   }
 
   /** Budget µcredits (-1 none), the counter's seed (-1: ask the store when it is missing) and its expiry. */
-  private budgetArgs(spec: LimitSpec, seed: number | undefined): [number, number, number] {
-    const b = spec.budget;
+  private budgetArgs(level: LevelSpec): [number, number, number] {
+    const b = level.spec.budget;
     if (!b) return [-1, 0, 0];
+    const seed = this.seeds.size > 0 ? this.seeds.get(seedKey(level)) : undefined;
     const start = seed !== undefined ? seedMicro(seed) : this.options.spendSeed ? -1 : seedMicro(b.seed);
     // Keep the counter a day past the period's end so late settlements still land on it.
     return [toMicro(b.limit), start, b.periodEnd === null ? 0 : b.periodEnd + 86_400_000];
@@ -224,27 +233,56 @@ export class RedisLimiter implements Limiter {
     return out;
   }
 
-  /** Reads the store's spend for each subject a script found without a counter; false if one was already seeded. */
-  private async seedMissing(table: SubjectTable, missing: readonly unknown[], seeds: Map<number, number>): Promise<boolean> {
+  /**
+   * A script found subjects without a spend counter (a new period, a new or flushed Redis): each item
+   * that touches one waits for the store's spend of its own subjects and goes again with it; returns the
+   * others, which go on at once. One key's cold counter (or a slow or failing store read) holds or
+   * fails only the requests of that key.
+   */
+  private deferMissing<T extends Pending>(items: readonly T[], subjects: readonly number[][], table: SubjectTable, missing: readonly unknown[], queue: T[]): T[] {
+    const loads = new Map<number, Promise<void>>();
     for (const m of missing) {
       const i = Number(m);
       const level = table.levels[i - 1];
-      if (!level || seeds.has(i)) return false;
-      seeds.set(i, await this.storeSpend(level));
+      if (level) loads.set(i, this.storeSpend(level).then((spent) => void this.seeds.set(seedKey(level), spent)));
     }
-    return true;
+    const rest: T[] = [];
+    items.forEach((p, n) => {
+      const mine = (subjects[n] as number[]).filter((x) => loads.has(x));
+      if (mine.length === 0) return void rest.push(p);
+      Promise.all(mine.map((x) => loads.get(x))).then(
+        () => {
+          if (++p.seedRounds > 2) return p.reject(new LimiterUnavailableError(new Error('spend counter missing after seeding')));
+          queue.push(p);
+          this.schedule();
+        },
+        (err: unknown) => p.reject(err),
+      );
+    });
+    return rest;
+  }
+
+  /** Counters a script has run with exist in Redis now: their seeds are not needed again. */
+  private forgetSeeds(table: SubjectTable): void {
+    if (this.seeds.size === 0) return;
+    for (const l of table.levels) this.seeds.delete(seedKey(l));
   }
 
   private queueAcquire(levels: readonly LevelSpec[], req: AcquireRequest, readOnly: boolean): Promise<Decided> {
     return new Promise<Decided>((resolve, reject) => {
-      this.acquires.push({ levels, req, readOnly, resolve, reject });
+      this.acquires.push({ levels, req, readOnly, resolve, reject, seedRounds: 0 });
       this.schedule();
     });
   }
 
   /** The first item waits for the rest of this event-loop turn; later ones go with the scripts after the ones in flight. */
   private schedule(): void {
-    if (!this.sending && this.acquires.length + this.releases.length === 1) setImmediate(() => this.send());
+    if (this.sending || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.send();
+    });
   }
 
   /**
@@ -264,17 +302,16 @@ export class RedisLimiter implements Limiter {
   }
 
   /** Never rejects: each waiting admission gets its decision or the batch's error. */
-  private async runAcquires({ items, subjects, table }: ReturnType<typeof takeBatch<PendingAcquire>>): Promise<void> {
+  private async runAcquires(batch: ReturnType<typeof takeBatch<PendingAcquire>>): Promise<void> {
+    let { items, subjects, table } = batch;
     try {
-      const seeds = new Map<number, number>();
-      // Each pass may find more subjects whose spend counter Redis lacks (a new or flushed Redis).
-      for (let pass = 0; pass <= table.size; pass++) {
+      for (;;) {
         const args = this.tableKeys(table);
         args.push(this.window, this.lease, table.size);
-        table.levels.forEach((l, i) => {
+        for (const l of table.levels) {
           const s = l.spec;
-          args.push(s.rpm ?? 0, s.tpm ?? 0, s.concurrency ?? 0, ...this.budgetArgs(s, seeds.get(i + 1)));
-        });
+          args.push(s.rpm ?? 0, s.tpm ?? 0, s.concurrency ?? 0, ...this.budgetArgs(l));
+        }
         items.forEach((p, i) => {
           const subs = subjects[i] as number[];
           const reserve = p.levels.some((l) => l.spec.budget !== null) ? reserveMicro(p.req.reserve) : 0;
@@ -288,9 +325,12 @@ export class RedisLimiter implements Limiter {
           throw scriptError(err);
         }
         if (r[1] === 'seed') {
-          if (!(await this.seedMissing(table, r.slice(2), seeds))) break;
+          const rest = this.deferMissing(items, subjects, table, r.slice(2), this.acquires);
+          if (rest.length === 0) return;
+          ({ items, subjects, table } = takeBatch(rest));
           continue;
         }
+        this.forgetSeeds(table);
         const now = r[0];
         items.forEach((p, i) => {
           const reply = r[i + 2] as RequestReply;
@@ -299,7 +339,6 @@ export class RedisLimiter implements Limiter {
         });
         return;
       }
-      throw new LimiterUnavailableError(new Error('spend counters missing after seeding'));
     } catch (err) {
       for (const p of items) p.reject(err);
     }
@@ -345,45 +384,54 @@ export class RedisLimiter implements Limiter {
 
   private queueRelease(item: Backlogged): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.releases.push({ levels: item.levels, item, resolve, reject });
+      this.releases.push({ levels: item.levels, item, resolve, reject, seedRounds: 0 });
       this.schedule();
     });
   }
 
   /** Never rejects: each waiting settlement gets the batch's outcome. */
-  private async runReleases({ items, subjects, table }: ReturnType<typeof takeBatch<PendingRelease>>): Promise<void> {
+  private async runReleases(batch: ReturnType<typeof takeBatch<PendingRelease>>): Promise<void> {
+    let { items, subjects, table } = batch;
     try {
-      await this.settle(items.map((p) => p.item), subjects, table);
-      for (const p of items) p.resolve();
+      for (;;) {
+        const missing = await this.settle(items, subjects, table);
+        if (missing.length > 0) {
+          const rest = this.deferMissing(items, subjects, table, missing, this.releases);
+          if (rest.length === 0) return;
+          ({ items, subjects, table } = takeBatch(rest));
+          continue;
+        }
+        this.forgetSeeds(table);
+        for (const p of items) p.resolve();
+        return;
+      }
     } catch (err) {
       for (const p of items) p.reject(err);
     }
   }
 
-  /** One attempt for a batch; throws LimiterUnavailableError with `maybeRan` when Redis may have run it. */
-  private async settle(items: readonly Backlogged[], subjects: readonly number[][], table: SubjectTable): Promise<void> {
-    const seeds = new Map<number, number>();
-    for (let pass = 0; pass <= table.size; pass++) {
-      const args = this.tableKeys(table);
-      args.push(table.size);
-      table.levels.forEach((l, i) => args.push(...this.budgetArgs(l.spec, seeds.get(i + 1))));
-      items.forEach(({ req, maybeRan }, i) => {
-        // A count or cost no counter may take: the estimate and the reservation stand instead.
-        const tokens = validTokens(req.tokens) ? req.tokens : -1;
-        const cost = validCredits(req.cost) ? toMicro(req.cost) : -1;
-        const subs = subjects[i] as number[];
-        args.push(req.requestId, tokens, cost, maybeRan ? '1' : '0', subs.length, ...subs);
-      });
-      await this.connected();
-      let missing: unknown[];
-      try {
-        missing = await this.redis.relaisRelease(...args);
-      } catch (err) {
-        const e = scriptError(err);
-        if (e instanceof LimiterUnavailableError) Object.assign(e, { maybeRan: true });
-        throw e;
-      }
-      if (missing.length === 0 || !(await this.seedMissing(table, missing, seeds))) return;
+  /**
+   * One attempt; resolves with the subjects whose spend counter is missing (nothing changed then), and
+   * throws LimiterUnavailableError with `maybeRan` when Redis may have run it.
+   */
+  private async settle(items: readonly PendingRelease[], subjects: readonly number[][], table: SubjectTable): Promise<unknown[]> {
+    const args = this.tableKeys(table);
+    args.push(table.size);
+    for (const l of table.levels) args.push(...this.budgetArgs(l));
+    items.forEach(({ item: { req, maybeRan } }, i) => {
+      // A count or cost no counter may take: the estimate and the reservation stand instead.
+      const tokens = validTokens(req.tokens) ? req.tokens : -1;
+      const cost = validCredits(req.cost) ? toMicro(req.cost) : -1;
+      const subs = subjects[i] as number[];
+      args.push(req.requestId, tokens, cost, maybeRan ? '1' : '0', subs.length, ...subs);
+    });
+    await this.connected();
+    try {
+      return await this.redis.relaisRelease(...args);
+    } catch (err) {
+      const e = scriptError(err);
+      if (e instanceof LimiterUnavailableError) Object.assign(e, { maybeRan: true });
+      throw e;
     }
   }
 
@@ -425,8 +473,7 @@ export class RedisLimiter implements Limiter {
       while (this.backlog.length > 0 && this.redis.status === 'ready') {
         const item = this.backlog[0] as Backlogged;
         try {
-          const one = takeBatch([item]);
-          await this.settle([item], one.subjects, one.table);
+          await this.queueRelease(item);
         } catch (err) {
           if (err instanceof LimiterUnavailableError) {
             // Sent and lost again: from now on it may have run.

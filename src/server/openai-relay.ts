@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { UpstreamReply } from '../backends/backend.js';
 import type { CanonicalRequest } from '../protocol/canonical.js';
 import { countEvents, events, findFinishReason, findUsage, hasDone, isUsageOnlyEvent, renameInEvents, SseSplitter, tailStart, type RenameHint } from '../protocol/sse.js';
-import { cutByGateway, streamAborted, streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
+import { streamAborted, streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
 import { readReplyBody } from './reply-body.js';
 import { write } from './write.js';
 

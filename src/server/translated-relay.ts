@@ -8,7 +8,7 @@ import { errors } from '../protocol/errors.js';
 import { isJsonObject, type JsonObject } from '../protocol/json.js';
 import { eventEnd, SseSplitter } from '../protocol/sse.js';
 import type { TurnStream } from '../protocol/turn-stream.js';
-import { cutByGateway, streamAborted, streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
+import { streamAborted, streamFailed, type RelayContext, type RelayResult } from './relay-result.js';
 import { readReplyBody } from './reply-body.js';
 import { write } from './write.js';
 

@@ -224,6 +224,35 @@ describe('redis limiter batches', () => {
     assert.equal((await l.peek('k-mixed', b)).rpm?.used, 4);
   });
 
+  it('a key whose spend is being read from the store holds no one else, and a store failure fails only its requests', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const l = new RedisLimiter({
+      url: REDIS_URL, prefix: uniqueName('relais_test'), windowMs: 60_000,
+      spendSeed: async (subject) => {
+        if (subject === 'k-slow') await gate;
+        if (subject === 'k-broken') throw new Error('store unreachable (test)');
+        return 1;
+      },
+    });
+    opened.push(l);
+    const spec: LimitSpec = { ...none, budget: budget(10) };
+    const slow = l.acquire('k-slow', spec, { requestId: rid(), tokens: 1, reserve: 1 });
+    let slowDone = false;
+    void slow.then(() => (slowDone = true));
+    // Same turn, same batch: the fresh key and the failing one are decided while k-slow waits.
+    const [fast, broken] = await Promise.allSettled([
+      l.acquire('k-fast', spec, { requestId: rid(), tokens: 1, reserve: 1 }),
+      l.acquire('k-broken', spec, { requestId: rid(), tokens: 1, reserve: 1 }),
+    ]);
+    assert.ok(fast.status === 'fulfilled' && fast.value.ok);
+    assert.ok(broken.status === 'rejected' && /store unreachable/.test(String(broken.reason)));
+    assert.equal(slowDone, false);
+    open();
+    assert.ok((await slow).ok);
+    assert.equal((await l.peek('k-slow', spec)).budget?.spent, 1);
+  });
+
   it('reads the stored spend of every subject a batch finds without a counter', async () => {
     const seeds: string[] = [];
     const l = new RedisLimiter({

@@ -22,6 +22,11 @@ before(async () => {
   // Answers every POST with 200 and a JSON body that never ends, 64 KiB at a time, until the reader hangs up.
   endless = createServer((req, res) => {
     req.resume();
+    // Health probes get a short answer: only the chat answer is endless, and only its connections are counted.
+    if (req.method !== 'POST') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end('{"object":"list","data":[{"id":"fake-model","object":"model"}]}');
+    }
     let sent = 0;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.write('{"id":"x","object":"chat.completion","model":"fake-model","choices":[{"index":0,"message":{"role":"assistant","content":"');
@@ -39,6 +44,7 @@ before(async () => {
   good = await startFakeEngine();
   gw = await startGateway(`log_level: warn
 limits: { max_response_bytes: 1048576 }
+health: { interval_ms: 60000 }
 backends:
   endless: { kind: vllm, url: http://127.0.0.1:${(endless.address() as AddressInfo).port} }
   good: { kind: vllm, url: ${good.url} }
