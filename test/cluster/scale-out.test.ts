@@ -44,6 +44,10 @@ describe('three gateways behind HAProxy', () => {
    * send time (ms after the call) of the last request that did not see the change yet and of the first
    * that did: the change took effect between the two.
    */
+  // A new key is usable everywhere long before the 10-minute poll (so through the bus); how soon is a
+  // precondition of the tests below, not their claim, and a loaded machine stretches it past 200 ms.
+  const KEY_USABLE_MS = 2_000;
+
   async function everywhere(key: string, ok: (status: number) => boolean, limitMs: number): Promise<{ before: number; after: number }[]> {
     const t0 = performance.now();
     return Promise.all(
@@ -63,7 +67,7 @@ describe('three gateways behind HAProxy', () => {
 
   it('admit exactly a key’s rpm across the three', async () => {
     const { key } = await createKey((cluster.gateways[0] as { url: string }).url, MASTER, { name: 'rpm', rpm: 100 });
-    await everywhere(key, (s) => s === 200, 200);
+    await everywhere(key, (s) => s === 200, KEY_USABLE_MS);
     const statuses = new Map<number, number>();
     let next = 0;
     await Promise.all(
@@ -85,7 +89,7 @@ describe('three gateways behind HAProxy', () => {
 
   it('refuse a key revoked on one instance on every instance within 200 ms', async () => {
     const { id, key } = await createKey((cluster.gateways[0] as { url: string }).url, MASTER, { name: 'revoked' });
-    const seen = await everywhere(key, (s) => s === 200, 200);
+    const seen = await everywhere(key, (s) => s === 200, KEY_USABLE_MS);
     // From the moment the admin has the answer of the instance that revoked it.
     const r = await fetch(`${(cluster.gateways[1] as { url: string }).url}/admin/keys/${id}`, { method: 'DELETE', headers: auth });
     assert.equal(r.status, 200);
@@ -147,7 +151,7 @@ describe('three gateways behind HAProxy', () => {
 
   it('restart one by one under load behind HAProxy: no failed request, one usage record per answer', async () => {
     const { id, key } = await createKey((cluster.gateways[0] as { url: string }).url, MASTER, { name: 'rolling' });
-    await everywhere(key, (s) => s === 200, 200);
+    await everywhere(key, (s) => s === 200, KEY_USABLE_MS);
     const traffic = load(() => [cluster.haproxy.url], key, 8);
     for (let i = 0; i < cluster.gateways.length; i++) {
       await sleep(700);
@@ -167,7 +171,7 @@ describe('three gateways behind HAProxy', () => {
 
   it('kill -9 of one instance under load: its concurrency slots and reservations are released within seconds; the others keep serving', async () => {
     const { key } = await createKey((cluster.gateways[0] as { url: string }).url, MASTER, { name: 'crash', concurrency: 40, budget: 1000 });
-    await everywhere(key, (s) => s === 200, 200);
+    await everywhere(key, (s) => s === 200, KEY_USABLE_MS);
     const held = async (via: string): Promise<{ slots: number; reserved: number }> => {
       const d = ((await (await fetch(`${via}/v1/key`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: { remaining: { concurrent: number }; usage: { reserved: number } } }).data;
       return { slots: 40 - d.remaining.concurrent, reserved: d.usage.reserved };
