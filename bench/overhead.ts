@@ -406,8 +406,9 @@ async function main(): Promise<void> {
   for (const stream of [false, true]) await halfLoad(direct, relaisTargets, halfRate.get(stream) ?? halfRate.get(false) ?? 1, stream, pgHalf.get(stream) ?? new Map());
   if (!values['no-streams']) await streamsRun(dir);
   if (values.extras && open) await extras(dir, up, open);
-  if (want('pg')) for (const schema of schemas) await dropSchema(schema).catch(() => undefined);
+  // Gateways first: a PostgreSQL gateway whose schema is gone warns on every key-cache refresh.
   await stopGateways();
+  if (want('pg')) for (const schema of schemas) await dropSchema(schema).catch(() => undefined);
   upChild.kill();
   process.exit(0);
 }
