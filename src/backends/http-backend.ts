@@ -5,6 +5,7 @@ import { backendZone, type HttpBackendConfig, type TimeoutsConfig } from '../con
 import type { Endpoint } from '../protocol/canonical.js';
 import type { JsonObject } from '../protocol/json.js';
 import { BackendError, type Backend, type EngineLoad, type UpstreamCall, type UpstreamReply } from './backend.js';
+import { boundedJson, boundedText } from './bounded-body.js';
 import { parseEngineLoad } from './engine-metrics.js';
 import { flavours, type Flavour } from './flavours.js';
 import { engineTokenCount } from './token-count.js';
@@ -98,7 +99,7 @@ export class HttpBackend implements Backend {
       await res.body.dump();
       throw new BackendError('status', `GET /models answered ${res.statusCode}`, res.statusCode);
     }
-    const json = (await res.body.json()) as { data?: { id?: unknown }[] };
+    const json = (await boundedJson(res.body)) as { data?: { id?: unknown }[] };
     return (json.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
   }
 
@@ -110,7 +111,7 @@ export class HttpBackend implements Backend {
       await res.body.dump();
       return undefined;
     }
-    return parseEngineLoad(await res.body.text(), metrics, performance.now());
+    return parseEngineLoad(await boundedText(res.body), metrics, performance.now());
   }
 
   serves(endpoint: Endpoint): boolean {

@@ -2,6 +2,7 @@
 // vLLM's /tokenize applies the chat template; llama.cpp server renders it with /apply-template first.
 import type { Pool } from 'undici';
 import { isJsonObject, type JsonObject, type JsonValue } from '../protocol/json.js';
+import { boundedJson } from './bounded-body.js';
 import type { Flavour } from './flavours.js';
 
 async function post(pool: Pool, path: string, headers: Record<string, string>, body: JsonObject, signal: AbortSignal): Promise<JsonObject | undefined> {
@@ -10,7 +11,7 @@ async function post(pool: Pool, path: string, headers: Record<string, string>, b
     await res.body.dump();
     return undefined;
   }
-  const json: unknown = await res.body.json();
+  const json = await boundedJson(res.body);
   return isJsonObject(json) ? json : undefined;
 }
 

@@ -91,3 +91,52 @@ it('an endless non-streamed answer: 502 naming the limit, the engine cut off, th
   const grew = rssMb(gw.proc.pid) - rssBefore;
   assert.ok(grew < 150, `RSS grew by ${grew.toFixed(0)} MB`);
 });
+
+it('an engine whose /metrics never ends: each scrape is cut off at 8 MiB, the gateway stays small and serving', async () => {
+  const cut: number[] = [];
+  const flood = createServer((req, res) => {
+    req.resume();
+    if (req.url !== '/metrics') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end('{"object":"list","data":[{"id":"fake-model","object":"model"}]}');
+    }
+    let sent = 0;
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const line = `vllm:num_requests_running{model_name="fake-model"} 1\n`.repeat(1024);
+    const pump = (): void => {
+      while (!res.destroyed && sent < 1024 * 1024 * 1024) {
+        sent += line.length;
+        if (!res.write(line)) return void res.once('drain', pump);
+      }
+    };
+    res.on('close', () => cut.push(sent));
+    pump();
+  });
+  await new Promise<void>((r) => flood.listen(0, '127.0.0.1', r));
+  const probed = await startGateway(`log_level: warn
+backends:
+  flood: { kind: vllm, url: http://127.0.0.1:${(flood.address() as AddressInfo).port} }
+  good: { kind: vllm, url: ${good.url} }
+models:
+  - name: probed
+    deployments: [ { backend: flood, model: fake-model } ]
+  - name: fine
+    deployments: [ { backend: good, model: fake-model } ]
+`);
+  try {
+    const rssBefore = rssMb(probed.proc.pid);
+    // The load scraper asks every 100 ms; give it a few rounds.
+    for (let i = 0; i < 100 && cut.length < 5; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(cut.length >= 5, `scrapes cut: ${cut.length}`);
+    for (const sent of cut) assert.ok(sent < 64 * 1024 * 1024, `engine wrote ${sent} bytes of /metrics before the gateway hung up`);
+    const grew = rssMb(probed.proc.pid) - rssBefore;
+    assert.ok(grew < 150, `RSS grew by ${grew.toFixed(0)} MB`);
+    const client = new OpenAI({ baseURL: `${probed.url}/v1`, apiKey: 'none', maxRetries: 0 });
+    const ok = await client.chat.completions.create({ model: 'fine', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 });
+    assert.ok(ok.choices[0]?.message.content);
+  } finally {
+    await probed.stop();
+    flood.closeAllConnections();
+    await new Promise<void>((r) => flood.close(() => r()));
+  }
+});
