@@ -2,7 +2,7 @@
 // limits.max_response_bytes: the client gets 502 in its protocol, the engine's connection is closed,
 // the gateway's memory stays bounded and everyone else is served as before.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
@@ -12,35 +12,48 @@ import { startFakeEngine, type FakeEngine } from '../support/fake-engine.js';
 import { startGateway, type GatewayProcess } from '../support/gateway-process.js';
 
 let endless: Server;
-let closedAfter: number[] = [];
+const closedAfter: number[] = [];
 let good: FakeEngine;
 let gw: GatewayProcess;
 
 const rssMb = (pid: number | undefined): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-before(async () => {
-  // Answers every POST with 200 and a JSON body that never ends, 64 KiB at a time, until the reader hangs up.
-  endless = createServer((req, res) => {
+/**
+ * An engine peer whose answer to requests `endless(req)` picks never ends: a head, then `chunk` again
+ * and again (up to 1 GiB) until the reader hangs up; `cut` gets the bytes sent when it does. Every other
+ * request (health probes) gets a short model list.
+ */
+async function endlessEngine(endless: (req: IncomingMessage) => boolean, head: string, chunk: string, cut: number[]): Promise<Server> {
+  const server = createServer((req, res) => {
     req.resume();
-    // Health probes get a short answer: only the chat answer is endless, and only its connections are counted.
-    if (req.method !== 'POST') {
+    if (!endless(req)) {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end('{"object":"list","data":[{"id":"fake-model","object":"model"}]}');
     }
     let sent = 0;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('{"id":"x","object":"chat.completion","model":"fake-model","choices":[{"index":0,"message":{"role":"assistant","content":"');
-    const chunk = 'a'.repeat(64 * 1024);
+    res.writeHead(200);
+    res.write(head);
     const pump = (): void => {
       while (!res.destroyed && sent < 1024 * 1024 * 1024) {
         sent += chunk.length;
         if (!res.write(chunk)) return void res.once('drain', pump);
       }
     };
-    res.on('close', () => closedAfter.push(sent));
+    res.on('close', () => cut.push(sent));
     pump();
   });
-  await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+before(async () => {
+  // Every POST gets 200 and a JSON chat answer that never ends, 64 KiB at a time.
+  endless = await endlessEngine(
+    (req) => req.method === 'POST',
+    '{"id":"x","object":"chat.completion","model":"fake-model","choices":[{"index":0,"message":{"role":"assistant","content":"',
+    'a'.repeat(64 * 1024),
+    closedAfter,
+  );
   good = await startFakeEngine();
   gw = await startGateway(`log_level: warn
 limits: { max_response_bytes: 1048576 }
@@ -66,7 +79,7 @@ after(async () => {
 it('an endless non-streamed answer: 502 naming the limit, the engine cut off, the gateway still serving', async () => {
   const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'none', maxRetries: 0 });
   const rssBefore = rssMb(gw.proc.pid);
-  closedAfter = [];
+  closedAfter.length = 0;
   for (let i = 0; i < 3; i++) {
     await assert.rejects(client.chat.completions.create({ model: 'flood', messages: [{ role: 'user', content: 'hi' }] }), (err: unknown) => {
       assert.ok(err instanceof OpenAI.APIError, String(err));
@@ -94,25 +107,7 @@ it('an endless non-streamed answer: 502 naming the limit, the engine cut off, th
 
 it('an engine whose /metrics never ends: each scrape is cut off at 8 MiB, the gateway stays small and serving', async () => {
   const cut: number[] = [];
-  const flood = createServer((req, res) => {
-    req.resume();
-    if (req.url !== '/metrics') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end('{"object":"list","data":[{"id":"fake-model","object":"model"}]}');
-    }
-    let sent = 0;
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    const line = `vllm:num_requests_running{model_name="fake-model"} 1\n`.repeat(1024);
-    const pump = (): void => {
-      while (!res.destroyed && sent < 1024 * 1024 * 1024) {
-        sent += line.length;
-        if (!res.write(line)) return void res.once('drain', pump);
-      }
-    };
-    res.on('close', () => cut.push(sent));
-    pump();
-  });
-  await new Promise<void>((r) => flood.listen(0, '127.0.0.1', r));
+  const flood = await endlessEngine((req) => req.url === '/metrics', '', `vllm:num_requests_running{model_name="fake-model"} 1\n`.repeat(1024), cut);
   const probed = await startGateway(`log_level: warn
 backends:
   flood: { kind: vllm, url: http://127.0.0.1:${(flood.address() as AddressInfo).port} }
