@@ -9,7 +9,8 @@ import type { LevelSpec } from '../access/limiter.js';
 import { MemoryLimiter } from '../access/memory-limiter.js';
 import type { Logger } from '../telemetry/log.js';
 import { mergeMetrics } from './merge-metrics.js';
-import { isWorkerMessage, type LimiterCall, type LimiterReply, type WorkerMessage } from './messages.js';
+import { answerBatch } from './limiter-calls.js';
+import { isWorkerMessage, type WorkerMessage } from './messages.js';
 
 export interface PrimaryOptions {
   readonly workers: number;
@@ -28,45 +29,6 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
   let stopping = false;
   let worst = 0;
 
-  /** One call of a worker's batch, decided in the batch's order; resolves with its reply. */
-  const onLimiter = (w: Worker, m: LimiterCall): Promise<LimiterReply> => {
-    const mine = held.get(w.id) ?? new Map<string, readonly LevelSpec[]>();
-    held.set(w.id, mine);
-    let reply!: Promise<LimiterReply>;
-    const done = (p: Promise<unknown>): void => {
-      reply = p.then(
-        (value): LimiterReply => ({ t: 'limiter', id: m.id, ok: true, value }),
-        (err: unknown): LimiterReply => ({ t: 'limiter', id: m.id, ok: false, name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) }),
-      );
-    };
-    if (!limiter) {
-      done(Promise.reject(new Error('no shared limiter in the primary (the workers use Redis)')));
-      return reply;
-    }
-    if (m.op === 'acquire') {
-      done(
-        limiter.acquire(m.subject, m.spec, m.req).then((r) => {
-          if (r.ok) mine.set(m.req.requestId, [{ level: 'key', subject: m.subject, spec: m.spec }]);
-          return r;
-        }),
-      );
-    } else if (m.op === 'acquireLevels') {
-      done(
-        limiter.acquireLevels(m.levels, m.req).then((r) => {
-          if (r.ok) mine.set(m.req.requestId, m.levels);
-          return r;
-        }),
-      );
-    } else if (m.op === 'release') {
-      mine.delete(m.req.requestId);
-      done(limiter.release(m.subject, m.spec, m.req));
-    } else if (m.op === 'releaseLevels') {
-      mine.delete(m.req.requestId);
-      done(limiter.releaseLevels(m.levels, m.req));
-    } else done(limiter.peek(m.subject, m.spec));
-    return reply;
-  };
-
   const finishGather = (id: number): void => {
     const g = gathers.get(id);
     if (!g) return;
@@ -79,7 +41,9 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
     switch (m.t) {
       case 'limiter-batch':
         if ('calls' in m) {
-          void Promise.all(m.calls.map((c) => onLimiter(w, c))).then((replies) => {
+          const mine = held.get(w.id) ?? new Map<string, readonly LevelSpec[]>();
+          held.set(w.id, mine);
+          void answerBatch(limiter, m.calls, mine).then((replies) => {
             if (w.isConnected()) w.send({ t: 'limiter-batch', replies });
           });
         }

@@ -1,12 +1,13 @@
 // A worker's limiter sends the calls made while a batch is with the primary as one message, and each
-// call still gets its own decision, in order. The primary here is a MemoryLimiter behind a 5-ms hop.
+// call still gets its own decision, in order. The primary here is its answering code and a MemoryLimiter behind a 5-ms hop.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryLimiter } from '../../src/access/memory-limiter.js';
 import type { LimitSpec } from '../../src/access/limiter.js';
 import { IpcLimiter } from '../../src/workers/ipc-limiter.js';
-import type { LimiterBatch, LimiterReply } from '../../src/workers/messages.js';
+import { answerBatch } from '../../src/workers/limiter-calls.js';
+import type { LimiterBatch } from '../../src/workers/messages.js';
 
 it('ipc limiter: 200 admissions and their settlements go in a few messages, decided exactly', async () => {
   const primary = new MemoryLimiter({ windowMs: 60_000 });
@@ -14,24 +15,10 @@ it('ipc limiter: 200 admissions and their settlements go in a few messages, deci
   const worker: IpcLimiter = new IpcLimiter((m: LimiterBatch) => {
     if (!('calls' in m)) return;
     batches.push(m.calls.length);
-    void (async () => {
-      await sleep(5);
-      const replies: LimiterReply[] = [];
-      for (const c of m.calls) {
-        try {
-          const value: unknown =
-            c.op === 'acquireLevels' ? await primary.acquireLevels(c.levels, c.req)
-            : c.op === 'releaseLevels' ? await primary.releaseLevels(c.levels, c.req)
-            : c.op === 'acquire' ? await primary.acquire(c.subject, c.spec, c.req)
-            : c.op === 'release' ? await primary.release(c.subject, c.spec, c.req)
-            : await primary.peek(c.subject, c.spec);
-          replies.push({ t: 'limiter', id: c.id, ok: true, value });
-        } catch (err) {
-          replies.push({ t: 'limiter', id: c.id, ok: false, name: (err as Error).name, message: (err as Error).message });
-        }
-      }
-      worker.receive({ t: 'limiter-batch', replies });
-    })();
+    // The primary's own answering code, one hop of 5 ms away.
+    void sleep(5)
+      .then(() => answerBatch(primary, m.calls, new Map()))
+      .then((replies) => worker.receive({ t: 'limiter-batch', replies }));
   });
   const spec: LimitSpec = { rpm: 120, tpm: null, concurrency: null, budget: { limit: 1_000, periodStart: 0, periodEnd: null, seed: 0 } };
   const ids = Array.from({ length: 200 }, (_, i) => `ipc-${i}`);
