@@ -11,7 +11,7 @@
 //  3. 10,000 concurrent streams through the user-key gateway from a slow engine (1 token / 100 ms):
 //     gateway RSS, streams delivered in full, per-chunk delay against the engine alone; then 1,000
 //     clients that stop reading, with the gateway's RSS sampled while they hang.
-// Usage: npm run bench:overhead [-- --seconds 3 --rounds 3 --half-rounds 2 --concurrency 64 --streams 10000
+// Usage: npm run bench:overhead [-- --seconds 3 --rounds 3 --half-rounds 2 --concurrency 64 --streams 10000 --ramp 1000
 //        --quick --only bare,open,sqlite,pg,workers,portkey --no-streams --streams-only --extras
 //        --gateway-flags="--cpu-prof --cpu-prof-dir=/tmp/prof" --log-level warn --no-access-log]
 // The 2-worker gateways (--workers 2) run in the first table only; their CPU is the primary's plus the workers'.
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     'half-rounds': { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '64' },
     streams: { type: 'string', default: '10000' },
+    ramp: { type: 'string', default: '1000' },
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
     'no-streams': { type: 'boolean', default: false },
@@ -180,6 +181,7 @@ async function halfLoad(direct: Target, targets: Target[], rate: number, stream:
 interface StreamsResult {
   opened: number;
   completed: number;
+  peak_open: number;
   chunks: number;
   expected: number;
   p50_ms: number;
@@ -191,7 +193,7 @@ interface StreamsResult {
 
 function streamsClient(url: string, n: number, tokens: number, mode: 'read' | 'stall', holdSeconds: number, nofile: number, key?: string, pad = 0): Promise<StreamsResult> {
   const script = join(root, 'bench/support/streams-client.ts');
-  const args = ['-c', `ulimit -n ${nofile} && exec "$@"`, 'sh', process.execPath, '--import', tsx, script, url + PATH, String(n), String(tokens), mode, String(holdSeconds), String(pad)];
+  const args = ['-c', `ulimit -n ${nofile} && exec "$@"`, 'sh', process.execPath, '--import', tsx, script, url + PATH, String(n), String(tokens), mode, String(holdSeconds), String(pad), values.ramp];
   const child = spawn('/bin/sh', args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(key ? { RELAIS_BENCH_KEY: key } : {}) } });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -224,23 +226,35 @@ async function sampled<T>(pid: number, work: Promise<T>): Promise<{ result: T; p
 }
 
 async function streamsRun(dir: string): Promise<void> {
-  const tokens = 50;
   const want = manyStreams * 2 + 1_000;
   const nofile = maxNofile(Math.max(want, 4_096));
   const n = nofile >= want ? manyStreams : Math.floor((nofile - 1_000) / 2);
+  // Streams open at `ramp` a second and each lasts 5 s past the end of the ramp, so all n are open together.
+  const ramp = Number(values.ramp);
+  const tokens = 50 + Math.ceil(n / ramp) * 10;
   const slowPort = await freePort();
-  await startChild([join(root, 'bench/support/slow-upstream.ts'), String(slowPort), String(tokens)], 'ready', { nofile });
+  const engine = await startChild([join(root, 'bench/support/slow-upstream.ts'), String(slowPort), String(tokens)], 'ready', { nofile });
   const gw = await gateway(gatewayYaml(dir, 'streams', slowPort, `master_key: ${MASTER}\n`), nofile);
   const { key } = await userKey(gw.url);
-  console.log(`\n${n.toLocaleString('en')} concurrent streams, ${tokens} tokens each at 1 token / 100 ms (user key on SQLite; open-file limit ${nofile}${n < manyStreams ? `: too low for ${manyStreams.toLocaleString('en')}, which need ${want}` : ''})`);
+  console.log(`\n${n.toLocaleString('en')} concurrent streams opened at ${ramp.toLocaleString('en')} a second, ${tokens} tokens each at 1 token / 100 ms (user key on SQLite; open-file limit ${nofile}${n < manyStreams ? `: too low for ${manyStreams.toLocaleString('en')}, which need ${want}` : ''})`);
+  // CPU per chunk delivered: what each relayed token costs the engine alone, and the gateway on top of it.
+  const perChunk = (pid: number, ms0: number, chunks: number): string => `${(((treeCpuMs(pid) - ms0) * 1000) / Math.max(1, chunks)).toFixed(0)} µs`;
+  const engineMs0 = treeCpuMs(engine.pid ?? 0);
   const engineAlone = await streamsClient(`http://127.0.0.1:${slowPort}`, n, tokens, 'read', 0, nofile);
+  const engineCost = perChunk(engine.pid ?? 0, engineMs0, engineAlone.chunks);
   const idle = rssMb(gw.pid);
+  const gwMs0 = treeCpuMs(gw.pid);
   const through = await sampled(gw.pid, streamsClient(gw.url, n, tokens, 'read', 0, nofile, key));
   const r = through.result;
-  console.log(`  engine alone   delivered ${engineAlone.completed}/${n} in full${engineAlone.errors ? ` (errors ${JSON.stringify(engineAlone.failures)})` : ''}, chunk delay p50 ${engineAlone.p50_ms.toFixed(2)} ms, p99 ${engineAlone.p99_ms.toFixed(2)} ms`);
+  const gwCost = perChunk(gw.pid, gwMs0, r.chunks);
   console.log(
-    `  through relais delivered ${r.completed}/${n} in full (${r.chunks}/${r.expected} chunks, ${r.errors} errors${r.errors ? ` ${JSON.stringify(r.failures)}` : ''}), chunk delay p50 ${r.p50_ms.toFixed(2)} ms, p99 ${r.p99_ms.toFixed(2)} ms, max ${r.max_ms.toFixed(1)} ms` +
-      ` → added p50 ${fmtMs(r.p50_ms - engineAlone.p50_ms)} ms, p99 ${fmtMs(r.p99_ms - engineAlone.p99_ms)} ms; gateway RSS ${idle.toFixed(0)} MB idle, ${through.peak.toFixed(0)} MB peak`,
+    `  engine alone   delivered ${engineAlone.completed}/${n} in full${engineAlone.errors ? ` (errors ${JSON.stringify(engineAlone.failures)})` : ''}, ${engineAlone.peak_open} open at once at the peak,` +
+      ` chunk delay p50 ${engineAlone.p50_ms.toFixed(2)} ms, p99 ${engineAlone.p99_ms.toFixed(2)} ms; engine CPU ${engineCost} per chunk`,
+  );
+  console.log(
+    `  through relais delivered ${r.completed}/${n} in full (${r.chunks}/${r.expected} chunks, ${r.errors} errors${r.errors ? ` ${JSON.stringify(r.failures)}` : ''}), ${r.peak_open} open at once at the peak,` +
+      ` chunk delay p50 ${r.p50_ms.toFixed(2)} ms, p99 ${r.p99_ms.toFixed(2)} ms, max ${r.max_ms.toFixed(1)} ms` +
+      ` → added p50 ${fmtMs(r.p50_ms - engineAlone.p50_ms)} ms, p99 ${fmtMs(r.p99_ms - engineAlone.p99_ms)} ms; gateway RSS ${idle.toFixed(0)} MB idle, ${through.peak.toFixed(0)} MB peak; gateway CPU ${gwCost} per chunk`,
   );
   // Clients that stop reading: 16 KiB tokens fill their sockets within seconds; the gateway must hold back.
   const stalled = Math.min(1_000, n);

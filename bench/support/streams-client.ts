@@ -2,11 +2,13 @@
 // connection each, opened in a ramp. `read` mode reads every stream to its end and measures each
 // chunk's delay from the engine's stamp (same machine, same monotonic clock); `stall` mode opens the
 // streams and never reads them (clients that stop reading), holding them for SECONDS.
-// Usage: node --import tsx bench/support/streams-client.ts URL STREAMS TOKENS read|stall SECONDS [PAD]
-// Prints one JSON line: { opened, completed, chunks, expected, p50_ms, p99_ms, max_ms, errors }.
+// Usage: node --import tsx bench/support/streams-client.ts URL STREAMS TOKENS read|stall SECONDS [PAD] [OPENED_PER_SECOND]
+// Prints one JSON line: { opened, completed, peak_open, chunks, expected, p50_ms, p99_ms, max_ms, errors }.
+// peak_open is the most streams answered and not yet ended at one time: streams still waiting in the
+// server's accept queue are not open, so a server that accepts slowly shows here, not in the delays.
 import { request } from 'node:http';
 
-const [url = '', streamsArg = '1000', tokensArg = '50', mode = 'read', secondsArg = '20', padArg = '0'] = process.argv.slice(2);
+const [url = '', streamsArg = '1000', tokensArg = '50', mode = 'read', secondsArg = '20', padArg = '0', rampArg = '2000'] = process.argv.slice(2);
 const target = new URL(url);
 const streams = Number(streamsArg);
 const tokens = Number(tokensArg);
@@ -24,6 +26,8 @@ const delays = new Float64Array(stall ? 0 : streams * tokens);
 let chunks = 0;
 let opened = 0;
 let completed = 0;
+let open = 0;
+let peakOpen = 0;
 let errors = 0;
 /** Failures by kind: an HTTP status, a cut stream (short), a socket error. */
 const failures: Record<string, number> = {};
@@ -37,6 +41,8 @@ function one(): Promise<void> {
   return new Promise((resolve) => {
     const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers, agent: false }, (res) => {
       opened++;
+      if (++open > peakOpen) peakOpen = open;
+      res.on('close', () => open--);
       if (res.statusCode !== 200) {
         failed(String(res.statusCode));
         res.resume();
@@ -95,9 +101,10 @@ function one(): Promise<void> {
 
 async function main(): Promise<void> {
   const all: Promise<void>[] = [];
-  // Opened in a ramp of 100 every 50 ms (2,000 a second): accept queues (511 by default) stay short.
-  for (let i = 0; i < streams; i += 100) {
-    for (let j = i; j < Math.min(streams, i + 100); j++) all.push(one());
+  // Opened in a ramp, a twentieth of the rate every 50 ms, so accept queues stay short.
+  const step = Math.max(1, Math.round(Number(rampArg) / 20));
+  for (let i = 0; i < streams; i += step) {
+    for (let j = i; j < Math.min(streams, i + step); j++) all.push(one());
     await new Promise((r) => setTimeout(r, 50));
   }
   if (stall) {
@@ -108,7 +115,7 @@ async function main(): Promise<void> {
   const n = Math.min(chunks, delays.length);
   const sorted = delays.subarray(0, n).sort();
   const q = (p: number): number => sorted[Math.min(n - 1, Math.floor(p * n))] ?? NaN;
-  process.stdout.write(JSON.stringify({ opened, completed, chunks, expected: streams * tokens, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: sorted[n - 1] ?? NaN, errors, failures }) + '\n');
+  process.stdout.write(JSON.stringify({ opened, completed, peak_open: peakOpen, chunks, expected: streams * tokens, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: sorted[n - 1] ?? NaN, errors, failures }) + '\n');
 }
 
 process.on('uncaughtException', (err) => {
