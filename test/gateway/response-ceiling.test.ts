@@ -46,6 +46,20 @@ async function endlessEngine(endless: (req: IncomingMessage) => boolean, head: s
   return server;
 }
 
+/** A gateway with model `name` on the misbehaving engine and `fine` on the good one. */
+function twoEngines(misbehaving: Server, name: string, extra = ''): Promise<GatewayProcess> {
+  return startGateway(`log_level: warn
+${extra}backends:
+  bad: { kind: vllm, url: http://127.0.0.1:${(misbehaving.address() as AddressInfo).port} }
+  good: { kind: vllm, url: ${good.url} }
+models:
+  - name: ${name}
+    deployments: [ { backend: bad, model: fake-model } ]
+  - name: fine
+    deployments: [ { backend: good, model: fake-model } ]
+`);
+}
+
 before(async () => {
   // Every POST gets 200 and a JSON chat answer that never ends, 64 KiB at a time.
   endless = await endlessEngine(
@@ -55,18 +69,7 @@ before(async () => {
     closedAfter,
   );
   good = await startFakeEngine();
-  gw = await startGateway(`log_level: warn
-limits: { max_response_bytes: 1048576 }
-health: { interval_ms: 60000 }
-backends:
-  endless: { kind: vllm, url: http://127.0.0.1:${(endless.address() as AddressInfo).port} }
-  good: { kind: vllm, url: ${good.url} }
-models:
-  - name: flood
-    deployments: [ { backend: endless, model: fake-model } ]
-  - name: fine
-    deployments: [ { backend: good, model: fake-model } ]
-`);
+  gw = await twoEngines(endless, 'flood', 'limits: { max_response_bytes: 1048576 }\nhealth: { interval_ms: 60000 }\n');
 });
 
 after(async () => {
@@ -108,16 +111,7 @@ it('an endless non-streamed answer: 502 naming the limit, the engine cut off, th
 it('an engine whose /metrics never ends: each scrape is cut off at 8 MiB, the gateway stays small and serving', async () => {
   const cut: number[] = [];
   const flood = await endlessEngine((req) => req.url === '/metrics', '', `vllm:num_requests_running{model_name="fake-model"} 1\n`.repeat(1024), cut);
-  const probed = await startGateway(`log_level: warn
-backends:
-  flood: { kind: vllm, url: http://127.0.0.1:${(flood.address() as AddressInfo).port} }
-  good: { kind: vllm, url: ${good.url} }
-models:
-  - name: probed
-    deployments: [ { backend: flood, model: fake-model } ]
-  - name: fine
-    deployments: [ { backend: good, model: fake-model } ]
-`);
+  const probed = await twoEngines(flood, 'probed');
   try {
     const rssBefore = rssMb(probed.proc.pid);
     // The load scraper asks every 100 ms; give it a few rounds.
