@@ -100,7 +100,7 @@ export async function relayOpenAIStream(res: ServerResponse, reply: UpstreamRepl
 export async function relayOpenAIJson(res: ServerResponse, reply: UpstreamReply, ctx: RelayContext): Promise<RelayResult> {
   const result: RelayResult = { outcome: 'completed', status: 200, events: 1 };
   const read = await readReplyBody(reply, ctx);
-  if (!read) return { ...result, outcome: 'client_aborted' };
+  if (!read) return { ...result, outcome: 'client_aborted', status: 499 };
   result.ttftMs = read.ttftMs;
   let body = read.body;
   result.usage = findUsage(body);

@@ -5,7 +5,7 @@ import { collectAtMost } from '../backends/bounded-body.js';
 import { errors } from '../protocol/errors.js';
 import { cutByGateway, type RelayContext } from './relay-result.js';
 
-/** Resolves with the body and when its first bytes came; undefined when the client left meanwhile. */
+/** Resolves with the body and when its first bytes came; undefined when the client left meanwhile (its relay records 499, as the pipeline does for a client gone before any answer). */
 export async function readReplyBody(reply: UpstreamReply, ctx: RelayContext): Promise<{ body: Buffer; ttftMs: number } | undefined> {
   let ttftMs: number | undefined;
   const max = ctx.maxResponseBytes ?? Number.POSITIVE_INFINITY;

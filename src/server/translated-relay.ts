@@ -99,7 +99,7 @@ export async function relayTranslatedStream(res: ServerResponse, reply: Upstream
 export async function relayTranslatedJson(res: ServerResponse, reply: UpstreamReply, t: Translation, ctx: RelayContext): Promise<RelayResult> {
   const result: RelayResult = { outcome: 'completed', status: 200, events: 1 };
   const read = await readReplyBody(reply, ctx);
-  if (!read) return { ...result, outcome: 'client_aborted' };
+  if (!read) return { ...result, outcome: 'client_aborted', status: 499 };
   result.ttftMs = read.ttftMs;
   let json: unknown;
   try {
